@@ -1,0 +1,18 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
+import { TowerConfigModule } from '../auth/config/tower-config.module.js';
+import type { TowerConfig } from '../auth/config/tower-config.types.js';
+import { DatabaseModule } from '../database/database.module.js';
+import { HealthController } from './health.controller.js';
+
+/** The runnable service: the auth module on its database, plus health. */
+@Module({})
+export class AppModule {
+  static forRoot(config: TowerConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [TowerConfigModule.forRoot(config), DatabaseModule.forRoot(), AuthModule.forRoot()],
+      controllers: [HealthController],
+    };
+  }
+}

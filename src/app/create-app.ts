@@ -1,0 +1,39 @@
+import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { HttpPlatform, TowerConfig } from '../auth/config/tower-config.types.js';
+import { AppModule } from './app.module.js';
+
+export interface CreateAppOptions {
+  platform?: HttpPlatform;
+  logger?: LoggerService | LogLevel[] | false;
+}
+
+/** Request bodies above this are refused with 413 (ephemeral content has its own limit). */
+const BODY_LIMIT = 2 * 1024 * 1024;
+
+/** Builds the service on Fastify (default) or Express; main.ts and the tests share it. */
+export async function createApp(
+  config: TowerConfig,
+  options: CreateAppOptions = {},
+): Promise<INestApplication> {
+  const platform = options.platform ?? config.http.platform;
+  const module = AppModule.forRoot(config);
+  const logger = options.logger ?? ['log', 'warn', 'error'];
+  if (platform === 'express') {
+    const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), {
+      logger,
+      bodyParser: false,
+    });
+    app.useBodyParser('json', { limit: BODY_LIMIT });
+    app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
+    app.set('trust proxy', false);
+    app.disable('x-powered-by');
+    return app;
+  }
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: false });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger });
+  // Nest 12's Fastify adapter parses JSON and url-encoded forms itself, within bodyLimit.
+  return app;
+}

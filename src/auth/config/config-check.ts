@@ -1,0 +1,44 @@
+import { loadTowerConfig } from './config.loader.js';
+import type { Env } from './config.sources.js';
+import type { ConfigReport } from './tower-config.types.js';
+
+const HEADER = ['KEY', 'ENV', 'VALUE', 'SOURCE'] as const;
+const NOT_SET = '(not set)';
+
+/** The effective configuration as an aligned table, then warnings and errors. */
+export function formatConfigReport(report: ConfigReport): string {
+  const rows = report.entries.map((e) => [
+    e.key,
+    e.env ?? '-',
+    e.value === '' ? NOT_SET : e.value,
+    e.source,
+  ]);
+  const widths = HEADER.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => row[i].length)),
+  );
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  const lines = [line(HEADER), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ''];
+  if (report.warnings.length === 0 && report.errors.length === 0) {
+    lines.push('No problems found.');
+  }
+  lines.push(...section('Warnings:', report.warnings), ...section('Errors:', report.errors));
+  return lines.join('\n').trimEnd();
+}
+
+function section(title: string, items: readonly string[]): string[] {
+  return items.length === 0 ? [] : [title, ...items.map((item) => `  - ${item}`), ''];
+}
+
+/**
+ * `config check`: prints the effective configuration and returns the exit code (1 on errors).
+ * It shows what the service would do at boot, including a development secret, without writing.
+ */
+export function runConfigCheck(env: Env, cwd: string, out: (s: string) => void): number {
+  const report = loadTowerConfig({ env, cwd, allowGeneratedSecret: true, dryRun: true });
+  out(formatConfigReport(report));
+  return report.errors.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,110 @@
+import { resolve } from 'node:path';
+import { buildTowerConfig, isLocalUrl } from './config.build.js';
+import { configFileEntry, resolveKeys, type ResolvedValues } from './config.resolve.js';
+import { loadOrCreateDevSecret } from './config.secret.js';
+import { locateConfigFile, readYamlSource, type Env } from './config.sources.js';
+import {
+  checkJwtSecret,
+  checkProviders,
+  checkUrls,
+  checkYamlKeys,
+  collectWarnings,
+} from './config.validate.js';
+import { MASK } from './config.values.js';
+import {
+  ConfigValidationError,
+  type ConfigReport,
+  type TowerConfig,
+} from './tower-config.types.js';
+
+export interface LoadTowerConfigOptions {
+  readonly env: Env;
+  /** Base of relative paths and of the default `tower.yml`; defaults to the process directory. */
+  readonly cwd?: string;
+  /** Use (and create) `<dataDir>/jwt-secret` when TOWER_JWT_SECRET is absent and the URL is local. */
+  readonly allowGeneratedSecret?: boolean;
+  /** With `allowGeneratedSecret`: read an existing development secret but never write one. */
+  readonly dryRun?: boolean;
+}
+
+const DEV_SECRET_ACTIONS = {
+  read: 'using the development secret in',
+  created: 'generated a development secret in',
+  preview: 'the service will generate a development secret in',
+} as const;
+
+/** Reads env, tower.yml and defaults into a report; never throws. */
+export function loadTowerConfig(options: LoadTowerConfigOptions): ConfigReport {
+  const { env } = options;
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const located = locateConfigFile(env, cwd);
+  const yaml = readYamlSource(located.file, env);
+  const { values, errors: valueErrors, consumed } = resolveKeys(env, yaml, cwd);
+  const keyProblems = checkYamlKeys(values, yaml, consumed);
+  const errors = [
+    ...(located.error ? [located.error] : []),
+    ...yaml.errors,
+    ...valueErrors,
+    ...keyProblems.errors,
+  ];
+  const warnings = [...yaml.warnings, ...keyProblems.warnings];
+
+  const secretNote = applyDevSecret(values, options, warnings, errors);
+  if (secretNote !== null) errors.push(...checkJwtSecret(values, secretNote));
+  errors.push(...checkProviders(values), ...checkUrls(values));
+  warnings.push(...collectWarnings(values));
+
+  const entries = [configFileEntry(env, located.file), ...values.entries()];
+  const config = errors.length === 0 ? deepFreeze(buildTowerConfig(values)) : null;
+  return { config, entries, warnings, errors };
+}
+
+/** The frozen configuration, or a `ConfigValidationError` listing every problem. */
+export function loadTowerConfigOrThrow(options: LoadTowerConfigOptions): TowerConfig {
+  const report = loadTowerConfig(options);
+  if (report.config === null) throw new ConfigValidationError(report.errors);
+  return report.config;
+}
+
+/**
+ * Returns a note for the "missing secret" error explaining why none was generated, or null when
+ * the development secret failed and that is already reported.
+ */
+function applyDevSecret(
+  values: ResolvedValues,
+  options: LoadTowerConfigOptions,
+  warnings: string[],
+  errors: string[],
+): string | null {
+  const resolved = values.get('jwtSecret');
+  if (options.allowGeneratedSecret !== true || resolved.source !== 'default') return '';
+  const dataDir = values.str('dataDir');
+  if (!isLocalUrl(values.str('serverUrl')) || dataDir === null) {
+    return '; a development secret is generated only when the server URL is localhost';
+  }
+  const result = loadOrCreateDevSecret(dataDir, options.dryRun !== true);
+  if (!result.ok) {
+    errors.push(result.error);
+    return null;
+  }
+  values.set('jwtSecret', {
+    ...resolved,
+    value: result.secret,
+    valid: true,
+    source: 'generated',
+    display: MASK,
+  });
+  const action = DEV_SECRET_ACTIONS[result.state];
+  warnings.push(
+    `TOWER_JWT_SECRET is not set: ${action} ${result.file} (localhost only). Set TOWER_JWT_SECRET (openssl rand -base64 48) before anyone else uses this service; every instance needs the same value`,
+  );
+  return '';
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

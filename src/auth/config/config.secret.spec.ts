@@ -1,0 +1,125 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadTowerConfig } from './config.loader.js';
+import { loadOrCreateDevSecret } from './config.secret.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tower-secret-'));
+  dirs.push(dir);
+  return dir;
+}
+
+const jwtEntry = 'micronaut.security.token.jwt.signatures.secret.generator.secret';
+
+describe('development secret', () => {
+  it('is generated in the data folder for a local server URL, with mode 0600', () => {
+    const cwd = tempDir();
+    const dataDir = join(cwd, 'nested', 'state');
+    const report = loadTowerConfig({
+      env: { TOWER_DATA_DIR: dataDir },
+      cwd,
+      allowGeneratedSecret: true,
+    });
+    expect(report.errors).toEqual([]);
+    const file = join(dataDir, 'jwt-secret');
+    const secret = readFileSync(file, 'utf8').trim();
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{64}$/);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(report.config).toMatchObject({ jwtSecret: secret, jwtSecretGenerated: true });
+    expect(report.entries.find((e) => e.key === jwtEntry)).toMatchObject({
+      value: '****',
+      source: 'generated',
+    });
+    expect(report.warnings).toContainEqual(
+      expect.stringMatching(/TOWER_JWT_SECRET is not set: generated a development secret in/),
+    );
+    expect(JSON.stringify(report.entries)).not.toContain(secret);
+  });
+
+  it('is reused on the next start', () => {
+    const cwd = tempDir();
+    const first = loadTowerConfig({ env: {}, cwd, allowGeneratedSecret: true });
+    const second = loadTowerConfig({ env: {}, cwd, allowGeneratedSecret: true });
+    expect(second.config?.jwtSecret).toBe(first.config?.jwtSecret);
+    expect(second.warnings).toContainEqual(
+      expect.stringMatching(/using the development secret in .*\.data\/jwt-secret/),
+    );
+  });
+
+  it('is not used when the server URL is not local', () => {
+    const cwd = tempDir();
+    const report = loadTowerConfig({
+      env: { TOWER_SERVER_URL: 'https://t.example.com', TOWER_SMTP_HOST: 'm' },
+      cwd,
+      allowGeneratedSecret: true,
+    });
+    expect(report.errors).toEqual([
+      expect.stringMatching(/^TOWER_JWT_SECRET is not set.*only when the server URL is localhost/),
+    ]);
+    expect(existsSync(join(cwd, '.data'))).toBe(false);
+  });
+
+  it('is not used unless allowed', () => {
+    const cwd = tempDir();
+    const report = loadTowerConfig({ env: {}, cwd });
+    expect(report.errors).toEqual([expect.stringMatching(/^TOWER_JWT_SECRET is not set/)]);
+    expect(existsSync(join(cwd, '.data'))).toBe(false);
+  });
+
+  it('is not used when tower.yml holds the secret', () => {
+    const cwd = tempDir();
+    const secret = 'yaml-secret-yaml-secret-yaml-secret-yaml';
+    writeFileSync(
+      join(cwd, 'tower.yml'),
+      `micronaut.security.token.jwt.signatures.secret.generator.secret: ${secret}\n`,
+    );
+    const report = loadTowerConfig({ env: {}, cwd, allowGeneratedSecret: true });
+    expect(report.config).toMatchObject({ jwtSecret: secret, jwtSecretGenerated: false });
+    expect(existsSync(join(cwd, '.data'))).toBe(false);
+  });
+
+  it('is held to the length rule when read back', () => {
+    const cwd = tempDir();
+    loadOrCreateDevSecret(join(cwd, '.data'));
+    writeFileSync(join(cwd, '.data', 'jwt-secret'), 'short\n');
+    const report = loadTowerConfig({ env: {}, cwd, allowGeneratedSecret: true });
+    expect(report.errors).toEqual(['JWT token generator secret should be 35 characters or longer']);
+  });
+
+  it('reports a data folder that cannot be created', () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'file'), '');
+    const report = loadTowerConfig({
+      env: { TOWER_DATA_DIR: 'file/data' },
+      cwd,
+      allowGeneratedSecret: true,
+    });
+    expect(report.errors).toEqual([
+      expect.stringMatching(
+        /development secret .* cannot be used \(ENOTDIR\); set TOWER_JWT_SECRET/,
+      ),
+    ]);
+  });
+
+  it('is only previewed, never written, in a dry run', () => {
+    const cwd = tempDir();
+    const report = loadTowerConfig({ env: {}, cwd, allowGeneratedSecret: true, dryRun: true });
+    expect(report.errors).toEqual([]);
+    expect(report.warnings).toContainEqual(
+      expect.stringMatching(/the service will generate a development secret in/),
+    );
+    expect(existsSync(join(cwd, '.data'))).toBe(false);
+  });
+
+  it('is read in a dry run when present', () => {
+    const cwd = tempDir();
+    const created = loadOrCreateDevSecret(join(cwd, '.data'));
+    const report = loadTowerConfig({ env: {}, cwd, allowGeneratedSecret: true, dryRun: true });
+    expect(created.ok && report.config?.jwtSecret === created.secret).toBe(true);
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * Durations as Micronaut (and therefore Seqera's tower.yml) writes them: `30m`, `6h`, `3600s`,
+ * `1d`, `500ms`, ISO-8601 `PT1H`, or bare seconds. Results are whole seconds because every
+ * consumer (JWT `exp`, cookie `Max-Age`, SQL intervals) works in seconds.
+ */
+export class DurationError extends Error {
+  constructor(
+    readonly input: unknown,
+    /** The message without the value, e.g. `is negative`. */
+    readonly reason: string,
+  ) {
+    super(`${describeInput(input)} ${reason}`);
+    this.name = 'DurationError';
+  }
+}
+
+export const DURATION_FORMS = 'use e.g. 30m, 6h, 3600s, 1d, PT1H or a number of seconds';
+
+const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 };
+const SUFFIXED = /^(\d+)\s*(ms|s|m|h|d)$/i;
+const ISO = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i;
+
+/** Parses a duration into whole seconds (zero allowed); throws only `DurationError`. */
+export function parseDuration(value: string | number): number {
+  if (typeof value === 'number') return fromNumber(value);
+  if (typeof value !== 'string') throw new DurationError(value, 'is not a duration');
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return checked(value, Number(text));
+  const suffixed = SUFFIXED.exec(text);
+  if (suffixed) return fromSuffixed(value, suffixed[1], suffixed[2].toLowerCase());
+  const iso = ISO.exec(text);
+  if (iso && text.length > 1 && !/T$/i.test(text)) return fromIso(value, iso);
+  if (text.startsWith('-')) throw new DurationError(value, 'is negative');
+  throw new DurationError(value, `is not a duration (${DURATION_FORMS})`);
+}
+
+/** Like `parseDuration` but also rejects zero. */
+export function parsePositiveDuration(value: string | number): number {
+  const seconds = parseDuration(value);
+  if (seconds === 0) throw new DurationError(value, 'must be longer than zero');
+  return seconds;
+}
+
+function fromNumber(value: number): number {
+  if (!Number.isFinite(value)) throw new DurationError(value, 'is not a duration');
+  if (value < 0) throw new DurationError(value, 'is negative');
+  if (!Number.isInteger(value)) throw new DurationError(value, 'is not a whole number of seconds');
+  return checked(value, value);
+}
+
+function fromSuffixed(input: string, amount: string, unit: string): number {
+  const n = Number(amount);
+  if (unit === 'ms') {
+    if (n % 1000 !== 0) throw new DurationError(input, 'is not a whole number of seconds');
+    return checked(input, n / 1000);
+  }
+  return checked(input, n * UNIT_SECONDS[unit]);
+}
+
+function fromIso(input: string, match: RegExpExecArray): number {
+  const [days, hours, minutes, seconds] = match.slice(1, 5).map((part) => Number(part ?? 0));
+  return checked(input, days * 86400 + hours * 3600 + minutes * 60 + seconds);
+}
+
+function checked(input: unknown, seconds: number): number {
+  if (!Number.isSafeInteger(seconds)) throw new DurationError(input, 'is too long');
+  return seconds;
+}
+
+function describeInput(input: unknown): string {
+  if (typeof input === 'string') return JSON.stringify(input);
+  if (typeof input === 'number') return String(input);
+  return 'The value';
+}

@@ -1,0 +1,50 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { TOWER_CONFIG, type AuthType, type TowerConfig } from '../config/tower-config.types.js';
+import { Public } from '../decorators/public.decorator.js';
+import { VERSION } from '../../version.js';
+import { routes } from './routes.js';
+
+export interface ServiceInfo {
+  version: string;
+  appName: string;
+  serverUrl: string;
+  authTypes: AuthType[];
+  loginPath: string;
+  /** Seconds between the browser's refresh heartbeats. */
+  heartbeatInterval: number;
+  logoutUrl: string;
+  contactEmail: string | null;
+  oidcLabel: string | null;
+}
+
+/** What a client needs before signing in; computed once, the configuration is frozen. */
+@Controller(routes('service-info'))
+export class ServiceInfoController {
+  private readonly body: { serviceInfo: ServiceInfo };
+
+  constructor(@Inject(TOWER_CONFIG) config: TowerConfig) {
+    this.body = { serviceInfo: describeService(config) };
+  }
+
+  @Get()
+  @Public()
+  serviceInfo(): { serviceInfo: ServiceInfo } {
+    return this.body;
+  }
+}
+
+export function describeService(config: TowerConfig): ServiceInfo {
+  const authTypes = [...config.authTypes];
+  const oidcOnly = authTypes.length === 1 && authTypes[0] === 'oidc';
+  return {
+    version: VERSION,
+    appName: config.appName,
+    serverUrl: config.serverUrl,
+    authTypes,
+    loginPath: oidcOnly ? '/oauth/login/oidc' : '/auth',
+    heartbeatInterval: config.auth.heartbeatInterval,
+    logoutUrl: `${config.serverUrl}/logout`,
+    contactEmail: config.contactEmail,
+    oidcLabel: config.auth.oidc.enabled ? config.auth.oidc.label : null,
+  };
+}

@@ -1,0 +1,111 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { createSecretKey, type KeyObject } from 'node:crypto';
+import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
+
+export type Role = 'user' | 'root';
+
+export interface AccessClaims {
+  /** User id. */
+  sub: string;
+  /** Session id. */
+  sid: string;
+  roles: Role[];
+  iat: number;
+  exp: number;
+}
+
+export type TokenErrorCode = 'malformed' | 'invalid' | 'expired';
+
+/** A credential that is not one of our access tokens; never carries the token itself. */
+export class TokenError extends Error {
+  constructor(readonly code: TokenErrorCode) {
+    super(`access token ${code}`);
+    this.name = 'TokenError';
+  }
+}
+
+/** Longer than any token we issue; refused before any parsing. */
+const MAX_TOKEN_LENGTH = 2048;
+const CLOCK_SKEW_S = 30;
+const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const USER_ID = /^[1-9][0-9]{0,18}$/;
+
+/**
+ * HS256 access tokens (SPEC §3). The key is a KeyObject made once: a string secret would be
+ * re-imported on every verify (~0.5 ms each).
+ */
+@Injectable()
+export class TokenService {
+  private readonly jwt: JwtService;
+  private readonly issuer: string;
+  private readonly audience: string;
+  private readonly lifetime: number;
+
+  constructor(@Inject(TOWER_CONFIG) config: TowerConfig) {
+    const key: KeyObject = createSecretKey(Buffer.from(config.jwtSecret, 'utf8'));
+    this.issuer = config.appName;
+    this.audience = config.serverUrl;
+    this.lifetime = config.auth.accessTokenExpiration;
+    this.jwt = new JwtService({
+      secret: key,
+      signOptions: { algorithm: 'HS256', issuer: this.issuer, audience: this.audience },
+      verifyOptions: {
+        algorithms: ['HS256'],
+        issuer: this.issuer,
+        audience: this.audience,
+        clockTolerance: CLOCK_SKEW_S,
+      },
+    });
+  }
+
+  get accessLifetime(): number {
+    return this.lifetime;
+  }
+
+  sign(subject: { userId: string; sessionId: string; roles: Role[] }, now = Date.now()): string {
+    const iat = Math.floor(now / 1000);
+    return this.jwt.sign(
+      { sub: subject.userId, sid: subject.sessionId, roles: subject.roles, iat, nbf: iat },
+      { expiresIn: this.lifetime },
+    );
+  }
+
+  /** Throws TokenError for anything but a valid, unexpired access token of ours. */
+  verify(token: string): AccessClaims {
+    if (token.length > MAX_TOKEN_LENGTH || !JWS_SHAPE.test(token)) throw new TokenError('malformed');
+    let payload: unknown;
+    try {
+      payload = this.jwt.verify<object>(token);
+    } catch (error) {
+      const expired = error instanceof Error && error.name === 'TokenExpiredError';
+      throw new TokenError(expired ? 'expired' : 'invalid');
+    }
+    return checkClaims(payload);
+  }
+}
+
+function checkClaims(payload: unknown): AccessClaims {
+  const claims = payload as Partial<Record<keyof AccessClaims | 'nbf', unknown>>;
+  const roles = claims.roles;
+  const valid =
+    typeof claims.sub === 'string' &&
+    USER_ID.test(claims.sub) &&
+    typeof claims.sid === 'string' &&
+    UUID.test(claims.sid) &&
+    typeof claims.exp === 'number' &&
+    typeof claims.iat === 'number' &&
+    typeof claims.nbf === 'number' &&
+    Array.isArray(roles) &&
+    roles.includes('user') &&
+    roles.every((r) => r === 'user' || r === 'root');
+  if (!valid) throw new TokenError('invalid');
+  return {
+    sub: claims.sub as string,
+    sid: claims.sid as string,
+    roles: roles as Role[],
+    iat: claims.iat as number,
+    exp: claims.exp as number,
+  };
+}

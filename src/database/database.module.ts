@@ -1,0 +1,83 @@
+import {
+  Global,
+  Inject,
+  Logger,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { TOWER_CONFIG, type TowerConfig } from '../auth/config/tower-config.types.js';
+import { createDataSource } from './data-source.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres.js';
+
+const EMBEDDED_DATABASE = Symbol('EMBEDDED_DATABASE');
+const logger = new Logger('Database');
+
+/**
+ * Owns the Postgres connection: starts the embedded server when no DATABASE_URL is set, runs
+ * pending migrations unless DB_MIGRATIONS_RUN=false, and closes the pool (then the embedded
+ * server) on shutdown.
+ */
+@Global()
+@Module({})
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(EMBEDDED_DATABASE) private readonly embedded: EmbeddedDatabase | null,
+  ) {}
+
+  static forRoot(): DynamicModule {
+    return {
+      module: DatabaseModule,
+      providers: [
+        {
+          provide: EMBEDDED_DATABASE,
+          inject: [TOWER_CONFIG],
+          useFactory: (config: TowerConfig) =>
+            config.database.url
+              ? null
+              : startEmbeddedPostgres(config.database.embeddedDir, (m) => logger.log(m)),
+        },
+        {
+          provide: DataSource,
+          inject: [TOWER_CONFIG, EMBEDDED_DATABASE],
+          useFactory: (config: TowerConfig, embedded: EmbeddedDatabase | null) =>
+            openDataSource(config, embedded),
+        },
+      ],
+      exports: [DataSource],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    await this.embedded?.stop();
+  }
+}
+
+async function openDataSource(
+  config: TowerConfig,
+  embedded: EmbeddedDatabase | null,
+): Promise<DataSource> {
+  const url = config.database.url ?? embedded?.url;
+  if (!url) throw new Error('No database: set DATABASE_URL or let the embedded one start');
+  const dataSource = createDataSource(url);
+  try {
+    await dataSource.initialize();
+    if (config.database.migrationsRun) {
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      if (applied.length > 0) logger.log(`Applied migrations: ${applied.map((m) => m.name).join(', ')}`);
+    }
+  } catch (error) {
+    await embedded?.stop();
+    throw new Error(`Cannot open the database: ${describeDbError(error)}`, { cause: error });
+  }
+  return dataSource;
+}
+
+/** The driver's message, without the connection string (it may hold a password). */
+export function describeDbError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/postgres(ql)?:\/\/[^\s]+/g, 'postgres://…');
+}

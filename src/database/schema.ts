@@ -1,0 +1,24 @@
+import { AuditEventEntity } from '../auth/audit/audit-event.entity.js';
+import { EphemeralEndpointEntity } from '../auth/ephemeral/ephemeral-endpoint.entity.js';
+import { MagicLinkTokenEntity } from '../auth/mail/magic-link-token.entity.js';
+import { MailOutboxEntity } from '../auth/mail/mail-outbox.entity.js';
+import { RateLimitBucketEntity } from '../auth/rate-limit/rate-limit-bucket.entity.js';
+import { SessionEntity } from '../auth/sessions/session.entity.js';
+import { IdentityEntity } from '../auth/users/identity.entity.js';
+import { UserEntity } from '../auth/users/user.entity.js';
+import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema.js';
+
+/** Classes, not globs: globs and ESM do not mix. */
+export const ENTITIES = [
+  UserEntity,
+  IdentityEntity,
+  SessionEntity,
+  MagicLinkTokenEntity,
+  MailOutboxEntity,
+  EphemeralEndpointEntity,
+  AuditEventEntity,
+  RateLimitBucketEntity,
+];
+
+/** In order; a new migration is appended here. */
+export const MIGRATIONS = [InitialSchema1764300000000];

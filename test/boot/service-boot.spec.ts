@@ -1,0 +1,104 @@
+import { describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../src/database/embedded-postgres.js';
+import { createTestDatabase } from '../harness/database.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const MAIN = path.join(ROOT, 'dist/main.js');
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exit: Promise<number | null>;
+}
+
+/** The built service as `npm start` runs it, with only the environment given here. */
+function startService(env: Record<string, string>): Running {
+  if (!existsSync(MAIN)) throw new Error('dist/main.js is missing: run `npm run build` first');
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: mkdtempSync(path.join(os.tmpdir(), 'tower-boot-cwd-')),
+    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exit };
+}
+
+async function waitForHealth(port: number, run: Running, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (run.child.exitCode !== null) throw new Error(`service exited early:\n${run.output()}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      if (res.status === 200) return Date.now() - started;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no /health 200 within ${timeoutMs} ms:\n${run.output()}`);
+}
+
+async function stop(run: Running): Promise<number | null> {
+  run.child.kill('SIGTERM');
+  return run.exit;
+}
+
+describe('the built service', () => {
+  it('refuses a short secret on a public server URL, naming the rule but not the secret', async () => {
+    const run = startService({
+      TOWER_JWT_SECRET: 'tooShortSecretValue',
+      TOWER_SERVER_URL: 'https://tower.example.com',
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+    });
+    expect(await run.exit).toBe(1);
+    expect(run.output()).toContain('JWT token generator secret should be 35 characters or longer');
+    expect(run.output()).not.toContain('tooShortSecretValue');
+  });
+
+  it('boots on an external database with a generated development secret, and stops on SIGTERM', async () => {
+    const db = await createTestDatabase({ empty: true });
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tower-boot-data-'));
+    const port = await freePort();
+    const run = startService({ DATABASE_URL: db.url, PORT: String(port), TOWER_DATA_DIR: dataDir });
+    try {
+      await waitForHealth(port, run, 30_000);
+      expect(run.output()).toMatch(/TOWER_JWT_SECRET/);
+      expect(run.output()).toContain(`Listening on http://localhost:${port}`);
+      expect(readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8').length).toBeGreaterThanOrEqual(35);
+    } finally {
+      expect(await stop(run)).toBe(0);
+      await db.drop();
+    }
+  }, 60_000);
+
+  it('boots with no configuration at all on the embedded database, and reuses it the second time', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tower-boot-embedded-'));
+    const port = await freePort();
+    const env = { PORT: String(port), TOWER_DATA_DIR: dataDir };
+    const first = startService(env);
+    try {
+      await waitForHealth(port, first, 90_000);
+    } finally {
+      expect(await stop(first)).toBe(0);
+    }
+    const secret = readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8');
+    expect(existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
+
+    const second = startService(env);
+    try {
+      await waitForHealth(port, second, 60_000);
+      expect(second.output()).not.toContain('Creating the embedded database');
+      expect(readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8')).toBe(secret);
+    } finally {
+      expect(await stop(second)).toBe(0);
+    }
+  }, 180_000);
+});

@@ -1,0 +1,42 @@
+import type { Server } from 'node:http';
+import os from 'node:os';
+import type { INestApplication } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../../src/app/create-app.js';
+import { loadTowerConfigOrThrow } from '../../src/auth/config/config.loader.js';
+import type { HttpPlatform, TowerConfig } from '../../src/auth/config/tower-config.types.js';
+
+export const PLATFORMS: HttpPlatform[] = ['fastify', 'express'];
+export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+
+/** A configuration as the service would load it from these environment variables. */
+export function testConfig(env: Record<string, string | undefined> = {}): TowerConfig {
+  return loadTowerConfigOrThrow({
+    env: { TOWER_JWT_SECRET: TEST_SECRET, DB_MIGRATIONS_RUN: 'false', ...env },
+    cwd: os.tmpdir(),
+  });
+}
+
+export interface TestApp {
+  readonly app: INestApplication;
+  readonly config: TowerConfig;
+  /** The Node HTTP server, for supertest. */
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(
+  platform: HttpPlatform,
+  env: Record<string, string | undefined>,
+): Promise<TestApp> {
+  const config = testConfig(env);
+  const app = await createApp(config, { platform, logger: false });
+  await app.init();
+  if (platform === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+  return {
+    app,
+    config,
+    server: app.getHttpServer() as Server,
+    close: () => app.close(),
+  };
+}
