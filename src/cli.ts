@@ -23,7 +23,9 @@ async function migration(action: string): Promise<number> {
     await dataSource.initialize();
     if (action === 'run') {
       const applied = await dataSource.runMigrations({ transaction: 'each' });
-      out(applied.length ? `Applied: ${applied.map((m) => m.name).join(', ')}` : 'Nothing to apply');
+      out(
+        applied.length ? `Applied: ${applied.map((m) => m.name).join(', ')}` : 'Nothing to apply',
+      );
     } else if (action === 'revert') {
       await dataSource.undoLastMigration({ transaction: 'each' });
       out('Reverted the last migration');
@@ -53,7 +55,10 @@ async function main(args: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const message = error instanceof ConfigValidationError || error instanceof Error ? error.message : String(error);
+    const message =
+      error instanceof ConfigValidationError || error instanceof Error
+        ? error.message
+        : String(error);
     process.stderr.write(`${message}\n`);
     process.exit(1);
   },

@@ -3,15 +3,22 @@ import { AuthModule } from '../auth/auth.module.js';
 import { TowerConfigModule } from '../auth/config/tower-config.module.js';
 import type { TowerConfig } from '../auth/config/tower-config.types.js';
 import { DatabaseModule } from '../database/database.module.js';
+import { DemoModule } from '../demo/demo.module.js';
+import type { Clock } from '../auth/common/clock.js';
 import { HealthController } from './health.controller.js';
 
 /** The runnable service: the auth module on its database, plus health. */
 @Module({})
 export class AppModule {
-  static forRoot(config: TowerConfig): DynamicModule {
+  static forRoot(config: TowerConfig, options: { clock?: Clock } = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [TowerConfigModule.forRoot(config), DatabaseModule.forRoot(), AuthModule.forRoot()],
+      imports: [
+        TowerConfigModule.forRoot(config),
+        DatabaseModule.forRoot(),
+        AuthModule.forRoot({ clock: options.clock }),
+        DemoModule,
+      ],
       controllers: [HealthController],
     };
   }

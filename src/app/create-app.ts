@@ -4,10 +4,12 @@ import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-ex
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { HttpPlatform, TowerConfig } from '../auth/config/tower-config.types.js';
 import { AppModule } from './app.module.js';
+import type { Clock } from '../auth/common/clock.js';
 
 export interface CreateAppOptions {
   platform?: HttpPlatform;
   logger?: LoggerService | LogLevel[] | false;
+  clock?: Clock;
 }
 
 /** Request bodies above this are refused with 413 (ephemeral content has its own limit). */
@@ -19,7 +21,7 @@ export async function createApp(
   options: CreateAppOptions = {},
 ): Promise<INestApplication> {
   const platform = options.platform ?? config.http.platform;
-  const module = AppModule.forRoot(config);
+  const module = AppModule.forRoot(config, { clock: options.clock });
   const logger = options.logger ?? ['log', 'warn', 'error'];
   if (platform === 'express') {
     const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), {

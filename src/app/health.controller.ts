@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Public } from '../auth/decorators/public.decorator.js';
+import { Public } from '../auth/decorators/access.decorator.js';
 import { routes } from '../auth/http/routes.js';
 
 const ROUND_TRIP_TIMEOUT_MS = 2000;

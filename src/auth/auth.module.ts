@@ -1,19 +1,87 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { Module, type DynamicModule, type ModuleMetadata, type Provider } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AuditService } from './audit/audit.service.js';
+import { CLOCK, systemClock, type Clock } from './common/clock.js';
+import { SessionGuard } from './guards/session.guard.js';
+import { AdminController } from './http/admin.controller.js';
 import { JsonExceptionFilter } from './http/json-exception.filter.js';
+import { LogoutController } from './http/logout.controller.js';
 import { ServiceInfoController } from './http/service-info.controller.js';
+import { TokenController } from './http/token.controller.js';
+import { UserInfoController } from './http/user-info.controller.js';
+import { RevocationService } from './sessions/revocation.service.js';
+import { SessionRepository } from './sessions/session.repository.js';
+import { SessionService } from './sessions/session.service.js';
+import { TokenService } from './tokens/token.service.js';
+import { UserRepository } from './users/user.repository.js';
+
+export interface AuthModuleOptions {
+  /** Time source of the session rules (tests move it). */
+  clock?: Clock;
+}
+
+export interface AuthModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  inject?: (string | symbol | (abstract new (...args: never[]) => unknown))[];
+  useFactory: (...args: never[]) => AuthModuleOptions | Promise<AuthModuleOptions>;
+}
+
+const AUTH_OPTIONS = Symbol('AUTH_OPTIONS');
+
+const SERVICES = [
+  TokenService,
+  SessionService,
+  SessionRepository,
+  UserRepository,
+  AuditService,
+  RevocationService,
+];
 
 /**
- * The login stack for a host Nest application. It expects the configuration
- * (TowerConfigModule) and a DataSource (DatabaseModule) to be provided globally.
+ * The login stack for a Nest application. It expects the configuration (TowerConfigModule)
+ * and a TypeORM DataSource (DatabaseModule) to be provided globally, and registers
+ * SessionGuard for every route of the application: opt out with @Public().
  */
 @Module({})
 export class AuthModule {
-  static forRoot(): DynamicModule {
+  static forRoot(options: AuthModuleOptions = {}): DynamicModule {
+    return AuthModule.build([{ provide: AUTH_OPTIONS, useValue: options }], []);
+  }
+
+  static forRootAsync(options: AuthModuleAsyncOptions): DynamicModule {
+    const provider: Provider = {
+      provide: AUTH_OPTIONS,
+      inject: options.inject ?? [],
+      useFactory: options.useFactory as (...args: unknown[]) => AuthModuleOptions,
+    };
+    return AuthModule.build([provider], options.imports ?? []);
+  }
+
+  private static build(
+    optionProviders: Provider[],
+    imports: ModuleMetadata['imports'],
+  ): DynamicModule {
     return {
       module: AuthModule,
-      controllers: [ServiceInfoController],
-      providers: [{ provide: APP_FILTER, useClass: JsonExceptionFilter }],
+      imports,
+      controllers: [
+        ServiceInfoController,
+        TokenController,
+        LogoutController,
+        UserInfoController,
+        AdminController,
+      ],
+      providers: [
+        ...optionProviders,
+        ...SERVICES,
+        {
+          provide: CLOCK,
+          inject: [AUTH_OPTIONS],
+          useFactory: (options: AuthModuleOptions) => options.clock ?? systemClock,
+        },
+        { provide: APP_GUARD, useClass: SessionGuard },
+        { provide: APP_FILTER, useClass: JsonExceptionFilter },
+      ],
+      exports: [TokenService, SessionService, CLOCK],
     };
   }
 }

@@ -67,7 +67,8 @@ async function openDataSource(
     await dataSource.initialize();
     if (config.database.migrationsRun) {
       const applied = await dataSource.runMigrations({ transaction: 'each' });
-      if (applied.length > 0) logger.log(`Applied migrations: ${applied.map((m) => m.name).join(', ')}`);
+      if (applied.length > 0)
+        logger.log(`Applied migrations: ${applied.map((m) => m.name).join(', ')}`);
     }
   } catch (error) {
     await embedded?.stop();

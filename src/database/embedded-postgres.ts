@@ -150,7 +150,10 @@ async function initdb(
 async function stopStalePostmaster(dataDir: string): Promise<void> {
   let pid: number;
   try {
-    pid = Number.parseInt((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0], 10);
+    pid = Number.parseInt(
+      (await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0],
+      10,
+    );
   } catch {
     return;
   }
@@ -168,7 +171,12 @@ function alive(pid: number): boolean {
   }
 }
 
-function startPostmaster(bin: string, dataDir: string, port: number, owner: Owner): Promise<ChildProcess> {
+function startPostmaster(
+  bin: string,
+  dataDir: string,
+  port: number,
+  owner: Owner,
+): Promise<ChildProcess> {
   const args = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1'];
   args.push('-c', 'unix_socket_directories=', '-c', 'max_connections=200');
   const child = spawn(bin, args, { ...owner, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -232,7 +240,9 @@ function run(command: string, args: string[], owner: Owner = {}): Promise<string
     child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
     child.once('error', reject);
     child.once('exit', (code) =>
-      code === 0 ? resolve(out.trim()) : reject(new Error(`${path.basename(command)} failed: ${err.trim()}`)),
+      code === 0
+        ? resolve(out.trim())
+        : reject(new Error(`${path.basename(command)} failed: ${err.trim()}`)),
     );
   });
 }

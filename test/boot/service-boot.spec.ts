@@ -72,7 +72,9 @@ describe('the built service', () => {
       await waitForHealth(port, run, 30_000);
       expect(run.output()).toMatch(/TOWER_JWT_SECRET/);
       expect(run.output()).toContain(`Listening on http://localhost:${port}`);
-      expect(readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8').length).toBeGreaterThanOrEqual(35);
+      expect(readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8').length).toBeGreaterThanOrEqual(
+        35,
+      );
     } finally {
       expect(await stop(run)).toBe(0);
       await db.drop();

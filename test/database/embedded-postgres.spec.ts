@@ -21,7 +21,10 @@ describe('embedded Postgres', () => {
     const first = await startEmbeddedPostgres(dir, () => undefined);
     try {
       expect(first.url).toMatch(/^postgres:\/\/postgres:[^@]+@127\.0\.0\.1:\d+\/tower$/);
-      await query(first.url, 'CREATE TABLE kept (v text); INSERT INTO kept VALUES ($$still here$$)');
+      await query(
+        first.url,
+        'CREATE TABLE kept (v text); INSERT INTO kept VALUES ($$still here$$)',
+      );
     } finally {
       await first.stop();
     }

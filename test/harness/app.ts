@@ -5,6 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app/create-app.js';
 import { loadTowerConfigOrThrow } from '../../src/auth/config/config.loader.js';
 import type { HttpPlatform, TowerConfig } from '../../src/auth/config/tower-config.types.js';
+import type { Clock } from '../../src/auth/common/clock.js';
 
 export const PLATFORMS: HttpPlatform[] = ['fastify', 'express'];
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -28,11 +29,13 @@ export interface TestApp {
 export async function startTestApp(
   platform: HttpPlatform,
   env: Record<string, string | undefined>,
+  clock?: Clock,
 ): Promise<TestApp> {
   const config = testConfig(env);
-  const app = await createApp(config, { platform, logger: false });
+  const app = await createApp(config, { platform, logger: false, clock });
   await app.init();
-  if (platform === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+  if (platform === 'fastify')
+    await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
   return {
     app,
     config,

@@ -2,7 +2,10 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createDataSource } from '../../src/database/data-source.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/database/embedded-postgres.js';
+import {
+  startEmbeddedPostgres,
+  type EmbeddedDatabase,
+} from '../../src/database/embedded-postgres.js';
 
 declare global {
   var __towerTestEmbedded: EmbeddedDatabase | undefined;
@@ -19,7 +22,9 @@ export default async function globalSetup(): Promise<void> {
   let adminUrl = process.env.TEST_DATABASE_URL ?? DEFAULT_URL;
   if (!(await reachable(adminUrl))) {
     const dir = path.join(os.tmpdir(), `tower-auth-test-${process.pid}`, 'postgres');
-    process.stdout.write(`\nNo Postgres at ${redact(adminUrl)}: starting an embedded one in ${dir}\n`);
+    process.stdout.write(
+      `\nNo Postgres at ${redact(adminUrl)}: starting an embedded one in ${dir}\n`,
+    );
     globalThis.__towerTestEmbedded = await startEmbeddedPostgres(dir, () => undefined);
     const url = new URL(globalThis.__towerTestEmbedded.url);
     url.pathname = '/postgres';

@@ -23,23 +23,29 @@ describe.each(PLATFORMS)('foundation routes on %s', (platform) => {
     await db?.drop();
   });
 
-  it.each(['/health', '/api/health'])('GET %s answers 200 after a database round trip', async (path) => {
-    const res = await request(t.server).get(path).expect(200);
-    expect(res.body).toEqual({ status: 'ok', database: 'up' });
-  });
+  it.each(['/health', '/api/health'])(
+    'GET %s answers 200 after a database round trip',
+    async (path) => {
+      const res = await request(t.server).get(path).expect(200);
+      expect(res.body).toEqual({ status: 'ok', database: 'up' });
+    },
+  );
 
-  it.each(['/service-info', '/api/service-info'])('GET %s describes the login methods', async (path) => {
-    const res = await request(t.server).get(path).expect(200);
-    expect(res.headers['content-type']).toMatch(/application\/json/);
-    expect(res.body.serviceInfo).toMatchObject({
-      authTypes: ['email', 'oidc'],
-      loginPath: '/auth',
-      contactEmail: 'support@example.com',
-      logoutUrl: 'http://localhost:8000/logout',
-      heartbeatInterval: t.config.auth.heartbeatInterval,
-    });
-    expect(res.body.serviceInfo.version).toMatch(/^\d+\.\d+\.\d+/);
-  });
+  it.each(['/service-info', '/api/service-info'])(
+    'GET %s describes the login methods',
+    async (path) => {
+      const res = await request(t.server).get(path).expect(200);
+      expect(res.headers['content-type']).toMatch(/application\/json/);
+      expect(res.body.serviceInfo).toMatchObject({
+        authTypes: ['email', 'oidc'],
+        loginPath: '/auth',
+        contactEmail: 'support@example.com',
+        logoutUrl: 'http://localhost:8000/logout',
+        heartbeatInterval: t.config.auth.heartbeatInterval,
+      });
+      expect(res.body.serviceInfo.version).toMatch(/^\d+\.\d+\.\d+/);
+    },
+  );
 
   it('answers an unknown route with a JSON 404', async () => {
     const res = await request(t.server).get('/no/such/route').expect(404);

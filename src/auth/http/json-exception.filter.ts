@@ -34,6 +34,8 @@ export class JsonExceptionFilter implements ExceptionFilter {
       const name = exception instanceof Error ? exception.name : typeof exception;
       logger.error(`Unhandled ${name}`, exception instanceof Error ? exception.stack : undefined);
     }
+    // Clients (Nextflow among them) refresh on 401; the header says which scheme to use.
+    if (body.statusCode === 401) httpAdapter.setHeader(response, 'WWW-Authenticate', 'Bearer');
     httpAdapter.reply(response, body, body.statusCode);
   }
 }
@@ -42,7 +44,11 @@ export function toErrorBody(exception: unknown): ErrorBody {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();
-    const base: ErrorBody = { statusCode: status, error: reason(status), message: exception.message };
+    const base: ErrorBody = {
+      statusCode: status,
+      error: reason(status),
+      message: exception.message,
+    };
     if (typeof response === 'string') return { ...base, message: response };
     const fields = response as Record<string, unknown>;
     const message = Array.isArray(fields.message) ? fields.message.join('; ') : fields.message;
@@ -55,7 +61,11 @@ export function toErrorBody(exception: unknown): ErrorBody {
   }
   const parserStatus = bodyParserStatus(exception);
   if (parserStatus) {
-    return { statusCode: parserStatus, error: reason(parserStatus), message: 'Malformed request body' };
+    return {
+      statusCode: parserStatus,
+      error: reason(parserStatus),
+      message: 'Malformed request body',
+    };
   }
   const status = HttpStatus.INTERNAL_SERVER_ERROR;
   return { statusCode: status, error: reason(status), message: 'Internal server error' };

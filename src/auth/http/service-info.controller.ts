@@ -1,6 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { TOWER_CONFIG, type AuthType, type TowerConfig } from '../config/tower-config.types.js';
-import { Public } from '../decorators/public.decorator.js';
+import { Public } from '../decorators/access.decorator.js';
 import { VERSION } from '../../version.js';
 import { routes } from './routes.js';
 

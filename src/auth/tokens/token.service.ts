@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { createSecretKey, type KeyObject } from 'node:crypto';
+import { CLOCK, type Clock } from '../common/clock.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 
 export type Role = 'user' | 'root';
@@ -43,7 +44,10 @@ export class TokenService {
   private readonly audience: string;
   private readonly lifetime: number;
 
-  constructor(@Inject(TOWER_CONFIG) config: TowerConfig) {
+  constructor(
+    @Inject(TOWER_CONFIG) config: TowerConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
     const key: KeyObject = createSecretKey(Buffer.from(config.jwtSecret, 'utf8'));
     this.issuer = config.appName;
     this.audience = config.serverUrl;
@@ -64,7 +68,10 @@ export class TokenService {
     return this.lifetime;
   }
 
-  sign(subject: { userId: string; sessionId: string; roles: Role[] }, now = Date.now()): string {
+  sign(
+    subject: { userId: string; sessionId: string; roles: Role[] },
+    now = this.clock.now(),
+  ): string {
     const iat = Math.floor(now / 1000);
     return this.jwt.sign(
       { sub: subject.userId, sid: subject.sessionId, roles: subject.roles, iat, nbf: iat },
@@ -72,12 +79,19 @@ export class TokenService {
     );
   }
 
-  /** Throws TokenError for anything but a valid, unexpired access token of ours. */
-  verify(token: string): AccessClaims {
-    if (token.length > MAX_TOKEN_LENGTH || !JWS_SHAPE.test(token)) throw new TokenError('malformed');
+  /**
+   * Throws TokenError for anything but a valid, unexpired access token of ours. Logout
+   * passes `allowExpired`: a signed token still names the session to end.
+   */
+  verify(token: string, options: { allowExpired?: boolean } = {}): AccessClaims {
+    if (token.length > MAX_TOKEN_LENGTH || !JWS_SHAPE.test(token))
+      throw new TokenError('malformed');
     let payload: unknown;
     try {
-      payload = this.jwt.verify<object>(token);
+      payload = this.jwt.verify<object>(token, {
+        clockTimestamp: Math.floor(this.clock.now() / 1000),
+        ignoreExpiration: options.allowExpired === true,
+      });
     } catch (error) {
       const expired = error instanceof Error && error.name === 'TokenExpiredError';
       throw new TokenError(expired ? 'expired' : 'invalid');

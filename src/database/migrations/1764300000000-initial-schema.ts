@@ -63,7 +63,9 @@ export class InitialSchema1764300000000 implements MigrationInterface {
     );
     await q.query(`CREATE INDEX sessions_user_id_idx ON sessions (user_id)`);
     await q.query(`CREATE INDEX sessions_idle_expires_at_idx ON sessions (idle_expires_at)`);
-    await q.query(`CREATE INDEX sessions_absolute_expires_at_idx ON sessions (absolute_expires_at)`);
+    await q.query(
+      `CREATE INDEX sessions_absolute_expires_at_idx ON sessions (absolute_expires_at)`,
+    );
     await q.query(
       `CREATE INDEX sessions_revoked_at_idx ON sessions (revoked_at) WHERE revoked_at IS NOT NULL`,
     );
@@ -78,9 +80,13 @@ export class InitialSchema1764300000000 implements MigrationInterface {
         ip_address   text,
         created_at   timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE UNIQUE INDEX magic_link_tokens_hash_uq ON magic_link_tokens (token_hash)`);
+    await q.query(
+      `CREATE UNIQUE INDEX magic_link_tokens_hash_uq ON magic_link_tokens (token_hash)`,
+    );
     await q.query(`CREATE INDEX magic_link_tokens_user_id_idx ON magic_link_tokens (user_id)`);
-    await q.query(`CREATE INDEX magic_link_tokens_expires_at_idx ON magic_link_tokens (expires_at)`);
+    await q.query(
+      `CREATE INDEX magic_link_tokens_expires_at_idx ON magic_link_tokens (expires_at)`,
+    );
     await q.query(
       `CREATE INDEX magic_link_tokens_consumed_at_idx ON magic_link_tokens (consumed_at) WHERE consumed_at IS NOT NULL`,
     );
@@ -97,11 +103,15 @@ export class InitialSchema1764300000000 implements MigrationInterface {
         expires_at    timestamptz NOT NULL,
         consumed_at   timestamptz
       )`);
-    await q.query(`CREATE INDEX ephemeral_endpoints_expires_at_idx ON ephemeral_endpoints (expires_at)`);
+    await q.query(
+      `CREATE INDEX ephemeral_endpoints_expires_at_idx ON ephemeral_endpoints (expires_at)`,
+    );
     await q.query(
       `CREATE INDEX ephemeral_endpoints_consumed_at_idx ON ephemeral_endpoints (consumed_at) WHERE consumed_at IS NOT NULL`,
     );
-    await q.query(`CREATE INDEX ephemeral_endpoints_created_by_idx ON ephemeral_endpoints (created_by)`);
+    await q.query(
+      `CREATE INDEX ephemeral_endpoints_created_by_idx ON ephemeral_endpoints (created_by)`,
+    );
 
     await q.query(`
       CREATE TABLE mail_outbox (
@@ -119,7 +129,9 @@ export class InitialSchema1764300000000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX mail_outbox_due_idx ON mail_outbox (next_attempt_at) WHERE status = 'pending'`,
     );
-    await q.query(`CREATE INDEX mail_outbox_sent_at_idx ON mail_outbox (sent_at) WHERE sent_at IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX mail_outbox_sent_at_idx ON mail_outbox (sent_at) WHERE sent_at IS NOT NULL`,
+    );
     await q.query(
       `CREATE INDEX mail_outbox_failed_at_idx ON mail_outbox (failed_at) WHERE failed_at IS NOT NULL`,
     );
@@ -135,8 +147,12 @@ export class InitialSchema1764300000000 implements MigrationInterface {
         created_at  timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE INDEX audit_events_created_at_idx ON audit_events (created_at)`);
-    await q.query(`CREATE INDEX audit_events_type_created_at_idx ON audit_events (type, created_at)`);
-    await q.query(`CREATE INDEX audit_events_user_id_created_at_idx ON audit_events (user_id, created_at)`);
+    await q.query(
+      `CREATE INDEX audit_events_type_created_at_idx ON audit_events (type, created_at)`,
+    );
+    await q.query(
+      `CREATE INDEX audit_events_user_id_created_at_idx ON audit_events (user_id, created_at)`,
+    );
 
     await q.query(`
       CREATE TABLE rate_limit_buckets (
@@ -145,7 +161,9 @@ export class InitialSchema1764300000000 implements MigrationInterface {
         count         integer NOT NULL DEFAULT 0,
         expires_at    timestamptz NOT NULL
       )`);
-    await q.query(`CREATE INDEX rate_limit_buckets_expires_at_idx ON rate_limit_buckets (expires_at)`);
+    await q.query(
+      `CREATE INDEX rate_limit_buckets_expires_at_idx ON rate_limit_buckets (expires_at)`,
+    );
   }
 
   public async down(q: QueryRunner): Promise<void> {

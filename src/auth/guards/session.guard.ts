@@ -1,0 +1,87 @@
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
+import { ACCESS_RULE, type AccessRule } from '../decorators/access.decorator.js';
+import { attachPrincipal, type AuthPrincipal } from '../decorators/current-user.decorator.js';
+import { RevocationService } from '../sessions/revocation.service.js';
+import { TokenError, TokenService, type AccessClaims } from '../tokens/token.service.js';
+import { extractCredential, passesOriginCheck } from './credential.js';
+
+interface HttpRequest {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * The global guard: every route needs a valid access token unless it is @Public(). No
+ * database read: the token is verified in memory and revocation comes from the
+ * LISTEN/NOTIFY-fed set.
+ */
+@Injectable()
+export class SessionGuard implements CanActivate {
+  private readonly serverOrigin: string;
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokenService,
+    private readonly revocations: RevocationService,
+    @Inject(TOWER_CONFIG) config: TowerConfig,
+  ) {
+    this.serverOrigin = new URL(config.serverUrl).origin;
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
+    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (rule === 'public') return true;
+    const request = context.switchToHttp().getRequest<HttpRequest>();
+    const principal = this.authenticate(request);
+    if (
+      principal.via === 'cookie' &&
+      !passesOriginCheck(request.method, request.headers, this.serverOrigin)
+    ) {
+      throw new ForbiddenException('Cross-site request refused');
+    }
+    if (rule === 'root' && !principal.isRoot) throw new ForbiddenException('Root users only');
+    attachPrincipal(request, principal);
+    return true;
+  }
+
+  private authenticate(request: HttpRequest): AuthPrincipal {
+    const credential = extractCredential(request.headers);
+    if (!credential) throw new UnauthorizedException('Authentication required');
+    let claims: AccessClaims | null = null;
+    let failure: TokenError | null = null;
+    for (const token of credential.tokens) {
+      try {
+        claims = this.tokens.verify(token);
+        break;
+      } catch (error) {
+        if (!(error instanceof TokenError)) throw error;
+        failure = error;
+      }
+    }
+    if (!claims)
+      throw new UnauthorizedException(
+        failure?.code === 'expired' ? 'Access token expired' : 'Invalid access token',
+      );
+    if (this.revocations.isRevoked(claims.sid)) throw new UnauthorizedException('Session revoked');
+    return {
+      userId: claims.sub,
+      sessionId: claims.sid,
+      roles: claims.roles,
+      isRoot: claims.roles.includes('root'),
+      via: credential.via,
+    };
+  }
+}

@@ -1,0 +1,126 @@
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { requestInfo } from '../common/request-info.js';
+import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
+import { Public } from '../decorators/access.decorator.js';
+import { RefreshError, SessionService, type IssuedTokens } from '../sessions/session.service.js';
+import { REFRESH_COOKIE, cookieValues, sessionCookies } from './cookies.js';
+import { noStore, setCookies } from './http-response.js';
+import { routes } from './routes.js';
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token: string;
+  username: string;
+  roles: string[];
+}
+
+interface TokenRequest {
+  body?: unknown;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+function oauthError(
+  code: RefreshError['code'] | 'unsupported_grant_type',
+  description: string,
+): BadRequestException {
+  return new BadRequestException({
+    error: code,
+    error_description: description,
+    message: description,
+  });
+}
+
+/**
+ * The refresh endpoint Nextflow's token manager and the browser heartbeat use (SPEC §3).
+ * Public: a stale Bearer header that comes along is ignored. Success is always 200 with both
+ * cookies and the JSON body, never a redirect.
+ */
+@Controller(routes('oauth/access_token'))
+@Public()
+export class TokenController {
+  constructor(
+    private readonly sessions: SessionService,
+    @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  refreshByPost(
+    @Req() request: TokenRequest,
+    @Res({ passthrough: true }) response: unknown,
+  ): Promise<TokenResponse> {
+    return this.refresh(request, response, readGrant(request.body));
+  }
+
+  @Get()
+  refreshByCookie(
+    @Req() request: TokenRequest,
+    @Res({ passthrough: true }) response: unknown,
+  ): Promise<TokenResponse> {
+    return this.refresh(request, response, { grantType: null, refreshToken: null });
+  }
+
+  private async refresh(
+    request: TokenRequest,
+    response: unknown,
+    grant: Grant,
+  ): Promise<TokenResponse> {
+    if (grant.grantType !== null && grant.grantType !== 'refresh_token') {
+      throw oauthError('unsupported_grant_type', 'Only grant_type=refresh_token is supported');
+    }
+    const token = grant.refreshToken ?? cookieValues(request.headers.cookie, REFRESH_COOKIE)[0];
+    if (!token) throw oauthError('invalid_request', 'A refresh_token is required');
+    let issued: IssuedTokens;
+    try {
+      issued = await this.sessions.refresh(token, requestInfo(request, this.config.trustProxy));
+    } catch (error) {
+      if (error instanceof RefreshError) throw oauthError(error.code, error.description);
+      throw error;
+    }
+    setCookies(response, sessionCookies(this.config, issued.accessToken, issued.refreshToken));
+    noStore(response);
+    return {
+      access_token: issued.accessToken,
+      token_type: 'Bearer',
+      expires_in: issued.expiresIn,
+      refresh_token: issued.refreshToken,
+      username: issued.user.userName,
+      roles: issued.roles,
+    };
+  }
+}
+
+interface Grant {
+  grantType: string | null;
+  refreshToken: string | null;
+}
+
+/** A form or JSON object; anything else (array, null, string) is an invalid request. */
+function readGrant(body: unknown): Grant {
+  if (body === undefined || body === null || body === '')
+    return { grantType: null, refreshToken: null };
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw oauthError('invalid_request', 'The body must be a form or a JSON object');
+  }
+  const fields = body as Record<string, unknown>;
+  const grantType = fields.grant_type ?? null;
+  const refreshToken = fields.refresh_token ?? null;
+  if (
+    (grantType !== null && typeof grantType !== 'string') ||
+    (refreshToken !== null && typeof refreshToken !== 'string')
+  ) {
+    throw oauthError('invalid_request', 'grant_type and refresh_token must be single strings');
+  }
+  return { grantType, refreshToken: refreshToken === '' ? null : refreshToken };
+}

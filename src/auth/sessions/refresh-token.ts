@@ -1,0 +1,45 @@
+import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+
+/** 32 random bytes, base64url: 43 characters. */
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+export function isRefreshTokenShaped(value: string): boolean {
+  return TOKEN.test(value);
+}
+
+export function newRefreshToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function hashToken(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/**
+ * Each refresh token's successor is an HMAC of it under a key derived from the JWT secret.
+ * So a replay within the grace window gets the same new token without any token being
+ * stored in clear, and a stale token can be walked forward to find its family (reuse
+ * detection) without keeping every old hash.
+ */
+export class RefreshChain {
+  private readonly key: Buffer;
+
+  constructor(secret: string) {
+    this.key = Buffer.from(hkdfSync('sha256', secret, 'tower-auth', 'refresh-token-chain', 32));
+  }
+
+  successor(token: string): string {
+    return createHmac('sha256', this.key).update(token, 'utf8').digest('base64url');
+  }
+
+  /** Hashes of the next `count` tokens after this one. */
+  futureHashes(token: string, count: number): Buffer[] {
+    const hashes: Buffer[] = [];
+    let current = token;
+    for (let i = 0; i < count; i++) {
+      current = this.successor(current);
+      hashes.push(hashToken(current));
+    }
+    return hashes;
+  }
+}

@@ -1,0 +1,139 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+
+export interface SessionRow {
+  id: string;
+  userId: string;
+  provider: string;
+  refreshHash: Buffer;
+  previousHash: Buffer | null;
+  rotatedAt: Date | null;
+  idleExpiresAt: Date;
+  absoluteExpiresAt: Date;
+  revokedAt: Date | null;
+}
+
+export interface NewSession {
+  id: string;
+  userId: string;
+  provider: string;
+  refreshHash: Buffer;
+  idleExpiresAt: Date;
+  absoluteExpiresAt: Date;
+  userAgent: string | null;
+  ipAddress: string | null;
+}
+
+const COLUMNS = `id, user_id AS "userId", provider, refresh_hash AS "refreshHash",
+  previous_hash AS "previousHash", rotated_at AS "rotatedAt", idle_expires_at AS "idleExpiresAt",
+  absolute_expires_at AS "absoluteExpiresAt", revoked_at AS "revokedAt"`;
+
+/** SQL about sessions; the refresh rotation runs inside `inTransaction`. */
+@Injectable()
+export class SessionRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  inTransaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction('READ COMMITTED', work);
+  }
+
+  async insert(s: NewSession): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO sessions (id, user_id, provider, refresh_hash, idle_expires_at, absolute_expires_at,
+                             user_agent, ip_address)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        s.id,
+        s.userId,
+        s.provider,
+        s.refreshHash,
+        s.idleExpiresAt,
+        s.absoluteExpiresAt,
+        s.userAgent,
+        s.ipAddress,
+      ],
+    );
+  }
+
+  /**
+   * The session whose current or previous refresh token has this hash, locked. A caller
+   * that waited for the lock sees the row as its rotation left it.
+   */
+  async lockByTokenHash(tx: EntityManager, hash: Buffer): Promise<SessionRow | null> {
+    const rows: SessionRow[] = await tx.query(
+      `SELECT ${COLUMNS} FROM sessions WHERE refresh_hash = $1 OR previous_hash = $1 LIMIT 1 FOR UPDATE`,
+      [hash],
+    );
+    return rows[0] ?? null;
+  }
+
+  async rotate(
+    tx: EntityManager,
+    id: string,
+    next: {
+      refreshHash: Buffer;
+      previousHash: Buffer;
+      at: Date;
+      idleExpiresAt: Date;
+      userAgent: string | null;
+      ipAddress: string | null;
+    },
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE sessions SET refresh_hash = $2, previous_hash = $3, rotated_at = $4, last_refresh_at = $4,
+              idle_expires_at = $5, generation = generation + 1,
+              user_agent = coalesce($6, user_agent), ip_address = coalesce($7, ip_address)
+        WHERE id = $1`,
+      [
+        id,
+        next.refreshHash,
+        next.previousHash,
+        next.at,
+        next.idleExpiresAt,
+        next.userAgent,
+        next.ipAddress,
+      ],
+    );
+  }
+
+  /** A live session one of whose current or previous hashes is in the list. */
+  async findLiveByAnyHash(hashes: Buffer[]): Promise<string | null> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM sessions
+        WHERE (refresh_hash = ANY($1) OR previous_hash = ANY($1)) AND revoked_at IS NULL LIMIT 1`,
+      [hashes],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  /** True when this call revoked it (it was live). */
+  async revoke(id: string, reason: string, at: Date, tx?: EntityManager): Promise<boolean> {
+    const rows: unknown[] = await (tx ?? this.dataSource).query(
+      `UPDATE sessions SET revoked_at = $2, revoke_reason = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
+      [id, at, reason],
+    );
+    return extractRows(rows).length > 0;
+  }
+
+  async revokeAllForUser(userId: string, reason: string, at: Date): Promise<string[]> {
+    const rows: unknown[] = await this.dataSource.query(
+      `UPDATE sessions SET revoked_at = $2, revoke_reason = $3
+        WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
+      [userId, at, reason],
+    );
+    return (extractRows(rows) as { id: string }[]).map((r) => r.id);
+  }
+
+  async findById(id: string): Promise<SessionRow | null> {
+    const rows: SessionRow[] = await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM sessions WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+}
+
+/** TypeORM's postgres driver answers UPDATE ... RETURNING with [rows, count]. */
+function extractRows(result: unknown[]): unknown[] {
+  return Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
+}

@@ -1,0 +1,22 @@
+import { randomBytes } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { UserEntity } from '../../src/auth/users/user.entity.js';
+
+/** A user row as a login would have created it. */
+export async function createUser(
+  dataSource: DataSource,
+  fields: Partial<
+    Pick<UserEntity, 'email' | 'userName' | 'firstName' | 'lastName' | 'status'>
+  > = {},
+): Promise<UserEntity> {
+  const suffix = randomBytes(4).toString('hex');
+  const repo = dataSource.getRepository(UserEntity);
+  const user = repo.create({
+    email: fields.email ?? `user-${suffix}@example.com`,
+    userName: fields.userName ?? `user-${suffix}`,
+    firstName: fields.firstName ?? 'Ada',
+    lastName: fields.lastName ?? 'Lovelace',
+    status: fields.status ?? 'active',
+  });
+  return repo.save(user);
+}

@@ -1,0 +1,51 @@
+import type { DataSource } from 'typeorm';
+import { DataSource as DataSourceToken } from 'typeorm';
+import { SessionService, type IssuedTokens } from '../../src/auth/sessions/session.service.js';
+import type { UserEntity } from '../../src/auth/users/user.entity.js';
+import type { Clock } from '../../src/auth/common/clock.js';
+import type { HttpPlatform } from '../../src/auth/config/tower-config.types.js';
+import { createUser } from '../factories/users.js';
+import { startTestApp, type TestApp } from './app.js';
+
+/** A movable clock for idle-timeout, grace-window and absolute-cap tests. */
+export class TestClock implements Clock {
+  constructor(private current = Date.now()) {}
+  now(): number {
+    return this.current;
+  }
+  advance(seconds: number): void {
+    this.current += seconds * 1000;
+  }
+}
+
+export interface SessionApp extends TestApp {
+  dataSource: DataSource;
+  sessions: SessionService;
+  /** A new user with a fresh session, as a login would leave them. */
+  login(
+    fields?: Parameters<typeof createUser>[1],
+  ): Promise<{ user: UserEntity; tokens: IssuedTokens }>;
+}
+
+export async function startSessionApp(
+  platform: HttpPlatform,
+  env: Record<string, string | undefined>,
+  clock?: Clock,
+): Promise<SessionApp> {
+  const app = await startTestApp(platform, env, clock);
+  const dataSource = app.app.get(DataSourceToken);
+  const sessions = app.app.get(SessionService);
+  return {
+    ...app,
+    dataSource,
+    sessions,
+    login: async (fields) => {
+      const user = await createUser(dataSource, fields);
+      const tokens = await sessions.startSession(user, 'email', {
+        userAgent: 'jest',
+        ipAddress: '127.0.0.1',
+      });
+      return { user, tokens };
+    },
+  };
+}
