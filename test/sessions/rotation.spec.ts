@@ -106,11 +106,13 @@ describe('refresh-token rotation', () => {
     await refresh(t, tokens.refreshToken).expect(400);
     expect(await revokedReason(t, tokens.sessionId)).toBe('refresh_token_reused');
     await refresh(t, second.body.refresh_token).expect(400);
-    const events: { type: string }[] = await t.dataSource.query(
-      `SELECT type FROM audit_events WHERE type = 'refresh_token_reused' AND detail->>'sessionId' = $1`,
-      [tokens.sessionId],
-    );
-    expect(events.length).toBeGreaterThanOrEqual(1);
+    await waitFor(async () => {
+      const events: unknown[] = await t.dataSource.query(
+        `SELECT 1 FROM audit_events WHERE type = 'refresh_token_reused' AND detail->>'sessionId' = $1`,
+        [tokens.sessionId],
+      );
+      return events.length >= 1;
+    });
   });
 
   it('ends a session idle for longer than the refresh expiration, and slides it on use', async () => {
@@ -195,11 +197,14 @@ describe('root users', () => {
         .get('/user-info')
         .auth(staff.tokens.accessToken, { type: 'bearer' })
         .expect(401);
-      const audit = await request(t.server)
-        .get('/admin/audit?type=session_revoked')
-        .auth(boss.tokens.accessToken, { type: 'bearer' })
-        .expect(200);
-      expect(audit.body.total).toBeGreaterThanOrEqual(1);
+      // Audit rows are written after the answer (best effort), so the list catches up.
+      await waitFor(async () => {
+        const audit = await request(t.server)
+          .get('/admin/audit?type=session_revoked')
+          .auth(boss.tokens.accessToken, { type: 'bearer' })
+          .expect(200);
+        return (audit.body as { total: number }).total >= 1;
+      });
     } finally {
       await t.close();
       await db.drop();

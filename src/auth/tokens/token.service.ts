@@ -29,6 +29,7 @@ export class TokenError extends Error {
 /** Longer than any token we issue; refused before any parsing. */
 const MAX_TOKEN_LENGTH = 2048;
 const CLOCK_SKEW_S = 30;
+const VERIFIED_CACHE_SIZE = 10_000;
 const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const USER_ID = /^[1-9][0-9]{0,18}$/;
@@ -43,6 +44,7 @@ export class TokenService {
   private readonly issuer: string;
   private readonly audience: string;
   private readonly lifetime: number;
+  private readonly verified = new Map<string, AccessClaims>();
 
   constructor(
     @Inject(TOWER_CONFIG) config: TowerConfig,
@@ -86,11 +88,33 @@ export class TokenService {
   verify(token: string, options: { allowExpired?: boolean } = {}): AccessClaims {
     if (token.length > MAX_TOKEN_LENGTH || !JWS_SHAPE.test(token))
       throw new TokenError('malformed');
+    const now = Math.floor(this.clock.now() / 1000);
+    const known = this.verified.get(token);
+    if (known && now < known.exp + CLOCK_SKEW_S && now >= known.iat - CLOCK_SKEW_S) return known;
+    const claims = this.verifySignature(token, now, options.allowExpired === true);
+    if (!options.allowExpired) this.remember(token, claims);
+    return claims;
+  }
+
+  /**
+   * A client sends the same token for up to an hour: the result of checking its signature
+   * is kept (keyed by the whole token, bounded, oldest dropped first), so the guard's cost
+   * on the hot path is a map lookup. Expiry is still checked on every use.
+   */
+  private remember(token: string, claims: AccessClaims): void {
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+      const oldest = this.verified.keys().next().value;
+      if (oldest !== undefined) this.verified.delete(oldest);
+    }
+    this.verified.set(token, claims);
+  }
+
+  private verifySignature(token: string, now: number, allowExpired: boolean): AccessClaims {
     let payload: unknown;
     try {
       payload = this.jwt.verify<object>(token, {
-        clockTimestamp: Math.floor(this.clock.now() / 1000),
-        ignoreExpiration: options.allowExpired === true,
+        clockTimestamp: now,
+        ignoreExpiration: allowExpired,
       });
     } catch (error) {
       const expired = error instanceof Error && error.name === 'TokenExpiredError';
@@ -115,11 +139,11 @@ function checkClaims(payload: unknown): AccessClaims {
     roles.includes('user') &&
     roles.every((r) => r === 'user' || r === 'root');
   if (!valid) throw new TokenError('invalid');
-  return {
+  return Object.freeze({
     sub: claims.sub as string,
     sid: claims.sid as string,
-    roles: roles as Role[],
+    roles: Object.freeze([...(roles as Role[])]) as Role[],
     iat: claims.iat as number,
     exp: claims.exp as number,
-  };
+  });
 }

@@ -1,0 +1,367 @@
+/**
+ * HTTP cost of the global SessionGuard: GET /demo/me (Bearer token, guarded) against
+ * GET /demo/public (@Public) on the same app, and against a bare Fastify server answering the
+ * same JSON, on Fastify and Express. All servers run in this process on loopback; autocannon
+ * fires from a worker thread (BENCH_WORKERS=0 fires from this thread instead). Rounds
+ * alternate the targets, so drift of the machine hits every target alike; the figure kept is
+ * the median of the rounds.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import os from 'node:os';
+import type { INestApplication } from '@nestjs/common';
+import autocannon from 'autocannon';
+import Fastify, { type FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { createApp } from '../src/app/create-app.js';
+import { loadTowerConfigOrThrow } from '../src/auth/config/config.loader.js';
+import type { HttpPlatform, TowerConfig } from '../src/auth/config/tower-config.types.js';
+import { SessionService } from '../src/auth/sessions/session.service.js';
+import { UserEntity } from '../src/auth/users/user.entity.js';
+import { formatInt, formatRatio, median, type BenchReport, type BenchRow } from './table.js';
+
+export interface GuardBenchOptions {
+  /** Measured rounds per target. */
+  readonly rounds: number;
+  /** Seconds per measured run. */
+  readonly seconds: number;
+  /** Seconds of the single warm-up run per target. */
+  readonly warmupSeconds: number;
+  readonly connections: number;
+  /** autocannon worker threads; 0 runs the load generator on the servers' thread. */
+  readonly workers: number;
+  /** Server database URL whose database can create and drop `database`. */
+  readonly adminUrl: string;
+  readonly database: string;
+}
+
+export const DEFAULT_GUARD_OPTIONS: GuardBenchOptions = {
+  rounds: intFromEnv('BENCH_ROUNDS', 3),
+  seconds: intFromEnv('BENCH_SECONDS', 3),
+  warmupSeconds: intFromEnv('BENCH_WARMUP_SECONDS', 1),
+  connections: intFromEnv('BENCH_CONNECTIONS', 20),
+  workers: intFromEnv('BENCH_WORKERS', 1),
+  adminUrl: process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  database: process.env.BENCH_DATABASE ?? 'tower_bench',
+};
+
+/** Goals of the issue, on Fastify. */
+export const GOALS = { guardedOverPublic: 0.85, guardedOverBare: 0.5 } as const;
+
+/** Rounds of one target further apart than this make the run suspect. */
+const NOISE_LIMIT = 0.2;
+
+const BENCH_SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789abcdef';
+
+type TargetKind = 'guarded' | 'public' | 'bare';
+
+interface Target {
+  readonly platform: HttpPlatform;
+  readonly kind: TargetKind;
+  readonly label: string;
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  /** Exact body every response must carry (checked by autocannon as `mismatches`). */
+  readonly expectBody: string;
+  readonly samples: number[];
+  /** Totals over the measured runs. */
+  responses: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  mismatches: number;
+  readonly statusCodes: Map<string, number>;
+}
+
+interface Running {
+  readonly close: () => Promise<void>;
+}
+
+export async function runGuardBenchmark(
+  options: GuardBenchOptions = DEFAULT_GUARD_OPTIONS,
+): Promise<BenchReport> {
+  const databaseUrl = withDatabase(options.adminUrl, options.database);
+  await adminQuery(
+    options.adminUrl,
+    `DROP DATABASE IF EXISTS ${quoteIdent(options.database)} WITH (FORCE)`,
+  );
+  await adminQuery(options.adminUrl, `CREATE DATABASE ${quoteIdent(options.database)}`);
+  const running: Running[] = [];
+  try {
+    const config = loadTowerConfigOrThrow({
+      env: { TOWER_JWT_SECRET: BENCH_SECRET, DATABASE_URL: databaseUrl },
+      cwd: os.tmpdir(),
+    });
+    const targets: Target[] = [];
+    // Sequential boots: the first one runs the migrations, the second finds them done.
+    for (const platform of ['fastify', 'express'] as const) {
+      const app = await startApp(config, platform);
+      running.push({ close: () => app.app.close() });
+      targets.push(app.guarded, app.public);
+      if (platform === 'fastify') {
+        const bare = await startBareFastify(app.guarded.expectBody);
+        running.push({ close: () => bare.server.close() });
+        targets.push(bare.target);
+      }
+    }
+    for (const target of targets) await preflight(target);
+
+    for (const target of targets) await fire(target, options, options.warmupSeconds);
+    for (let round = 0; round < options.rounds; round += 1) {
+      // Rotate the order every round so no target always runs first (or right after another).
+      const order = targets.map((_, i) => targets[(i + round) % targets.length]);
+      for (const target of order) {
+        const result = await fire(target, options, options.seconds);
+        record(target, result);
+      }
+    }
+    return report(targets, options);
+  } finally {
+    for (const server of running.reverse()) await server.close().catch(() => undefined);
+    await adminQuery(
+      options.adminUrl,
+      `DROP DATABASE IF EXISTS ${quoteIdent(options.database)} WITH (FORCE)`,
+    );
+  }
+}
+
+async function startApp(
+  config: TowerConfig,
+  platform: HttpPlatform,
+): Promise<{ app: INestApplication; guarded: Target; public: Target }> {
+  const app = await createApp(config, { platform, logger: false });
+  await app.listen(0, '127.0.0.1');
+  const base = baseUrl(app.getHttpServer() as Server);
+  const dataSource = app.get(DataSource);
+  const suffix = `${platform}-${process.pid}`;
+  const user = await dataSource
+    .getRepository(UserEntity)
+    .save({ email: `bench-${suffix}@example.com`, userName: `bench-${suffix}` });
+  const session = await app
+    .get(SessionService)
+    .startSession(user, 'email', { userAgent: 'tower-bench', ipAddress: null });
+  return {
+    app,
+    guarded: newTarget({
+      platform,
+      kind: 'guarded',
+      label: 'GET /demo/me (guarded, Bearer)',
+      url: `${base}/demo/me`,
+      headers: { authorization: `Bearer ${session.accessToken}` },
+      expectBody: JSON.stringify({ userId: user.id, roles: ['user'] }),
+    }),
+    public: newTarget({
+      platform,
+      kind: 'public',
+      label: 'GET /demo/public (@Public)',
+      url: `${base}/demo/public`,
+      headers: {},
+      expectBody: JSON.stringify({ hello: 'world' }),
+    }),
+  };
+}
+
+/** Plain Fastify, no Nest: the ceiling the guarded route is measured against. */
+async function startBareFastify(
+  body: string,
+): Promise<{ server: FastifyInstance; target: Target }> {
+  const payload: unknown = JSON.parse(body);
+  const server = Fastify({ logger: false });
+  server.get('/demo/me', () => payload);
+  await server.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    server,
+    target: newTarget({
+      platform: 'fastify',
+      kind: 'bare',
+      label: 'bare Fastify, same JSON as /demo/me',
+      url: `${baseUrl(server.server)}/demo/me`,
+      headers: {},
+      expectBody: body,
+    }),
+  };
+}
+
+/** One request by hand first: a broken setup fails loudly instead of benchmarking 401s. */
+async function preflight(target: Target): Promise<void> {
+  const response = await fetch(target.url, { headers: target.headers });
+  const text = await response.text();
+  if (response.status !== 200 || text !== target.expectBody) {
+    throw new Error(
+      `${target.platform} ${target.label}: expected 200 ${target.expectBody}, got ${response.status} ${text}`,
+    );
+  }
+}
+
+async function fire(
+  target: Target,
+  options: GuardBenchOptions,
+  seconds: number,
+): Promise<autocannon.Result> {
+  return await autocannon({
+    url: target.url,
+    headers: target.headers,
+    expectBody: target.expectBody,
+    connections: options.connections,
+    duration: seconds,
+    timeout: 5,
+    ...(options.workers > 0 ? { workers: options.workers } : {}),
+  });
+}
+
+function record(target: Target, result: autocannon.Result): void {
+  target.samples.push(result.requests.total / result.duration);
+  target.responses += result.requests.total;
+  target.non2xx += result.non2xx;
+  target.errors += result.errors;
+  target.timeouts += result.timeouts;
+  target.mismatches += result.mismatches;
+  for (const [code, { count }] of Object.entries(result.statusCodeStats)) {
+    target.statusCodes.set(code, (target.statusCodes.get(code) ?? 0) + Number(count));
+  }
+}
+
+function report(targets: Target[], options: GuardBenchOptions): BenchReport {
+  const rows: BenchRow[] = [];
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  for (const platform of ['fastify', 'express'] as const) {
+    const byKind = (kind: TargetKind): Target | undefined =>
+      targets.find((t) => t.platform === platform && t.kind === kind);
+    for (const target of targets.filter((t) => t.platform === platform)) {
+      rows.push({
+        benchmark: `${platform}: ${target.label}`,
+        result: `${formatInt(median(target.samples))} req/s`,
+        detail: `rounds ${target.samples.map(formatInt).join(' / ')}; ${describeResponses(target)}`,
+      });
+      const problem = checkResponses(target);
+      if (problem) problems.push(problem);
+      const spread = roundSpread(target.samples);
+      if (spread > NOISE_LIMIT) {
+        warnings.push(
+          `${platform} ${target.label}: rounds differ by ${Math.round(spread * 100)}% ` +
+            '(the machine was busy?); treat the ratios of this run with caution',
+        );
+      }
+    }
+    const guarded = median(byKind('guarded')?.samples ?? []);
+    const pub = median(byKind('public')?.samples ?? []);
+    const goalPublic = platform === 'fastify' ? GOALS.guardedOverPublic : null;
+    rows.push(ratioRow(`${platform}: guarded / public`, guarded / pub, goalPublic));
+    const bare = byKind('bare');
+    if (bare)
+      rows.push(
+        ratioRow(
+          `${platform}: guarded / bare Fastify`,
+          guarded / median(bare.samples),
+          GOALS.guardedOverBare,
+        ),
+      );
+  }
+  rows.push({
+    benchmark: 'HTTP settings',
+    result: '',
+    detail:
+      `${options.connections} connections, ${options.warmupSeconds} s warm-up then ${options.rounds} rounds × ` +
+      `${options.seconds} s per target, targets alternated; load from ` +
+      (options.workers > 0
+        ? `${options.workers} autocannon worker thread(s)`
+        : 'the servers\u2019 own thread'),
+  });
+  return { rows, problems, warnings };
+}
+
+/** (max - min) / max of the rounds. */
+function roundSpread(samples: readonly number[]): number {
+  if (samples.length < 2) return 0;
+  return (Math.max(...samples) - Math.min(...samples)) / Math.max(...samples);
+}
+
+function ratioRow(benchmark: string, ratio: number, goal: number | null): BenchRow {
+  const verdict =
+    goal === null
+      ? 'no goal set'
+      : `goal ≥ ${formatRatio(goal)}: ${ratio >= goal ? 'met' : 'NOT met'}`;
+  return { benchmark, result: formatRatio(ratio), detail: `ratio of medians; ${verdict}` };
+}
+
+function describeResponses(target: Target): string {
+  const codes = [...target.statusCodes.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([code, count]) => `${formatInt(count)}× ${code}`)
+    .join(', ');
+  const clean = checkResponses(target) === null;
+  return clean
+    ? `${formatInt(target.responses)} responses, all 200 with the expected body`
+    : `${formatInt(target.responses)} responses (${codes}), ${target.mismatches} wrong bodies, ` +
+        `${target.errors} errors, ${target.timeouts} timeouts`;
+}
+
+function checkResponses(target: Target): string | null {
+  const only200 = [...target.statusCodes.keys()].every((code) => code === '200');
+  const clean =
+    target.responses > 0 &&
+    only200 &&
+    target.non2xx === 0 &&
+    target.errors === 0 &&
+    target.timeouts === 0 &&
+    target.mismatches === 0;
+  if (clean) return null;
+  const codes = Object.fromEntries(target.statusCodes);
+  return (
+    `${target.platform} ${target.label}: ${target.responses} responses, status codes ${JSON.stringify(codes)}, ` +
+    `${target.non2xx} non-2xx, ${target.mismatches} wrong bodies, ${target.errors} errors, ${target.timeouts} timeouts`
+  );
+}
+
+function newTarget(
+  fields: Pick<Target, 'platform' | 'kind' | 'label' | 'url' | 'headers' | 'expectBody'>,
+): Target {
+  return {
+    ...fields,
+    samples: [],
+    responses: 0,
+    non2xx: 0,
+    errors: 0,
+    timeouts: 0,
+    mismatches: 0,
+    statusCodes: new Map(),
+  };
+}
+
+function baseUrl(server: Server): string {
+  const address = server.address() as AddressInfo | null;
+  if (!address || typeof address !== 'object') throw new Error('server is not listening on TCP');
+  return `http://127.0.0.1:${address.port}`;
+}
+
+async function adminQuery(adminUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unsafe database name: ${name}`);
+  return `"${name}"`;
+}
+
+function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`${name} must be a non-negative integer`);
+  return value;
+}
