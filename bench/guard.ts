@@ -12,9 +12,9 @@ import os from 'node:os';
 import type { INestApplication } from '@nestjs/common';
 import autocannon from 'autocannon';
 import Fastify, { type FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app/create-app.js';
+import { adminQuery, withDatabase } from '../src/database/admin.js';
 import { loadTowerConfigOrThrow } from '../src/auth/config/config.loader.js';
 import type { HttpPlatform, TowerConfig } from '../src/auth/config/tower-config.types.js';
 import { SessionService } from '../src/auth/sessions/session.service.js';
@@ -334,22 +334,6 @@ function baseUrl(server: Server): string {
   const address = server.address() as AddressInfo | null;
   if (!address || typeof address !== 'object') throw new Error('server is not listening on TCP');
   return `http://127.0.0.1:${address.port}`;
-}
-
-async function adminQuery(adminUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
 }
 
 function quoteIdent(name: string): string {

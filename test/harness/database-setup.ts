@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { adminQuery, withDatabase } from '../../src/database/admin.js';
 import { createDataSource } from '../../src/database/data-source.js';
 import {
   startEmbeddedPostgres,
@@ -39,22 +40,6 @@ export default async function globalSetup(): Promise<void> {
   await dataSource.destroy();
   process.env.TOWER_TEST_ADMIN_URL = adminUrl;
   process.env.TOWER_TEST_TEMPLATE = template;
-}
-
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
-export async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 async function reachable(url: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { adminQuery } from './database-setup.js';
+import { adminQuery } from '../../src/database/admin.js';
 
 export default async function globalTeardown(): Promise<void> {
   const adminUrl = process.env.TOWER_TEST_ADMIN_URL;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { adminQuery, withDatabase } from './database-setup.js';
+import { adminQuery, withDatabase } from '../../src/database/admin.js';
 
 export interface TestDatabase {
   readonly url: string;
@@ -23,6 +23,8 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
   return {
     url: withDatabase(adminUrl, name),
     name,
-    drop: () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    drop: async () => {
+      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
   };
 }

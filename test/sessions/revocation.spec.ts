@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { systemClock, type Clock } from '../../src/auth/common/clock.js';
 import type { TowerConfig } from '../../src/auth/config/tower-config.types.js';
 import {
   REVOCATION_APPLICATION_NAME,
@@ -11,11 +12,11 @@ import { createDataSource } from '../../src/database/data-source.js';
 import { testConfig } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 
-/** A service whose clock the test moves. */
-class ClockedRevocations extends RevocationService {
-  clock = 1_000_000;
-  protected override now(): number {
-    return this.clock;
+/** A clock the test moves. */
+class MovableClock implements Clock {
+  time = 1_000_000;
+  now(): number {
+    return this.time;
   }
 }
 
@@ -35,7 +36,7 @@ describe('RevocationService', () => {
   const services: RevocationService[] = [];
 
   async function start(): Promise<RevocationService> {
-    const service = new RevocationService(ds, config);
+    const service = new RevocationService(ds, config, systemClock);
     services.push(service);
     await service.onModuleInit();
     return service;
@@ -113,7 +114,7 @@ describe('RevocationService', () => {
   });
 
   it('knows a local revocation at once', () => {
-    const service = new RevocationService(ds, config);
+    const service = new RevocationService(ds, config, systemClock);
     const sid = randomUUID();
     service.markRevoked(sid);
     expect(service.isRevoked(sid)).toBe(true);
@@ -138,17 +139,18 @@ describe('RevocationService', () => {
   });
 
   it('forgets an id once no access token of its session can be valid', () => {
-    const service = new ClockedRevocations(ds, config);
+    const clock = new MovableClock();
+    const service = new RevocationService(ds, config, clock);
     const windowMs = (config.auth.accessTokenExpiration + 30) * 1000;
     const [first, second] = [randomUUID(), randomUUID()];
     service.markRevoked(first);
-    service.clock += windowMs - 1;
+    clock.time += windowMs - 1;
     expect(service.isRevoked(first)).toBe(true);
     service.markRevoked(second);
-    service.clock += 1;
+    clock.time += 1;
     expect(service.isRevoked(first)).toBe(false);
     expect(service.isRevoked(second)).toBe(true);
-    service.clock += windowMs;
+    clock.time += windowMs;
     service.markRevoked(randomUUID());
     expect(service.size).toBe(1);
   });

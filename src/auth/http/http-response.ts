@@ -1,20 +1,9 @@
-import type { HttpServer } from '@nestjs/common';
-
 /**
  * Platform-neutral response writing (Express's `res` and Fastify's `reply` both have
  * `header(name, value)` taking an array for Set-Cookie).
  */
 export function setCookies(response: unknown, cookies: string[]): void {
   (response as { header(name: string, value: string[]): unknown }).header('Set-Cookie', cookies);
-}
-
-export function setHeader(
-  adapter: HttpServer,
-  response: unknown,
-  name: string,
-  value: string,
-): void {
-  adapter.setHeader(response, name, value);
 }
 
 /** The client wants JSON rather than a redirect. */

@@ -8,14 +8,14 @@ import {
 } from '@nestjs/common';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+import { CLOCK, type Clock } from '../common/clock.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
+import { CLOCK_SKEW_S } from '../tokens/token.service.js';
 
 /** Sent by the triggers of migration 1764300000001 with the session id as payload. */
 export const REVOCATION_CHANNEL = 'tower_session_revoked';
 /** Lets an operator (or a test) find the listener in pg_stat_activity. */
 export const REVOCATION_APPLICATION_NAME = 'tower-auth-revocations';
-/** Same clock tolerance as token verification: a token may be accepted this long after `exp`. */
-const CLOCK_SKEW_S = 30;
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 5000;
 const CONNECT_TIMEOUT_MS = 5000;
@@ -42,6 +42,7 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy, OnAppli
   constructor(
     private readonly dataSource: DataSource,
     @Inject(TOWER_CONFIG) config: TowerConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.windowMs = (config.auth.accessTokenExpiration + CLOCK_SKEW_S) * 1000;
   }
@@ -85,9 +86,8 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy, OnAppli
     await this.stop();
   }
 
-  /** The clock; tests override it. */
-  protected now(): number {
-    return Date.now();
+  private now(): number {
+    return this.clock.now();
   }
 
   /** Lazy pruning on insert bounds memory by the revocations of one window; O(expired). */

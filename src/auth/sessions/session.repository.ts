@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { UserEntity } from '../users/user.entity.js';
 
 export interface SessionRow {
   id: string;
@@ -24,9 +25,12 @@ export interface NewSession {
   ipAddress: string | null;
 }
 
-const COLUMNS = `id, user_id AS "userId", provider, refresh_hash AS "refreshHash",
-  previous_hash AS "previousHash", rotated_at AS "rotatedAt", idle_expires_at AS "idleExpiresAt",
-  absolute_expires_at AS "absoluteExpiresAt", revoked_at AS "revokedAt"`;
+/** The session columns, qualified by `t`, named as SessionRow's fields. */
+const columns = (t: string): string =>
+  `${t}.id, ${t}.user_id AS "userId", ${t}.provider, ${t}.refresh_hash AS "refreshHash",
+   ${t}.previous_hash AS "previousHash", ${t}.rotated_at AS "rotatedAt",
+   ${t}.idle_expires_at AS "idleExpiresAt", ${t}.absolute_expires_at AS "absoluteExpiresAt",
+   ${t}.revoked_at AS "revokedAt"`;
 
 /** SQL about sessions; the refresh rotation runs inside `inTransaction`. */
 @Injectable()
@@ -56,15 +60,24 @@ export class SessionRepository {
   }
 
   /**
-   * The session whose current or previous refresh token has this hash, locked. A caller
-   * that waited for the lock sees the row as its rotation left it.
+   * The session whose current or previous refresh token has this hash, locked, with its user
+   * (one round trip for what a refresh needs). A caller that waited for the lock sees the
+   * row as its rotation left it.
    */
-  async lockByTokenHash(tx: EntityManager, hash: Buffer): Promise<SessionRow | null> {
-    const rows: SessionRow[] = await tx.query(
-      `SELECT ${COLUMNS} FROM sessions WHERE refresh_hash = $1 OR previous_hash = $1 LIMIT 1 FOR UPDATE`,
+  async lockByTokenHash(
+    tx: EntityManager,
+    hash: Buffer,
+  ): Promise<{ session: SessionRow; user: UserEntity } | null> {
+    const rows: (SessionRow & { user: Record<string, unknown> })[] = await tx.query(
+      `SELECT ${columns('s')}, to_jsonb(u) || jsonb_build_object('id', u.id::text) AS "user"
+         FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.refresh_hash = $1 OR s.previous_hash = $1 LIMIT 1 FOR UPDATE OF s`,
       [hash],
     );
-    return rows[0] ?? null;
+    const row = rows[0];
+    if (!row) return null;
+    const { user, ...session } = row;
+    return { session, user: toUser(user) };
   }
 
   async rotate(
@@ -126,11 +139,28 @@ export class SessionRepository {
 
   async findById(id: string): Promise<SessionRow | null> {
     const rows: SessionRow[] = await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM sessions WHERE id = $1`,
+      `SELECT ${columns('s')} FROM sessions s WHERE s.id = $1`,
       [id],
     );
     return rows[0] ?? null;
   }
+}
+
+/** A users row as `to_jsonb` gives it (timestamps as ISO strings; the id sent as text). */
+function toUser(json: Record<string, unknown>): UserEntity {
+  const date = (v: unknown): Date | null => (typeof v === 'string' ? new Date(v) : null);
+  return Object.assign(new UserEntity(), {
+    id: json.id as string,
+    email: json.email as string,
+    userName: json.user_name as string,
+    firstName: (json.first_name as string | null) ?? null,
+    lastName: (json.last_name as string | null) ?? null,
+    avatar: (json.avatar as string | null) ?? null,
+    status: json.status as UserEntity['status'],
+    lastAccess: date(json.last_access),
+    dateCreated: date(json.date_created) as Date,
+    lastUpdated: date(json.last_updated) as Date,
+  });
 }
 
 /** TypeORM's postgres driver answers UPDATE ... RETURNING with [rows, count]. */

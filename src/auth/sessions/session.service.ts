@@ -91,9 +91,10 @@ export class SessionService {
     const hash = hashToken(refreshToken);
     const now = this.clock.now();
     const outcome = await this.sessions.inTransaction(async (tx) => {
-      const row = await this.sessions.lockByTokenHash(tx, hash);
-      if (!row) return { kind: 'unknown' as const };
-      if (row.revokedAt) return { kind: 'refused' as const, row };
+      const found = await this.sessions.lockByTokenHash(tx, hash);
+      if (!found) return { kind: 'unknown' as const };
+      const { session: row, user } = found;
+      if (row.revokedAt || user.status !== 'active') return { kind: 'refused' as const, row };
       if (row.idleExpiresAt.getTime() <= now || row.absoluteExpiresAt.getTime() <= now) {
         return { kind: 'refused' as const, row };
       }
@@ -110,10 +111,10 @@ export class SessionService {
           idleExpiresAt: new Date(idle),
           ...request,
         });
-        return { kind: 'rotated' as const, row, next };
+        return { kind: 'rotated' as const, row, user, next };
       }
       if (row.rotatedAt && now - row.rotatedAt.getTime() <= this.config.auth.refreshGrace * 1000) {
-        return { kind: 'grace' as const, row, next };
+        return { kind: 'grace' as const, row, user, next };
       }
       await this.sessions.revoke(row.id, 'refresh_token_reused', new Date(now), tx);
       return { kind: 'reused' as const, row };
@@ -128,13 +129,16 @@ export class SessionService {
         this.onReuse(outcome.row, request);
         throw invalidGrant();
       default:
-        return this.continueSession(
-          outcome.row,
-          outcome.next,
-          now,
-          request,
-          outcome.kind === 'rotated',
-        );
+        if (outcome.kind === 'rotated') {
+          const { user, row } = outcome;
+          this.audit.record({
+            type: 'refresh',
+            userId: user.id,
+            provider: row.provider,
+            ipAddress: request.ipAddress,
+          });
+        }
+        return this.issue(outcome.user, outcome.row.id, outcome.next, now);
     }
   }
 
@@ -157,29 +161,6 @@ export class SessionService {
     const root = this.config.rootUsers;
     const isRoot = root.includes(user.id) || root.includes(user.email.toLowerCase());
     return isRoot ? ['user', 'root'] : ['user'];
-  }
-
-  private async continueSession(
-    row: SessionRow,
-    next: string,
-    now: number,
-    request: RequestInfo,
-    rotated: boolean,
-  ): Promise<IssuedTokens> {
-    const user = await this.users.findById(row.userId);
-    if (!user || user.status !== 'active') {
-      await this.revoke(row.id, 'user_inactive');
-      throw invalidGrant();
-    }
-    if (rotated) {
-      this.audit.record({
-        type: 'refresh',
-        userId: user.id,
-        provider: row.provider,
-        ipAddress: request.ipAddress,
-      });
-    }
-    return this.issue(user, row.id, next, now);
   }
 
   /** An older token than the previous one: find its family and end it. */

@@ -28,7 +28,8 @@ export class TokenError extends Error {
 
 /** Longer than any token we issue; refused before any parsing. */
 const MAX_TOKEN_LENGTH = 2048;
-const CLOCK_SKEW_S = 30;
+/** How long past `exp` (and before `nbf`) a token is still accepted. */
+export const CLOCK_SKEW_S = 30;
 const VERIFIED_CACHE_SIZE = 10_000;
 const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
