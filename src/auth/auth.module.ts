@@ -1,11 +1,15 @@
 import { Module, type DynamicModule, type ModuleMetadata, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AllowListService } from './allow-list/allow-list.service.js';
 import { AuditService } from './audit/audit.service.js';
 import { CLOCK, systemClock, type Clock } from './common/clock.js';
+import { EPHEMERAL } from './ephemeral/ephemeral.feature.js';
 import { SessionGuard } from './guards/session.guard.js';
 import { AdminController } from './http/admin.controller.js';
 import { JsonExceptionFilter } from './http/json-exception.filter.js';
 import { LogoutController } from './http/logout.controller.js';
+import { MAIL_LOGIN } from './mail/mail.feature.js';
+import { PROVIDER_LOGIN } from './providers/providers.feature.js';
 import { ServiceInfoController } from './http/service-info.controller.js';
 import { TokenController } from './http/token.controller.js';
 import { UserInfoController } from './http/user-info.controller.js';
@@ -13,6 +17,7 @@ import { RevocationService } from './sessions/revocation.service.js';
 import { SessionRepository } from './sessions/session.repository.js';
 import { SessionService } from './sessions/session.service.js';
 import { TokenService } from './tokens/token.service.js';
+import { AccountService } from './users/account.service.js';
 import { UserRepository } from './users/user.repository.js';
 
 export interface AuthModuleOptions {
@@ -34,7 +39,12 @@ const SERVICES = [
   UserRepository,
   AuditService,
   RevocationService,
+  AccountService,
+  AllowListService,
 ];
+
+/** Each feature folder owns its wiring (`<feature>.feature.ts`). */
+const FEATURES = [MAIL_LOGIN, PROVIDER_LOGIN, EPHEMERAL];
 
 /**
  * The login stack for a Nest application. It expects the configuration (TowerConfigModule)
@@ -69,10 +79,12 @@ export class AuthModule {
         LogoutController,
         UserInfoController,
         AdminController,
+        ...FEATURES.flatMap((feature) => feature.controllers),
       ],
       providers: [
         ...optionProviders,
         ...SERVICES,
+        ...FEATURES.flatMap((feature) => feature.providers),
         {
           provide: CLOCK,
           inject: [AUTH_OPTIONS],
@@ -81,7 +93,13 @@ export class AuthModule {
         { provide: APP_GUARD, useClass: SessionGuard },
         { provide: APP_FILTER, useClass: JsonExceptionFilter },
       ],
-      exports: [TokenService, SessionService, CLOCK],
+      exports: [
+        TokenService,
+        SessionService,
+        AllowListService,
+        CLOCK,
+        ...FEATURES.flatMap((feature) => feature.exports),
+      ],
     };
   }
 }

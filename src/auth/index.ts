@@ -14,3 +14,4 @@ export { CurrentUser, type AuthPrincipal } from './decorators/current-user.decor
 export { TokenService, TokenError, type Role, type AccessClaims } from './tokens/token.service.js';
 export { RefreshError, type IssuedTokens } from './sessions/session.service.js';
 export { CLOCK, type Clock } from './common/clock.js';
+export { AllowListService } from './allow-list/allow-list.service.js';

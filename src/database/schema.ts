@@ -8,6 +8,7 @@ import { IdentityEntity } from '../auth/users/identity.entity.js';
 import { UserEntity } from '../auth/users/user.entity.js';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema.js';
 import { SessionRevocationNotify1764300000001 } from './migrations/1764300000001-session-revocation-notify.js';
+import { UserEmailVerified1764300000002 } from './migrations/1764300000002-user-email-verified.js';
 
 /** Classes, not globs: globs and ESM do not mix. */
 export const ENTITIES = [
@@ -22,4 +23,8 @@ export const ENTITIES = [
 ];
 
 /** In order; a new migration is appended here. */
-export const MIGRATIONS = [InitialSchema1764300000000, SessionRevocationNotify1764300000001];
+export const MIGRATIONS = [
+  InitialSchema1764300000000,
+  SessionRevocationNotify1764300000001,
+  UserEmailVerified1764300000002,
+];

@@ -6,13 +6,14 @@ import { UserEntity } from '../../src/auth/users/user.entity.js';
 export async function createUser(
   dataSource: DataSource,
   fields: Partial<
-    Pick<UserEntity, 'email' | 'userName' | 'firstName' | 'lastName' | 'status'>
+    Pick<UserEntity, 'email' | 'emailVerified' | 'userName' | 'firstName' | 'lastName' | 'status'>
   > = {},
 ): Promise<UserEntity> {
   const suffix = randomBytes(4).toString('hex');
   const repo = dataSource.getRepository(UserEntity);
   const user = repo.create({
     email: fields.email ?? `user-${suffix}@example.com`,
+    emailVerified: fields.emailVerified ?? true,
     userName: fields.userName ?? `user-${suffix}`,
     firstName: fields.firstName ?? 'Ada',
     lastName: fields.lastName ?? 'Lovelace',

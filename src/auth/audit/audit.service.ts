@@ -8,7 +8,17 @@ export type AuditType =
   | 'refresh'
   | 'refresh_token_reused'
   | 'logout'
-  | 'session_revoked';
+  | 'session_revoked'
+  | 'user_created'
+  | 'identity_linked'
+  | 'magic_link_requested'
+  | 'magic_link_refused'
+  | 'magic_link_rate_limited'
+  | 'magic_link_redeemed'
+  | 'mail_sent'
+  | 'mail_failed'
+  | 'ephemeral_created'
+  | 'purge';
 
 export interface AuditEvent {
   type: AuditType;

@@ -109,9 +109,23 @@ function buildAuth(values: ResolvedValues, derived: DerivedAuth): TowerConfig['a
     refreshGrace: values.num('refreshGrace'),
     heartbeatInterval: values.num('heartbeatInterval'),
     purgeInterval: values.num('purgeInterval'),
+    purgeBatchSize: values.num('purgeBatchSize'),
     auditRetention: values.num('auditRetention'),
     sessionRetention: values.num('sessionRetention'),
     emailAllowList: values.list('emailAllowList'),
+    rateLimit: {
+      email: { max: values.num('rateLimitEmailMax'), window: values.num('rateLimitEmailWindow') },
+      client: {
+        max: values.num('rateLimitClientMax'),
+        window: values.num('rateLimitClientWindow'),
+      },
+    },
+    outbox: {
+      maxAttempts: values.num('outboxMaxAttempts'),
+      retryDelay: values.num('outboxRetryDelay'),
+      pollInterval: values.num('outboxPollInterval'),
+      retention: values.num('outboxRetention'),
+    },
     github: buildGithub(values, derived.github),
     google: buildGoogle(values, derived.google),
     oidc: buildOidc(values, derived.oidc),
@@ -149,5 +163,6 @@ function buildOidc(values: ResolvedValues, enabled: boolean): OidcConfig {
     tokenAuthMethod: values.str('oidcTokenAuthMethod') as TokenAuthMethod,
     requireVerifiedEmail: values.bool('oidcRequireVerifiedEmail'),
     label: values.str('oidcLabel') ?? 'Sign in with OpenID Connect',
+    discoveryTtl: values.num('oidcDiscoveryTtl'),
   };
 }

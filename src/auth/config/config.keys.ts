@@ -159,6 +159,39 @@ export const KEY_SPECS = [
   spec('purgeInterval', null, 'tower.auth.purge.interval', duration, '10m'),
   spec('auditRetention', null, 'tower.auth.audit.retention', duration, '90d'),
   spec('sessionRetention', null, 'tower.auth.session.retention', duration, '7d'),
+  spec('purgeBatchSize', null, 'tower.auth.purge.batch-size', { type: 'integer' }, 5000),
+  spec('outboxRetention', null, 'tower.auth.outbox.retention', duration, '7d'),
+  spec('outboxMaxAttempts', null, 'tower.auth.outbox.max-attempts', { type: 'integer' }, 8),
+  spec('outboxRetryDelay', null, 'tower.auth.outbox.retry-delay', duration, '30s'),
+  spec('outboxPollInterval', null, 'tower.auth.outbox.poll-interval', duration, '10s'),
+  spec(
+    'rateLimitEmailMax',
+    'TOWER_AUTH_RATE_LIMIT_EMAIL_MAX',
+    'tower.auth.rate-limit.email.max',
+    { type: 'integer' },
+    5,
+  ),
+  spec(
+    'rateLimitEmailWindow',
+    'TOWER_AUTH_RATE_LIMIT_EMAIL_WINDOW',
+    'tower.auth.rate-limit.email.window',
+    duration,
+    '15m',
+  ),
+  spec(
+    'rateLimitClientMax',
+    'TOWER_AUTH_RATE_LIMIT_CLIENT_MAX',
+    'tower.auth.rate-limit.client.max',
+    { type: 'integer' },
+    30,
+  ),
+  spec(
+    'rateLimitClientWindow',
+    'TOWER_AUTH_RATE_LIMIT_CLIENT_WINDOW',
+    'tower.auth.rate-limit.client.window',
+    duration,
+    '15m',
+  ),
   spec('ephemeralDuration', null, 'tower.ephemeral.duration', duration, '6h'),
   spec('ephemeralMaxBytes', null, 'tower.ephemeral.max-bytes', { type: 'integer' }, 1048576),
   spec(
@@ -237,6 +270,7 @@ export const KEY_SPECS = [
     bool,
     false,
   ),
+  spec('oidcDiscoveryTtl', null, 'tower.auth.oidc.discovery-ttl', duration, '1h'),
   spec('oidcAllowList', 'TOWER_AUTH_OIDC_ALLOW_LIST', 'tower.auth.oidc.allow-list', allowList, ''),
 ] as const satisfies readonly KeySpec[];
 

@@ -15,6 +15,8 @@ const NON_OIDC_SECTIONS = new Set([
   'session',
   'purge',
   'audit',
+  'outbox',
+  'rate-limit',
 ]);
 
 export interface Problems {

@@ -111,6 +111,7 @@ function parseDatabaseUrl(text: string): ParseResult {
 
 function parseList(raw: unknown, style: ListStyle): ParseResult {
   let items: string[];
+  const yamlList = Array.isArray(raw);
   if (Array.isArray(raw)) {
     const texts = raw.map(scalarText);
     if (texts.some((t) => t === undefined)) return fail('must be a list of plain values');
@@ -120,7 +121,24 @@ function parseList(raw: unknown, style: ListStyle): ParseResult {
     if (text === undefined) return fail('must be a comma-separated list or a YAML list');
     items = text.split(style === 'scopes' ? /[\s,]+/ : ',');
   }
+  if (style === 'allow-list') {
+    const problem = allowListProblem(yamlList ? items : items.filter((i) => i.trim() !== ''));
+    if (problem) return fail(problem);
+  }
   return ok(normaliseList(items, style));
+}
+
+/**
+ * An allow-list entry must name an address pattern: `*@company.com`, `user+*@x.org`. An empty
+ * YAML list entry, or one without `@`, is almost always a typo that would otherwise silently
+ * admit nobody (blank segments of a comma list, e.g. a trailing comma, are ignored).
+ */
+function allowListProblem(items: readonly string[]): string | null {
+  const trimmed = items.map((item) => item.trim());
+  if (trimmed.every((item) => item === '')) return null;
+  if (trimmed.some((item) => item === '')) return 'has an empty pattern';
+  const bad = trimmed.find((item) => !item.includes('@'));
+  return bad === undefined ? null : `has a pattern without "@" (${JSON.stringify(bad)})`;
 }
 
 export function normaliseList(items: readonly string[], style: ListStyle): readonly string[] {

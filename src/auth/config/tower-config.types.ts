@@ -35,6 +35,26 @@ export interface OidcConfig extends OAuthClientConfig {
   readonly requireVerifiedEmail: boolean;
   /** Label of the login button, e.g. "Sign in with Okta". */
   readonly label: string;
+  /** Seconds a discovery document (and its JWKS) is reused before it is fetched again. */
+  readonly discoveryTtl: number;
+}
+
+/** A fixed-window limit: at most `max` requests per `window` seconds. */
+export interface RateLimit {
+  readonly max: number;
+  readonly window: number;
+}
+
+/** The durable mail queue (mail_outbox). */
+export interface OutboxConfig {
+  /** Attempts before a row is marked failed. */
+  readonly maxAttempts: number;
+  /** Seconds before the first retry; doubles with each attempt. */
+  readonly retryDelay: number;
+  /** Seconds between polls for due rows (a new row also wakes the worker at once). */
+  readonly pollInterval: number;
+  /** Seconds sent and failed rows are kept before the purge removes them. */
+  readonly retention: number;
 }
 
 export interface SmtpConfig {
@@ -92,9 +112,14 @@ export interface TowerConfig {
     /** Seconds between browser heartbeats (GET /oauth/access_token). */
     readonly heartbeatInterval: number;
     readonly purgeInterval: number;
+    /** Rows per purge batch; each batch is its own short transaction. */
+    readonly purgeBatchSize: number;
     readonly auditRetention: number;
     readonly sessionRetention: number;
     readonly emailAllowList: readonly string[];
+    /** Magic-link requests per e-mail address and per client address. */
+    readonly rateLimit: { readonly email: RateLimit; readonly client: RateLimit };
+    readonly outbox: OutboxConfig;
     readonly github: GithubConfig;
     readonly google: GoogleConfig;
     readonly oidc: OidcConfig;

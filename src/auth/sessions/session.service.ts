@@ -159,7 +159,8 @@ export class SessionService {
   /** Root is decided at every issue, so a change of TOWER_ROOT_USERS applies at the next refresh. */
   rolesFor(user: UserEntity): Role[] {
     const root = this.config.rootUsers;
-    const isRoot = root.includes(user.id) || root.includes(user.email.toLowerCase());
+    const isRoot =
+      root.includes(user.id) || (user.emailVerified && root.includes(user.email.toLowerCase()));
     return isRoot ? ['user', 'root'] : ['user'];
   }
 

@@ -18,6 +18,10 @@ export class UserEntity {
   @Column({ type: 'text' })
   email: string;
 
+  /** Proven by a provider or a redeemed magic link; only verified addresses link accounts. */
+  @Column({ name: 'email_verified', type: 'boolean', default: false })
+  emailVerified: boolean;
+
   @Column({ name: 'user_name', type: 'text' })
   userName: string;
 
