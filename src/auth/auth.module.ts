@@ -7,6 +7,7 @@ import { EPHEMERAL } from './ephemeral/ephemeral.feature.js';
 import { SessionGuard } from './guards/session.guard.js';
 import { AdminController } from './http/admin.controller.js';
 import { JsonExceptionFilter } from './http/json-exception.filter.js';
+import { LoginResponder } from './http/login-response.js';
 import { LogoutController } from './http/logout.controller.js';
 import { MAIL_LOGIN } from './mail/mail.feature.js';
 import { PROVIDER_LOGIN } from './providers/providers.feature.js';
@@ -41,6 +42,7 @@ const SERVICES = [
   RevocationService,
   AccountService,
   AllowListService,
+  LoginResponder,
 ];
 
 /** Each feature folder owns its wiring (`<feature>.feature.ts`). */

@@ -14,16 +14,8 @@ import { Public } from '../decorators/access.decorator.js';
 import { RefreshError, SessionService, type IssuedTokens } from '../sessions/session.service.js';
 import { REFRESH_COOKIE, cookieValues, sessionCookies } from './cookies.js';
 import { noStore, setCookies } from './http-response.js';
+import { tokenBody, type TokenResponse } from './login-response.js';
 import { routes } from './routes.js';
-
-export interface TokenResponse {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  refresh_token: string;
-  username: string;
-  roles: string[];
-}
 
 interface TokenRequest {
   body?: unknown;
@@ -90,14 +82,7 @@ export class TokenController {
     }
     setCookies(response, sessionCookies(this.config, issued.accessToken, issued.refreshToken));
     noStore(response);
-    return {
-      access_token: issued.accessToken,
-      token_type: 'Bearer',
-      expires_in: issued.expiresIn,
-      refresh_token: issued.refreshToken,
-      username: issued.user.userName,
-      roles: issued.roles,
-    };
+    return tokenBody(issued);
   }
 }
 
