@@ -27,6 +27,8 @@ const READY = 'database system is ready to accept connections';
 export async function startEmbeddedPostgres(
   dataDir: string,
   log: (message: string) => void,
+  /** A fixed port (a restart that clients must find again); a free one by default. */
+  options: { port?: number } = {},
 ): Promise<EmbeddedDatabase> {
   const bin = await binaries();
   const owner = await postgresOwner();
@@ -38,7 +40,7 @@ export async function startEmbeddedPostgres(
     await initdb(bin.initdb, dataDir, credentials, owner);
   }
   await stopStalePostmaster(dataDir);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = await startPostmaster(bin.postgres, dataDir, port, owner);
   const stopOnExit = (): void => void child.kill('SIGINT');
   process.once('exit', stopOnExit);

@@ -1,55 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/database/embedded-postgres.js';
 import { createTestDatabase } from '../harness/database.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const MAIN = path.join(ROOT, 'dist/main.js');
-
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exit: Promise<number | null>;
-}
-
-/** The built service as `npm start` runs it, with only the environment given here. */
-function startService(env: Record<string, string>): Running {
-  if (!existsSync(MAIN)) throw new Error('dist/main.js is missing: run `npm run build` first');
-  const child = spawn(process.execPath, [MAIN], {
-    cwd: mkdtempSync(path.join(os.tmpdir(), 'tower-boot-cwd-')),
-    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exit };
-}
-
-async function waitForHealth(port: number, run: Running, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (run.child.exitCode !== null) throw new Error(`service exited early:\n${run.output()}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/health`);
-      if (res.status === 200) return Date.now() - started;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no /health 200 within ${timeoutMs} ms:\n${run.output()}`);
-}
-
-async function stop(run: Running): Promise<number | null> {
-  run.child.kill('SIGTERM');
-  return run.exit;
-}
+import { startService, stopService, waitForHealth } from '../harness/service-process.js';
 
 describe('the built service', () => {
   it('refuses a short secret on a public server URL, naming the rule but not the secret', async () => {
@@ -76,7 +31,7 @@ describe('the built service', () => {
         35,
       );
     } finally {
-      expect(await stop(run)).toBe(0);
+      expect(await stopService(run)).toBe(0);
       await db.drop();
     }
   }, 60_000);
@@ -89,7 +44,7 @@ describe('the built service', () => {
     try {
       await waitForHealth(port, first, 90_000);
     } finally {
-      expect(await stop(first)).toBe(0);
+      expect(await stopService(first)).toBe(0);
     }
     const secret = readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8');
     expect(existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
@@ -100,7 +55,7 @@ describe('the built service', () => {
       expect(second.output()).not.toContain('Creating the embedded database');
       expect(readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8')).toBe(secret);
     } finally {
-      expect(await stop(second)).toBe(0);
+      expect(await stopService(second)).toBe(0);
     }
   }, 180_000);
 });

@@ -7,6 +7,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { isDatabaseUnavailable } from '../../database/unavailable.js';
 
 export interface ErrorBody {
   statusCode: number;
@@ -17,10 +18,14 @@ export interface ErrorBody {
 
 const logger = new Logger('Errors');
 
+/** Seconds a client is asked to wait when the database is unreachable. */
+export const DATABASE_RETRY_AFTER_S = 5;
+
 /**
  * Every error leaves as JSON `{statusCode, error, message}`. An HttpException keeps its own
- * fields (an OAuth error adds `error_description`); anything else is a 500 that shows nothing
- * of its cause, which is logged by class name and message only.
+ * fields (an OAuth error adds `error_description`); an unreachable database is a 503 with
+ * `Retry-After`; anything else is a 500 that shows nothing of its cause, which is logged by
+ * class name and message only.
  */
 @Catch()
 export class JsonExceptionFilter implements ExceptionFilter {
@@ -30,7 +35,10 @@ export class JsonExceptionFilter implements ExceptionFilter {
     const { httpAdapter } = this.adapterHost;
     const response: unknown = host.switchToHttp().getResponse();
     const body = toErrorBody(exception);
-    if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
+    if (body.statusCode === 503 && !(exception instanceof HttpException)) {
+      logger.warn(`Database unavailable: ${describe(exception)}`);
+      httpAdapter.setHeader(response, 'Retry-After', String(DATABASE_RETRY_AFTER_S));
+    } else if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
       const name = exception instanceof Error ? exception.name : typeof exception;
       logger.error(`Unhandled ${name}`, exception instanceof Error ? exception.stack : undefined);
     }
@@ -67,8 +75,23 @@ export function toErrorBody(exception: unknown): ErrorBody {
       message: 'Malformed request body',
     };
   }
+  if (isDatabaseUnavailable(exception)) {
+    const status = HttpStatus.SERVICE_UNAVAILABLE;
+    return {
+      statusCode: status,
+      error: reason(status),
+      message: 'The database is unavailable; please retry shortly',
+    };
+  }
   const status = HttpStatus.INTERNAL_SERVER_ERROR;
   return { statusCode: status, error: reason(status), message: 'Internal server error' };
+}
+
+/** pg error codes and messages carry no credentials or query parameters. */
+function describe(exception: unknown): string {
+  if (!(exception instanceof Error)) return typeof exception;
+  const code = (exception as { code?: unknown }).code;
+  return `${exception.name}${typeof code === 'string' ? ` ${code}` : ''}: ${exception.message}`;
 }
 
 /** Body parsers (Express's and Fastify's) throw plain errors carrying a 4xx status. */
