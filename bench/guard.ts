@@ -6,19 +6,24 @@
  * alternate the targets, so drift of the machine hits every target alike; the figure kept is
  * the median of the rounds.
  */
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import os from 'node:os';
 import type { INestApplication } from '@nestjs/common';
 import autocannon from 'autocannon';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app/create-app.js';
-import { adminQuery, withDatabase } from '../src/database/admin.js';
-import { loadTowerConfigOrThrow } from '../src/auth/config/config.loader.js';
 import type { HttpPlatform, TowerConfig } from '../src/auth/config/tower-config.types.js';
 import { SessionService } from '../src/auth/sessions/session.service.js';
 import { UserEntity } from '../src/auth/users/user.entity.js';
+import {
+  ADMIN_URL,
+  NOISE_LIMIT,
+  baseUrl,
+  benchConfig,
+  benchDatabase,
+  intFromEnv,
+  roundSpread,
+} from './support.js';
 import { formatInt, formatRatio, median, type BenchReport, type BenchRow } from './table.js';
 
 export interface GuardBenchOptions {
@@ -42,17 +47,12 @@ export const DEFAULT_GUARD_OPTIONS: GuardBenchOptions = {
   warmupSeconds: intFromEnv('BENCH_WARMUP_SECONDS', 1),
   connections: intFromEnv('BENCH_CONNECTIONS', 20),
   workers: intFromEnv('BENCH_WORKERS', 1),
-  adminUrl: process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  adminUrl: ADMIN_URL,
   database: process.env.BENCH_DATABASE ?? 'tower_bench',
 };
 
 /** Goals of the issue, on Fastify. */
 export const GOALS = { guardedOverPublic: 0.85, guardedOverBare: 0.5 } as const;
-
-/** Rounds of one target further apart than this make the run suspect. */
-const NOISE_LIMIT = 0.2;
-
-const BENCH_SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789abcdef';
 
 type TargetKind = 'guarded' | 'public' | 'bare';
 
@@ -81,18 +81,10 @@ interface Running {
 export async function runGuardBenchmark(
   options: GuardBenchOptions = DEFAULT_GUARD_OPTIONS,
 ): Promise<BenchReport> {
-  const databaseUrl = withDatabase(options.adminUrl, options.database);
-  await adminQuery(
-    options.adminUrl,
-    `DROP DATABASE IF EXISTS ${quoteIdent(options.database)} WITH (FORCE)`,
-  );
-  await adminQuery(options.adminUrl, `CREATE DATABASE ${quoteIdent(options.database)}`);
+  const database = await benchDatabase(options.database, options.adminUrl);
   const running: Running[] = [];
   try {
-    const config = loadTowerConfigOrThrow({
-      env: { TOWER_JWT_SECRET: BENCH_SECRET, DATABASE_URL: databaseUrl },
-      cwd: os.tmpdir(),
-    });
+    const config = benchConfig({ DATABASE_URL: database.url });
     const targets: Target[] = [];
     // Sequential boots: the first one runs the migrations, the second finds them done.
     for (const platform of ['fastify', 'express'] as const) {
@@ -119,10 +111,7 @@ export async function runGuardBenchmark(
     return report(targets, options);
   } finally {
     for (const server of running.reverse()) await server.close().catch(() => undefined);
-    await adminQuery(
-      options.adminUrl,
-      `DROP DATABASE IF EXISTS ${quoteIdent(options.database)} WITH (FORCE)`,
-    );
+    await database.drop();
   }
 }
 
@@ -273,10 +262,6 @@ function report(targets: Target[], options: GuardBenchOptions): BenchReport {
 }
 
 /** (max - min) / max of the rounds. */
-function roundSpread(samples: readonly number[]): number {
-  if (samples.length < 2) return 0;
-  return (Math.max(...samples) - Math.min(...samples)) / Math.max(...samples);
-}
 
 function ratioRow(benchmark: string, ratio: number, goal: number | null): BenchRow {
   const verdict =
@@ -328,24 +313,4 @@ function newTarget(
     mismatches: 0,
     statusCodes: new Map(),
   };
-}
-
-function baseUrl(server: Server): string {
-  const address = server.address() as AddressInfo | null;
-  if (!address || typeof address !== 'object') throw new Error('server is not listening on TCP');
-  return `http://127.0.0.1:${address.port}`;
-}
-
-function quoteIdent(name: string): string {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unsafe database name: ${name}`);
-  return `"${name}"`;
-}
-
-function intFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0)
-    throw new Error(`${name} must be a non-negative integer`);
-  return value;
 }

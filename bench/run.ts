@@ -10,6 +10,8 @@ import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runGuardBenchmark } from './guard.js';
+import { runRefreshBenchmark } from './refresh.js';
+import { log } from './support.js';
 import { markdownTable, type BenchReport, type BenchRow } from './table.js';
 import { runTokenVerifyBenchmark } from './token-verify.js';
 
@@ -22,6 +24,8 @@ async function main(): Promise<void> {
   reports.push(await runGuardBenchmark());
   log('token verification micro-benchmark...');
   reports.push(await runTokenVerifyBenchmark());
+  log('refresh rotation benchmark (HTTP against raw pg)...');
+  reports.push(await runRefreshBenchmark());
 
   const rows: BenchRow[] = reports.flatMap((r) => r.rows);
   const problems = reports.flatMap((r) => r.problems);
@@ -81,6 +85,11 @@ ${problemText}${warningText}
   the rounds, and ratios are ratios of medians. \`GET /demo/me\` carries a valid Bearer access
   token; every response is checked for status 200 and the exact expected body.
 - **Goals** (on Fastify): guarded / public ≥ 0.85, guarded / bare Fastify ≥ 0.50.
+- **Refresh (bench/refresh.ts).** 16 sessions each refresh in a loop on Fastify, every request
+  carrying the refresh token the previous answer returned (real rotation, never the grace
+  path), from a worker thread; against the same Postgres statements (BEGIN, the locking SELECT,
+  the UPDATE, COMMIT and the audit INSERT) issued through \`pg\` with the app's pool size, rounds
+  alternated. Goal: HTTP / raw ≥ 0.4.
 - **Token verification (bench/token-verify.ts).** A tight loop over one valid token:
   \`TokenService.verify\` (key imported once as a KeyObject) against \`jsonwebtoken.verify\`
   with the plain string secret, which imports the key again on every call.
@@ -90,10 +99,6 @@ than absolute numbers across runs. Knobs: BENCH_ROUNDS, BENCH_SECONDS, BENCH_WAR
 BENCH_CONNECTIONS, BENCH_WORKERS (0 = load from the servers' thread), BENCH_VERIFY_ITERATIONS,
 BENCH_ADMIN_URL, BENCH_DATABASE.
 `;
-}
-
-function log(message: string): void {
-  process.stderr.write(`[bench] ${message}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -37,8 +37,28 @@ const columns = (t: string): string =>
 export class SessionRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  inTransaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction('READ COMMITTED', work);
+  /**
+   * READ COMMITTED (what the locking reads rely on) stated in the BEGIN itself: TypeORM's
+   * `transaction(level, ...)` sends START TRANSACTION and SET TRANSACTION as two round trips,
+   * a quarter of a refresh's database time.
+   */
+  async inTransaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+      let result: T;
+      try {
+        result = await work(runner.manager);
+      } catch (error) {
+        await runner.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+      await runner.query('COMMIT');
+      return result;
+    } finally {
+      await runner.release();
+    }
   }
 
   async insert(s: NewSession): Promise<void> {
