@@ -13,6 +13,14 @@ declare module 'autocannon' {
       expectBody?: string;
       timeout?: number;
       title?: string;
+      /** Requests cycled through by every connection. */
+      requests?: {
+        method?: string;
+        path?: string;
+        headers?: Record<string, string>;
+        body?: string;
+      }[];
+      body?: string;
     }
 
     interface Histogram {

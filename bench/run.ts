@@ -10,6 +10,7 @@ import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runGuardBenchmark } from './guard.js';
+import { runBootBenchmark } from './boot.js';
 import { runRefreshBenchmark } from './refresh.js';
 import { log } from './support.js';
 import { markdownTable, type BenchReport, type BenchRow } from './table.js';
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
   reports.push(await runTokenVerifyBenchmark());
   log('refresh rotation benchmark (HTTP against raw pg)...');
   reports.push(await runRefreshBenchmark());
+  log('boot and memory benchmark (spawns dist/main.js)...');
+  reports.push(await runBootBenchmark());
 
   const rows: BenchRow[] = reports.flatMap((r) => r.rows);
   const problems = reports.flatMap((r) => r.problems);
@@ -90,6 +93,11 @@ ${problemText}${warningText}
   path), from a worker thread; against the same Postgres statements (BEGIN, the locking SELECT,
   the UPDATE, COMMIT and the audit INSERT) issued through \`pg\` with the app's pool size, rounds
   alternated. Goal: HTTP / raw ≥ 0.4.
+- **Boot and memory (bench/boot.ts).** \`node dist/main.js\` spawned with only its environment;
+  the time to the first \`/health\` 200 (polled every 10 ms) on an external Postgres (second
+  boot: migrations already done) and on the embedded one (second boot: cluster reused), and the
+  service's resident memory (VmRSS) after BENCH_RSS_SECONDS (60) of autocannon load cycling a
+  guarded route, \`/service-info\` and \`/health\`.
 - **Token verification (bench/token-verify.ts).** A tight loop over one valid token:
   \`TokenService.verify\` (key imported once as a KeyObject) against \`jsonwebtoken.verify\`
   with the plain string secret, which imports the key again on every call.
