@@ -1,32 +1,35 @@
-// Load generator for bench/gate-access.ts, in its own thread: `connections` loops post
-// POST /gate/access back to back for `seconds`, each with the next address of its scenario, and
-// record every answer's latency (ms, from just before the request to the end of the body).
+// Load generator for bench/gate-access.ts, in its own thread. Open loop: it starts a request
+// every 1/rate s for `seconds`, whether or not earlier ones have answered (so a slow answer cannot
+// hold back the next ones and hide itself), each with the next address of its scenario, and
+// records every answer's latency (ms, from the moment the request was due to the end of the body).
 import { Buffer } from 'node:buffer';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { URL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { url, seconds, connections, scenario, runId } = workerData;
+const { url, seconds, rate, scenario, runId } = workerData;
 const target = new URL(url);
-const agent = new Agent({ keepAlive: true, maxSockets: connections });
+// LIFO reuse and a short idle timeout: a socket never sits idle until the server's keep-alive
+// timeout closes it just as a request is written to it (which would be an ECONNRESET).
+const agent = new Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo', timeout: 2000 });
 
-/** The address of request `n` of loop `loop`. */
-function address(loop, n) {
+/** The address of request `n`. */
+function address(n) {
   switch (scenario) {
     case 'new':
-      return `bench-${runId}-${loop}-${n}@example.com`;
+      return `bench-${runId}-${n}@example.com`;
     case 'known':
-      return `known-${(loop * 7 + n) % 50}@example.com`;
+      return `known-${n % 50}@example.com`;
     default:
-      return `refused-${runId}-${loop}-${n}@other.com`;
+      return `refused-${runId}-${n}@other.com`;
   }
 }
 
-function post(email) {
+function post(email, started) {
   const body = JSON.stringify({ email });
   return new Promise((resolve) => {
-    const started = performance.now();
     const req = request(
       {
         agent,
@@ -55,17 +58,25 @@ function post(email) {
 const latencies = [];
 const statuses = {};
 let wrongBodies = 0;
-const deadline = performance.now() + seconds * 1000;
+const errors = [];
+const interval = 1000 / rate;
+const count = Math.floor(seconds * rate);
+const begin = performance.now();
+const answers = [];
 
-async function loop(index) {
-  for (let n = 0; performance.now() < deadline; n++) {
-    const answer = await post(address(index, n));
-    latencies.push(answer.ms);
-    statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
-    if (answer.status === 200 && answer.text !== '{"state":0}') wrongBodies++;
-  }
+for (let n = 0; n < count; n++) {
+  const due = begin + n * interval;
+  const wait = due - performance.now();
+  if (wait > 0) await sleep(wait);
+  answers.push(
+    post(address(n), due).then((answer) => {
+      latencies.push(answer.ms);
+      statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+      if (answer.status === 200 && answer.text !== '{"state":0}') wrongBodies++;
+      if (answer.status === 0 && errors.length < 5) errors.push(answer.text);
+    }),
+  );
 }
-
-await Promise.all(Array.from({ length: connections }, (_, i) => loop(i)));
+await Promise.all(answers);
 agent.destroy();
-parentPort.postMessage({ latencies, statuses, wrongBodies });
+parentPort.postMessage({ latencies, statuses, wrongBodies, errors });

@@ -10,7 +10,9 @@ import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runGuardBenchmark } from './guard.js';
+import { runPurgeBenchmark } from './purge.js';
 import { runBootBenchmark } from './boot.js';
+import { runGateAccessBenchmark } from './gate-access.js';
 import { runRefreshBenchmark } from './refresh.js';
 import { log } from './support.js';
 import { markdownTable, type BenchReport, type BenchRow } from './table.js';
@@ -29,6 +31,10 @@ async function main(): Promise<void> {
   reports.push(await runRefreshBenchmark());
   log('boot and memory benchmark (spawns dist/main.js)...');
   reports.push(await runBootBenchmark());
+  log('magic-link request benchmark (SMTP server taking 1 s per message)...');
+  reports.push(await runGateAccessBenchmark());
+  log('purge job benchmark (BENCH_PURGE_ROWS dead rows, inserts alongside)...');
+  reports.push(await runPurgeBenchmark());
 
   const rows: BenchRow[] = reports.flatMap((r) => r.rows);
   const problems = reports.flatMap((r) => r.problems);
@@ -98,6 +104,12 @@ ${problemText}${warningText}
   boot: migrations already done) and on the embedded one (second boot: cluster reused), and the
   service's resident memory (VmRSS) after BENCH_RSS_SECONDS (60) of autocannon load cycling a
   guarded route, \`/service-info\` and \`/health\`.
+- **Purge (bench/purge.ts).** BENCH_PURGE_ROWS (100,000) dead rows over the six purged tables
+  plus 0.5 % live ones that must stay; the purge runs once (batches of 5,000, each its own
+  transaction) while another connection inserts single rows into the same tables back to back.
+  Reported: rows/s, and the insert latency without the purge and during it (goal: no insert
+  waits 200 ms). \`node --import ./scripts/register-ts.mjs bench/purge.ts --rows 1000000\`
+  runs it alone on a million rows.
 - **Token verification (bench/token-verify.ts).** A tight loop over one valid token:
   \`TokenService.verify\` (key imported once as a KeyObject) against \`jsonwebtoken.verify\`
   with the plain string secret, which imports the key again on every call.
@@ -105,7 +117,7 @@ ${problemText}${warningText}
 Figures depend on the machine and on what else it runs; compare ratios within one run rather
 than absolute numbers across runs. Knobs: BENCH_ROUNDS, BENCH_SECONDS, BENCH_WARMUP_SECONDS,
 BENCH_CONNECTIONS, BENCH_WORKERS (0 = load from the servers' thread), BENCH_VERIFY_ITERATIONS,
-BENCH_ADMIN_URL, BENCH_DATABASE.
+BENCH_ADMIN_URL, BENCH_DATABASE, BENCH_PURGE_ROWS, BENCH_PURGE_BASELINE_SECONDS.
 `;
 }
 

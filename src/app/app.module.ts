@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from '../auth/auth.module.js';
 import { TowerConfigModule } from '../auth/config/tower-config.module.js';
 import type { TowerConfig } from '../auth/config/tower-config.types.js';
@@ -15,6 +16,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         TowerConfigModule.forRoot(config),
+        ScheduleModule.forRoot(),
         DatabaseModule.forRoot(),
         AuthModule.forRoot({ clock: options.clock }),
         DemoModule,

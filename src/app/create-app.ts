@@ -13,6 +13,7 @@ export interface CreateAppOptions {
 }
 
 /** Request bodies above this are refused with 413 (ephemeral content has its own limit). */
+const MAX_PARAM_LENGTH = 2048;
 const BODY_LIMIT = 2 * 1024 * 1024;
 
 /** Builds the service on Fastify (default) or Express; main.ts and the tests share it. */
@@ -34,7 +35,13 @@ export async function createApp(
     app.disable('x-powered-by');
     return app;
   }
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: false });
+  // maxParamLength: Fastify refuses longer path parameters with 414 before any route runs;
+  // Express has no such limit, and a hostile ephemeral id must get the same 403 on both.
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT,
+    trustProxy: false,
+    maxParamLength: MAX_PARAM_LENGTH,
+  });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger });
   // Nest 12's Fastify adapter parses JSON and url-encoded forms itself, within bodyLimit.
   return app;

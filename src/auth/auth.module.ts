@@ -10,7 +10,9 @@ import { JsonExceptionFilter } from './http/json-exception.filter.js';
 import { LoginResponder } from './http/login-response.js';
 import { LogoutController } from './http/logout.controller.js';
 import { MAIL_LOGIN } from './mail/mail.feature.js';
+import { PAGES } from './pages/pages.feature.js';
 import { PROVIDER_LOGIN } from './providers/providers.feature.js';
+import { PURGE } from './purge/purge.feature.js';
 import { ServiceInfoController } from './http/service-info.controller.js';
 import { TokenController } from './http/token.controller.js';
 import { UserInfoController } from './http/user-info.controller.js';
@@ -46,7 +48,7 @@ const SERVICES = [
 ];
 
 /** Each feature folder owns its wiring (`<feature>.feature.ts`). */
-const FEATURES = [MAIL_LOGIN, PROVIDER_LOGIN, EPHEMERAL];
+const FEATURES = [MAIL_LOGIN, PROVIDER_LOGIN, EPHEMERAL, PAGES, PURGE];
 
 /**
  * The login stack for a Nest application. It expects the configuration (TowerConfigModule)

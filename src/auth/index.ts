@@ -15,3 +15,17 @@ export { TokenService, TokenError, type Role, type AccessClaims } from './tokens
 export { RefreshError, type IssuedTokens } from './sessions/session.service.js';
 export { CLOCK, type Clock } from './common/clock.js';
 export { AllowListService } from './allow-list/allow-list.service.js';
+export { ProviderRegistry } from './providers/provider-registry.js';
+export {
+  ProviderError,
+  type LoginProvider,
+  type LoginFlow,
+  type CallbackParams,
+  type ProviderIdentity,
+} from './providers/provider.js';
+export {
+  EphemeralService,
+  EphemeralError,
+  type EphemeralEndpoint,
+  type EphemeralOptions,
+} from './ephemeral/ephemeral.service.js';

@@ -9,6 +9,7 @@ import { UserEntity } from '../auth/users/user.entity.js';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema.js';
 import { SessionRevocationNotify1764300000001 } from './migrations/1764300000001-session-revocation-notify.js';
 import { UserEmailVerified1764300000002 } from './migrations/1764300000002-user-email-verified.js';
+import { PurgeQuietSessionDelete1764300000003 } from './migrations/1764300000003-purge-quiet-session-delete.js';
 
 /** Classes, not globs: globs and ESM do not mix. */
 export const ENTITIES = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   InitialSchema1764300000000,
   SessionRevocationNotify1764300000001,
   UserEmailVerified1764300000002,
+  PurgeQuietSessionDelete1764300000003,
 ];

@@ -87,6 +87,7 @@ export function buildTowerConfig(values: ResolvedValues): TowerConfig {
       auth: values.bool('smtpAuth'),
       starttlsEnabled: values.bool('smtpStarttlsEnabled'),
       starttlsRequired: values.bool('smtpStarttlsRequired'),
+      caFile: values.str('smtpCaFile'),
     },
     auth: buildAuth(values, derived),
     ephemeral: {

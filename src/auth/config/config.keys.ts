@@ -118,6 +118,7 @@ export const KEY_SPECS = [
     bool,
     false,
   ),
+  spec('smtpCaFile', 'TOWER_SMTP_CA_FILE', 'mail.smtp.ssl.ca-file', { type: 'path' }, null),
   spec('disableEmail', 'TOWER_AUTH_DISABLE_EMAIL', 'tower.auth.disable-email', bool, false),
   spec('mailDuration', null, 'auth.mail.duration', duration, '30m'),
   spec(

@@ -200,6 +200,21 @@ describe('URLs', () => {
       }),
     ).toEqual([]);
   });
+
+  it('rejects an http GitHub Enterprise server unless it is local or unsafe mode is on', () => {
+    const env = { ...PUBLIC, TOWER_GITHUB_CLIENT: 'c', TOWER_GITHUB_SECRET: 's' };
+    expect(errorsOf(null, { ...env, TOWER_GITHUB_SERVER_URL: 'http://ghe.example.com' })).toEqual([
+      expect.stringMatching(
+        /TOWER_GITHUB_SERVER_URL .* is http:\/\/ghe\.example\.com: an http GitHub/,
+      ),
+    ]);
+    expect(errorsOf(null, { ...env, TOWER_GITHUB_SERVER_URL: 'http://127.0.0.1:9000' })).toEqual(
+      [],
+    );
+    expect(errorsOf(null, { ...env, TOWER_GITHUB_SERVER_URL: 'https://ghe.example.com' })).toEqual(
+      [],
+    );
+  });
 });
 
 describe('bad values name the key, the variable and the value', () => {

@@ -92,6 +92,12 @@ export function checkUrls(values: ResolvedValues): string[] {
       `${names(values, 'oidcIssuer')} is ${issuer}: an http OIDC issuer needs TOWER_ENABLE_UNSAFE_MODE=true; only localhost may use http without it`,
     );
   }
+  const github = values.str('githubServerUrl');
+  if (github?.startsWith('http:') && !isLocalUrl(github) && !unsafe) {
+    errors.push(
+      `${names(values, 'githubServerUrl')} is ${github}: an http GitHub server needs TOWER_ENABLE_UNSAFE_MODE=true; only localhost may use http without it`,
+    );
+  }
   return errors;
 }
 

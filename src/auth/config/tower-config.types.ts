@@ -65,6 +65,8 @@ export interface SmtpConfig {
   readonly auth: boolean;
   readonly starttlsEnabled: boolean;
   readonly starttlsRequired: boolean;
+  /** PEM file of the CA(s) to trust for the SMTP server's certificate (private relays). */
+  readonly caFile: string | null;
 }
 
 export interface TowerConfig {

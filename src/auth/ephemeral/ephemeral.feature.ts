@@ -1,7 +1,11 @@
 import type { Provider, Type } from '@nestjs/common';
+import { EphemeralBodyParser } from './ephemeral-body.parser.js';
+import { EphemeralController } from './ephemeral.controller.js';
+import { EphemeralRepository } from './ephemeral.repository.js';
+import { EphemeralService } from './ephemeral.service.js';
 
 /**
- * Ephemeral endpoints and the purge job (issue 6): the controllers and providers AuthModule registers for this
+ * Ephemeral endpoints (issue 6): the controllers and providers AuthModule registers for this
  * feature. Kept here so the feature owns its wiring; `exports` are what other modules may inject.
  */
 export const EPHEMERAL: {
@@ -9,7 +13,7 @@ export const EPHEMERAL: {
   providers: Provider[];
   exports: (Type | symbol)[];
 } = {
-  controllers: [],
-  providers: [],
-  exports: [],
+  controllers: [EphemeralController],
+  providers: [EphemeralService, EphemeralRepository, EphemeralBodyParser],
+  exports: [EphemeralService],
 };

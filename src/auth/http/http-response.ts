@@ -1,9 +1,20 @@
+interface HeaderWriter {
+  getHeader(name: string): unknown;
+  removeHeader(name: string): unknown;
+  header(name: string, value: string[]): unknown;
+}
+
 /**
- * Platform-neutral response writing (Express's `res` and Fastify's `reply` both have
- * `header(name, value)` taking an array for Set-Cookie).
+ * Platform-neutral response writing. Adds to the Set-Cookie values already set: Fastify's
+ * `reply.header` appends Set-Cookie but Express's `res.header` replaces it, so both get the
+ * union written at once (a login callback clears the flow cookie and sets the session ones).
  */
 export function setCookies(response: unknown, cookies: string[]): void {
-  (response as { header(name: string, value: string[]): unknown }).header('Set-Cookie', cookies);
+  const writer = response as HeaderWriter;
+  const existing = writer.getHeader('set-cookie');
+  const previous = existing === undefined ? [] : [existing].flat().map(String);
+  writer.removeHeader('set-cookie');
+  writer.header('Set-Cookie', [...previous, ...cookies]);
 }
 
 /** The client wants JSON rather than a redirect. */

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { TOWER_CONFIG, type AuthType, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
+import { ProviderRegistry } from '../providers/provider-registry.js';
 import { VERSION } from '../../version.js';
 import { routes } from './routes.js';
 
@@ -22,8 +23,8 @@ export interface ServiceInfo {
 export class ServiceInfoController {
   private readonly body: { serviceInfo: ServiceInfo };
 
-  constructor(@Inject(TOWER_CONFIG) config: TowerConfig) {
-    this.body = { serviceInfo: describeService(config) };
+  constructor(@Inject(TOWER_CONFIG) config: TowerConfig, registry: ProviderRegistry) {
+    this.body = { serviceInfo: describeService(config, registry.enabledIds()) };
   }
 
   @Get()
@@ -33,8 +34,15 @@ export class ServiceInfoController {
   }
 }
 
-export function describeService(config: TowerConfig): ServiceInfo {
-  const authTypes = [...config.authTypes];
+/** `providers`: the enabled login providers, as the ProviderRegistry built them. */
+export function describeService(
+  config: TowerConfig,
+  providers: readonly AuthType[] = config.authTypes.filter((type) => type !== 'email'),
+): ServiceInfo {
+  const authTypes: AuthType[] = [
+    ...(config.auth.emailEnabled ? ['email' as const] : []),
+    ...providers,
+  ];
   const oidcOnly = authTypes.length === 1 && authTypes[0] === 'oidc';
   return {
     version: VERSION,

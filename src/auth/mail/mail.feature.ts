@@ -1,4 +1,12 @@
 import type { Provider, Type } from '@nestjs/common';
+import { RateLimitService } from '../rate-limit/rate-limit.service.js';
+import { GateController } from './gate.controller.js';
+import { LoginController } from './login.controller.js';
+import { MagicLinkRepository } from './magic-link.repository.js';
+import { MagicLinkService } from './magic-link.service.js';
+import { MailOutboxRepository } from './mail-outbox.repository.js';
+import { MailerService } from './mailer.service.js';
+import { OutboxWorker } from './outbox-worker.service.js';
 
 /**
  * E-mail (magic link) login, its outbox and rate limits (issue 4): the controllers and providers AuthModule registers for this
@@ -9,7 +17,14 @@ export const MAIL_LOGIN: {
   providers: Provider[];
   exports: (Type | symbol)[];
 } = {
-  controllers: [],
-  providers: [],
-  exports: [],
+  controllers: [GateController, LoginController],
+  providers: [
+    RateLimitService,
+    MagicLinkRepository,
+    MailOutboxRepository,
+    MailerService,
+    OutboxWorker,
+    MagicLinkService,
+  ],
+  exports: [RateLimitService],
 };

@@ -1,4 +1,10 @@
 import type { Provider, Type } from '@nestjs/common';
+import { FlowCookies } from './login-flow.js';
+import { LogoutHintCookie } from './logout-hint.js';
+import { OAuthLoginController } from './oauth-login.controller.js';
+import { OidcLogoutController } from './oidc-logout.controller.js';
+import { ProviderLoginService } from './provider-login.service.js';
+import { ProviderRegistry } from './provider-registry.js';
 
 /**
  * OAuth 2 / OpenID Connect logins (issue 5): the controllers and providers AuthModule registers for this
@@ -9,7 +15,7 @@ export const PROVIDER_LOGIN: {
   providers: Provider[];
   exports: (Type | symbol)[];
 } = {
-  controllers: [],
-  providers: [],
-  exports: [],
+  controllers: [OAuthLoginController, OidcLogoutController],
+  providers: [ProviderRegistry, ProviderLoginService, FlowCookies, LogoutHintCookie],
+  exports: [ProviderRegistry],
 };

@@ -86,14 +86,14 @@ export class AccountService {
   async confirmEmailLogin(userId: string, at: Date): Promise<UserEntity | null> {
     return this.retryingRaces(() =>
       this.dataSource.transaction(async (tx) => {
-        const rows: unknown[] = await tx.query(
+        await tx.query(
           `UPDATE users SET email_verified = true, last_updated = now()
-            WHERE id = $1 AND NOT email_verified RETURNING id`,
+            WHERE id = $1 AND NOT email_verified`,
           [userId],
         );
+        // Read after the update, in the same transaction: the row as it now is.
         const user = await tx.getRepository(UserEntity).findOneBy({ id: userId });
         if (!user) return null;
-        if (rows.length > 0) user.emailVerified = true;
         await this.upsertIdentity(
           tx,
           user.id,

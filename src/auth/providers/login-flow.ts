@@ -1,0 +1,129 @@
+import { Inject, Injectable } from '@nestjs/common';
+import * as client from 'openid-client';
+import { CLOCK, type Clock } from '../common/clock.js';
+import { TOWER_CONFIG, type ProviderId, type TowerConfig } from '../config/tower-config.types.js';
+import { cookieValues } from '../http/cookies.js';
+import { CookieSealer } from './cookie-sealer.js';
+import type { LoginFlow } from './provider.js';
+
+/** The flow cookie every browser gets (SameSite=Lax). */
+export const FLOW_COOKIE = 'TOWER_OAUTH_FLOW';
+/** Its SameSite=None copy for providers that answer with a cross-site form POST (https only). */
+export const FLOW_COOKIE_CROSS_SITE = 'TOWER_OAUTH_FLOW_FP';
+/** Seconds a browser has to come back from the provider. */
+export const FLOW_LIFETIME = 600;
+
+const PURPOSE = 'oauth-flow';
+const PROVIDERS: readonly string[] = ['github', 'google', 'oidc'];
+
+interface SealedFlow {
+  p: ProviderId;
+  s: string;
+  n: string;
+  v: string;
+  r: string | null;
+  e: number;
+}
+
+/**
+ * The login flow (state, nonce, PKCE verifier, provider, return path) lives in the browser,
+ * sealed by CookieSealer (AES-256-GCM, key derived from the JWT secret): any instance can read
+ * it, nobody else can read or forge it, and nothing is stored server-side. HttpOnly, Path=/
+ * (the callback is also served under /api), 10 minutes.
+ *
+ * Form-POST callbacks: a provider that answers with `response_mode=form_post` makes the
+ * browser POST cross-site to the callback, and browsers do not send SameSite=Lax cookies with
+ * a cross-site POST. When the server URL is https a second copy is set with SameSite=None
+ * (which browsers accept only with Secure); the callback reads either and clears both. The
+ * copy grants nothing by itself: it only completes a flow this browser started, and the state
+ * it holds must match the provider's answer.
+ */
+@Injectable()
+export class FlowCookies {
+  private readonly sealer: CookieSealer;
+
+  constructor(
+    @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    this.sealer = new CookieSealer(config.jwtSecret);
+  }
+
+  /** A new flow for `provider` with fresh state, nonce and PKCE verifier. */
+  create(provider: ProviderId, next: string | null): LoginFlow {
+    return {
+      provider,
+      state: client.randomState(),
+      nonce: client.randomNonce(),
+      codeVerifier: client.randomPKCECodeVerifier(),
+      next,
+      expiresAt: this.clock.now() + FLOW_LIFETIME * 1000,
+    };
+  }
+
+  /** Set-Cookie values carrying the flow. */
+  seal(flow: LoginFlow): string[] {
+    const sealed: SealedFlow = {
+      p: flow.provider,
+      s: flow.state,
+      n: flow.nonce,
+      v: flow.codeVerifier,
+      r: flow.next,
+      e: flow.expiresAt,
+    };
+    const value = this.sealer.seal(PURPOSE, JSON.stringify(sealed));
+    return this.cookies(value, FLOW_LIFETIME);
+  }
+
+  /** Set-Cookie values that remove the flow cookies. */
+  cleared(): string[] {
+    return this.cookies('', 0);
+  }
+
+  /** The flow the browser carries, or null when absent, tampered with or expired. */
+  open(cookieHeader: string | string[] | undefined): LoginFlow | null {
+    const values = [
+      ...cookieValues(cookieHeader, FLOW_COOKIE),
+      ...cookieValues(cookieHeader, FLOW_COOKIE_CROSS_SITE),
+    ];
+    for (const value of values) {
+      const flow = this.unseal(value);
+      if (flow && flow.expiresAt > this.clock.now()) return flow;
+    }
+    return null;
+  }
+
+  private unseal(value: string): LoginFlow | null {
+    const text = this.sealer.open(PURPOSE, value);
+    if (text === null) return null;
+    try {
+      return toFlow(JSON.parse(text) as Partial<SealedFlow>);
+    } catch {
+      return null;
+    }
+  }
+
+  private cookies(value: string, maxAge: number): string[] {
+    const secure = this.config.secureCookies ? '; Secure' : '';
+    const base = `Path=/; Max-Age=${maxAge}; HttpOnly`;
+    const cookies = [`${FLOW_COOKIE}=${value}; ${base}; SameSite=Lax${secure}`];
+    if (this.config.secureCookies) {
+      cookies.push(`${FLOW_COOKIE_CROSS_SITE}=${value}; ${base}; SameSite=None; Secure`);
+    }
+    return cookies;
+  }
+}
+
+function toFlow(s: Partial<SealedFlow>): LoginFlow | null {
+  const strings = [s.s, s.n, s.v].every((x) => typeof x === 'string' && x.length > 0);
+  if (!strings || typeof s.p !== 'string' || !PROVIDERS.includes(s.p)) return null;
+  if (typeof s.e !== 'number' || (s.r !== null && typeof s.r !== 'string')) return null;
+  return {
+    provider: s.p,
+    state: s.s!,
+    nonce: s.n!,
+    codeVerifier: s.v!,
+    next: s.r,
+    expiresAt: s.e,
+  };
+}
