@@ -6,7 +6,6 @@
  */
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import { Worker } from 'node:worker_threads';
 import type { INestApplication } from '@nestjs/common';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -15,6 +14,9 @@ import { SessionService } from '../src/auth/sessions/session.service.js';
 import { UserEntity } from '../src/auth/users/user.entity.js';
 import {
   NOISE_LIMIT,
+  quantile,
+  runLoopClient,
+  type ClientResult,
   baseUrl,
   benchConfig,
   benchDatabase,
@@ -31,13 +33,6 @@ const OPTIONS = {
 /** The app's pool size (src/database/data-source.ts); the raw baseline gets the same. */
 const POOL_SIZE = 10;
 export const REFRESH_GOAL = 0.4;
-
-interface ClientResult {
-  done: number;
-  failures: Record<string, number>;
-  tokens: string[];
-  latencies: number[];
-}
 
 export async function runRefreshBenchmark(): Promise<BenchReport> {
   const database = await benchDatabase('tower_bench_refresh');
@@ -79,8 +74,7 @@ export async function runRefreshBenchmark(): Promise<BenchReport> {
       }
     }
     const ratio = median(http) / median(raw);
-    const sorted = [...httpLatencies].sort((a, b) => a - b);
-    const p99 = sorted[Math.floor(sorted.length * 0.99)] ?? Number.NaN;
+    const p99 = quantile(httpLatencies, 0.99);
     const rows: BenchRow[] = [
       {
         benchmark: 'POST /oauth/access_token (rotation)',
@@ -129,12 +123,12 @@ async function startSessions(app: INestApplication, count: number): Promise<stri
 }
 
 function httpRound(url: string, tokens: string[], seconds: number): Promise<ClientResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./refresh-client.worker.mjs', import.meta.url), {
-      workerData: { url, tokens, seconds },
-    });
-    worker.once('message', (result: ClientResult) => resolve(result));
-    worker.once('error', reject);
+  return runLoopClient({
+    base: new URL(url).origin,
+    scenario: 'refresh',
+    seconds,
+    concurrency: tokens.length,
+    tokens,
   });
 }
 

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { runGuardBenchmark } from './guard.js';
 import { runPurgeBenchmark } from './purge.js';
 import { runBootBenchmark } from './boot.js';
+import { runFlowsBenchmark } from './flows.js';
 import { runGateAccessBenchmark } from './gate-access.js';
 import { runRefreshBenchmark } from './refresh.js';
 import { log } from './support.js';
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
   reports.push(await runRefreshBenchmark());
   log('boot and memory benchmark (spawns dist/main.js)...');
   reports.push(await runBootBenchmark());
+  log('magic-link request and ephemeral endpoint rates...');
+  reports.push(await runFlowsBenchmark());
   log('magic-link request benchmark (SMTP server taking 1 s per message)...');
   reports.push(await runGateAccessBenchmark());
   log('purge job benchmark (BENCH_PURGE_ROWS dead rows, inserts alongside)...');
@@ -99,6 +102,10 @@ ${problemText}${warningText}
   path), from a worker thread; against the same Postgres statements (BEGIN, the locking SELECT,
   the UPDATE, COMMIT and the audit INSERT) issued through \`pg\` with the app's pool size, rounds
   alternated. Goal: HTTP / raw ≥ 0.4.
+- **Flows (bench/flows.ts).** 16 closed loops from a worker thread on Fastify: \`POST
+  /gate/access\` with a new address each time (user created, token and sealed e-mail committed;
+  development mode, so the outbox worker writes to the silenced log), and \`POST /ephemeral\`
+  followed by the single-use GET of the returned URL (content checked).
 - **Boot and memory (bench/boot.ts).** \`node dist/main.js\` spawned with only its environment;
   the time to the first \`/health\` 200 (polled every 10 ms) on an external Postgres (second
   boot: migrations already done) and on the embedded one (second boot: cluster reused), and the

@@ -2,6 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import os from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { loadTowerConfigOrThrow } from '../src/auth/config/config.loader.js';
 import type { TowerConfig } from '../src/auth/config/tower-config.types.js';
 import { adminQuery, withDatabase } from '../src/database/admin.js';
@@ -66,4 +67,38 @@ export function roundSpread(samples: readonly number[]): number {
 
 export function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
+}
+
+export interface ClientResult {
+  done: number;
+  failures: Record<string, number>;
+  tokens: string[];
+  latencies: number[];
+}
+
+export interface LoopClientOptions {
+  base: string;
+  scenario: 'refresh' | 'ephemeral' | 'gate';
+  seconds: number;
+  concurrency: number;
+  tokens?: string[];
+  bearer?: string;
+  run?: string;
+}
+
+/** Runs bench/loop-client.worker.mjs: closed-loop load from its own thread. */
+export function runLoopClient(options: LoopClientOptions): Promise<ClientResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./loop-client.worker.mjs', import.meta.url), {
+      workerData: options,
+    });
+    worker.once('message', (result: ClientResult) => resolve(result));
+    worker.once('error', reject);
+  });
+}
+
+/** The value at quantile q (0..1) of unsorted samples. */
+export function quantile(samples: readonly number[], q: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? Number.NaN;
 }

@@ -7,6 +7,8 @@ import { DatabaseModule } from '../database/database.module.js';
 import { DemoModule } from '../demo/demo.module.js';
 import type { Clock } from '../auth/common/clock.js';
 import { HealthController } from './health.controller.js';
+import { RootController } from './root.controller.js';
+import { OpenApiModule } from './openapi/openapi.module.js';
 
 /** The runnable service: the auth module on its database, plus health. */
 @Module({})
@@ -20,8 +22,9 @@ export class AppModule {
         DatabaseModule.forRoot(),
         AuthModule.forRoot({ clock: options.clock }),
         DemoModule,
+        OpenApiModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, RootController],
     };
   }
 }

@@ -4,6 +4,7 @@ import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-ex
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { HttpPlatform, TowerConfig } from '../auth/config/tower-config.types.js';
 import { AppModule } from './app.module.js';
+import { buildOpenApiDocument, OpenApiDocument } from './openapi/openapi.document.js';
 import type { Clock } from '../auth/common/clock.js';
 
 export interface CreateAppOptions {
@@ -33,6 +34,7 @@ export async function createApp(
     app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
     app.set('trust proxy', false);
     app.disable('x-powered-by');
+    publishOpenApi(app, config);
     return app;
   }
   // maxParamLength: Fastify refuses longer path parameters with 414 before any route runs;
@@ -40,9 +42,15 @@ export async function createApp(
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT,
     trustProxy: false,
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger });
   // Nest 12's Fastify adapter parses JSON and url-encoded forms itself, within bodyLimit.
+  publishOpenApi(app, config);
   return app;
+}
+
+/** The scanner needs the application itself; the document is built on first request. */
+function publishOpenApi(app: INestApplication, config: TowerConfig): void {
+  app.get(OpenApiDocument).useFactory(() => buildOpenApiDocument(app, config));
 }

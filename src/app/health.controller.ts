@@ -1,6 +1,9 @@
 import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/decorators/access.decorator.js';
+import { ApiErrors, ApiJson } from '../auth/http/openapi.decorators.js';
+import { API_TAGS } from '../auth/http/openapi.schemas.js';
 import { routes } from '../auth/http/routes.js';
 
 const ROUND_TRIP_TIMEOUT_MS = 2000;
@@ -12,12 +15,16 @@ export interface HealthBody {
 
 /** Liveness plus one database round trip, bounded so a dead database answers 503 quickly. */
 @Controller(routes('health'))
+@ApiTags(API_TAGS.service)
 export class HealthController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get()
   @Public()
   @HttpCode(200)
+  @ApiOperation({ summary: 'Liveness and database readiness' })
+  @ApiJson(200, 'Up, and the database answers', 'Health')
+  @ApiErrors({ 503: 'The database did not answer within 2 seconds' })
   async health(): Promise<HealthBody> {
     try {
       await withTimeout(this.dataSource.query('SELECT 1'), ROUND_TRIP_TIMEOUT_MS);

@@ -49,6 +49,11 @@ export interface OidcProviderOptions {
    * only from userinfo, not in the id_token (as some providers do).
    */
   claimsOnlyInUserinfo?: boolean;
+  /**
+   * oidc-provider's own HTML login and consent pages (its devInteractions: the login field is
+   * the account's `sub`, any password) instead of the JSON interactions, for a real browser.
+   */
+  htmlInteractions?: boolean;
 }
 
 /** Ways to make the provider misbehave for the negative tests; all off by default. */
@@ -122,6 +127,7 @@ export class TestOidcProvider {
   /** Never published: one under the original key's `kid`, one under its own. */
   private foreign: Record<'same-kid' | 'new-kid', SigningKey>;
   private provider!: Provider;
+  private htmlInteractions = false;
   private counter = 0;
 
   private constructor(
@@ -173,6 +179,7 @@ export class TestOidcProvider {
   }
 
   private init(options: OidcProviderOptions): void {
+    this.htmlInteractions = options.htmlInteractions ?? false;
     const key = newKey();
     this.original = key;
     this.signing = key;
@@ -205,7 +212,7 @@ export class TestOidcProvider {
       },
       conformIdTokenClaims: options.claimsOnlyInUserinfo ?? false,
       features: {
-        devInteractions: { enabled: false },
+        devInteractions: { enabled: options.htmlInteractions ?? false },
         rpInitiatedLogout: {
           enabled: true,
           logoutSource: (ctx: KoaContext, form: string) => {
@@ -260,7 +267,7 @@ export class TestOidcProvider {
     const interaction = new RegExp(
       `^${this.issuerPath}/interaction/([^/]+)(?:/(login|consent|abort))?$`,
     ).exec(path);
-    if (interaction) {
+    if (interaction && !this.htmlInteractions) {
       this.interact(req, res, interaction[2]).catch((error: unknown) => {
         res.statusCode = 400;
         res.setHeader('content-type', 'application/json');

@@ -46,6 +46,10 @@ export class TestSmtpServer {
   /** Failed AUTH attempts the server saw (proves the client's credentials reached it). */
   authFailures = 0;
   delayMs: number;
+  /** While true, every message is refused with a temporary error (451), as a sick relay does. */
+  refusing = false;
+  /** Messages refused while `refusing` was on. */
+  refused = 0;
   private waiters: (() => void)[] = [];
 
   private constructor(
@@ -80,6 +84,13 @@ export class TestSmtpServer {
       onMailFrom(_address, session, callback) {
         if (tls && !session.secure)
           return callback(new Error('Must issue a STARTTLS command first'));
+        if (self?.refusing) {
+          self.refused += 1;
+          const error = Object.assign(new Error('Service temporarily unavailable'), {
+            responseCode: 451,
+          });
+          return callback(error);
+        }
         return callback();
       },
       onData(stream, session, callback) {

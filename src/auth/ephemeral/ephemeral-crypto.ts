@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { GCM_TAG_BYTES, deriveKey, gcmOpen, gcmSeal } from '../common/aes-gcm.js';
 
 /**
  * The capability is the id: 16 random bytes, base64url (22 characters). The database keeps
@@ -7,8 +8,6 @@ import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } f
  */
 const ID_BYTES = 16;
 const SALT_BYTES = 16;
-const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
 const KEY_INFO = Buffer.from('tower-ephemeral', 'utf8');
 
 /** 22 base64url characters whose last one carries only 4 bits (so 16 bytes round-trip). */
@@ -41,10 +40,11 @@ export function seal(
   content: Buffer,
 ): SealedContent {
   const salt = randomBytes(SALT_BYTES);
-  const nonce = randomBytes(NONCE_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', contentKey(id, salt), nonce);
-  cipher.setAAD(additionalData(idHash, contentType));
-  const ciphertext = Buffer.concat([cipher.update(content), cipher.final(), cipher.getAuthTag()]);
+  const { nonce, sealed: ciphertext } = gcmSeal(
+    contentKey(id, salt),
+    content,
+    additionalData(idHash, contentType),
+  );
   return { salt, nonce, ciphertext };
 }
 
@@ -55,26 +55,21 @@ export function open(
   contentType: string,
   sealed: SealedContent,
 ): Buffer | null {
-  if (sealed.ciphertext.length < TAG_BYTES) return null;
-  const body = sealed.ciphertext.subarray(0, sealed.ciphertext.length - TAG_BYTES);
-  const tag = sealed.ciphertext.subarray(sealed.ciphertext.length - TAG_BYTES);
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', contentKey(id, sealed.salt), sealed.nonce);
-    decipher.setAAD(additionalData(idHash, contentType));
-    decipher.setAuthTag(tag);
-    return Buffer.concat([decipher.update(body), decipher.final()]);
-  } catch {
-    return null;
-  }
+  return gcmOpen(
+    contentKey(id, sealed.salt),
+    sealed.nonce,
+    sealed.ciphertext,
+    additionalData(idHash, contentType),
+  );
 }
 
 /** Plaintext length of a sealed content of this size (HEAD answers it without decrypting). */
 export function plaintextLength(ciphertextLength: number): number {
-  return Math.max(0, ciphertextLength - TAG_BYTES);
+  return Math.max(0, ciphertextLength - GCM_TAG_BYTES);
 }
 
 function contentKey(id: string, salt: Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha256', Buffer.from(id, 'base64url'), salt, KEY_INFO, 32));
+  return deriveKey(Buffer.from(id, 'base64url'), salt, KEY_INFO);
 }
 
 function additionalData(idHash: Buffer, contentType: string): Buffer {

@@ -10,10 +10,13 @@ import {
   Res,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { IncomingMessage } from 'node:http';
 import { Authenticated, Public } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import { noStore } from '../http/http-response.js';
+import { ApiContent, ApiErrors, ApiJson } from '../http/openapi.decorators.js';
+import { API_TAGS, schemaRef } from '../http/openapi.schemas.js';
 import { API_PREFIX, routes } from '../http/routes.js';
 import {
   CONTENT_HEADERS,
@@ -47,11 +50,23 @@ function gone(): ForbiddenException {
  * credential that comes along is ignored. The first GET consumes it; a HEAD never does.
  */
 @Controller(routes('ephemeral'))
+@ApiTags(API_TAGS.ephemeral)
 export class EphemeralController {
   constructor(private readonly ephemeral: EphemeralService) {}
 
   @Get(':name')
   @Public()
+  @ApiOperation({
+    summary: 'Fetch a single-use endpoint',
+    description:
+      'Anonymous: the id is the capability and any credential is ignored. The first GET consumes it; HEAD consumes nothing.',
+  })
+  @ApiParam({ name: 'name', schema: { type: 'string', pattern: NAME.source } })
+  @ApiContent(200, 'The content, with the type it was created with', ['*/*'], {
+    'Cache-Control': { schema: { type: 'string', enum: ['no-store'] } },
+    'Referrer-Policy': { schema: { type: 'string', enum: ['no-referrer'] } },
+  })
+  @ApiErrors({ 403: 'Already fetched, expired, or never existed (clients do not retry a 403)' })
   async fetch(
     @Param('name') name: string,
     @Req() request: HttpRequest,
@@ -78,6 +93,31 @@ export class EphemeralController {
 
   @Post()
   @Authenticated()
+  @ApiOperation({
+    summary: 'Create a single-use endpoint',
+    description:
+      'JSON `{content, contentType?, extension?, duration?}`, or any other body taken byte for byte with its own Content-Type (then `extension` and `duration` come from the query).',
+    requestBody: {
+      required: true,
+      content: {
+        'application/json': { schema: schemaRef('EphemeralCreate') },
+        '*/*': { schema: { type: 'string', format: 'binary' } },
+      },
+    },
+  })
+  @ApiQuery({ name: 'extension', required: false, enum: ['json', 'yml', 'yaml'] })
+  @ApiQuery({
+    name: 'duration',
+    required: false,
+    type: String,
+    description: 'Seconds, or like `30m`',
+  })
+  @ApiJson(201, 'Created; the URL is under /api when the request was', 'EphemeralEndpoint')
+  @ApiErrors({
+    400: 'No content, or a bad field, extension or duration',
+    413: 'Content above tower.ephemeral.max-bytes',
+    415: 'A form body',
+  })
   async create(
     @Req() request: HttpRequest,
     @CurrentUser() user: AuthPrincipal,

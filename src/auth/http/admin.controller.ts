@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   BadRequestException,
   Controller,
   Delete,
@@ -7,10 +8,13 @@ import {
   Param,
   Query,
 } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AuditService } from '../audit/audit.service.js';
 import { RootOnly } from '../decorators/access.decorator.js';
 import { SessionService } from '../sessions/session.service.js';
 import { UserRepository } from '../users/user.repository.js';
+import { ApiErrors, ApiJson } from './openapi.decorators.js';
+import { API_TAGS } from './openapi.schemas.js';
 import { routes } from './routes.js';
 import { toUserInfo, type UserInfo } from './user-info.controller.js';
 
@@ -43,9 +47,27 @@ function userId(raw: unknown): string {
   return raw;
 }
 
+/** `offset` and `max` of the list routes, and the 400 a bad query value gets. */
+function ApiPage(): MethodDecorator {
+  return applyDecorators(
+    ApiQuery({
+      name: 'offset',
+      required: false,
+      schema: { type: 'integer', minimum: 0, default: 0 },
+    }),
+    ApiQuery({
+      name: 'max',
+      required: false,
+      schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 50 },
+    }),
+    ApiErrors({ 400: 'A query value out of range' }),
+  );
+}
+
 /** Administration for root users (SPEC §6). */
 @Controller(routes('admin'))
 @RootOnly()
+@ApiTags(API_TAGS.admin)
 export class AdminController {
   constructor(
     private readonly users: UserRepository,
@@ -54,6 +76,15 @@ export class AdminController {
   ) {}
 
   @Get('users')
+  @ApiOperation({ summary: 'Users, by id' })
+  @ApiPage()
+  @ApiQuery({
+    name: 'email',
+    required: false,
+    type: String,
+    description: 'Only e-mails containing this',
+  })
+  @ApiJson(200, 'A page of users', 'UserPage')
   async listUsers(@Query() query: Query): Promise<{ users: UserInfo[]; total: number }> {
     const offset = integer(query, 'offset', 0, 0, 10_000_000);
     const max = integer(query, 'max', 50, 1, MAX_PAGE);
@@ -62,6 +93,13 @@ export class AdminController {
   }
 
   @Delete('users/:id/sessions')
+  @ApiOperation({
+    summary: 'End every session of a user',
+    description: 'Their access tokens stop working on every instance within a second.',
+  })
+  @ApiParam({ name: 'id', schema: { type: 'string', pattern: USER_ID.source } })
+  @ApiJson(200, 'How many sessions were ended', 'SessionsRevoked')
+  @ApiErrors({ 400: 'The id is not a user id', 404: 'No such user' })
   async revokeSessions(@Param('id') id: string): Promise<{ revoked: number }> {
     const user = await this.users.findById(userId(id));
     if (!user) throw new NotFoundException('No such user');
@@ -69,6 +107,21 @@ export class AdminController {
   }
 
   @Get('audit')
+  @ApiOperation({ summary: 'Audit events, newest first' })
+  @ApiPage()
+  @ApiQuery({
+    name: 'type',
+    required: false,
+    type: String,
+    description: 'Only events of this type',
+  })
+  @ApiQuery({
+    name: 'userId',
+    required: false,
+    type: String,
+    description: 'Only events of this user',
+  })
+  @ApiJson(200, 'A page of audit events', 'AuditPage')
   async listAudit(@Query() query: Query): Promise<{ events: unknown[]; total: number }> {
     const offset = integer(query, 'offset', 0, 0, 10_000_000);
     const max = integer(query, 'max', 50, 1, MAX_PAGE);

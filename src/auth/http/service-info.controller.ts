@@ -1,8 +1,11 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TOWER_CONFIG, type AuthType, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import { VERSION } from '../../version.js';
+import { ApiJson } from './openapi.decorators.js';
+import { API_TAGS } from './openapi.schemas.js';
 import { routes } from './routes.js';
 
 export interface ServiceInfo {
@@ -20,6 +23,7 @@ export interface ServiceInfo {
 
 /** What a client needs before signing in; computed once, the configuration is frozen. */
 @Controller(routes('service-info'))
+@ApiTags(API_TAGS.service)
 export class ServiceInfoController {
   private readonly body: { serviceInfo: ServiceInfo };
 
@@ -29,6 +33,11 @@ export class ServiceInfoController {
 
   @Get()
   @Public()
+  @ApiOperation({
+    summary: 'What a client needs before signing in',
+    description: 'The version, the login methods that are on and where a login starts.',
+  })
+  @ApiJson(200, 'The service description', 'ServiceInfo')
   serviceInfo(): { serviceInfo: ServiceInfo } {
     return this.body;
   }

@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   BadRequestException,
   Controller,
   Get,
@@ -8,6 +9,7 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
+import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
@@ -15,11 +17,37 @@ import { RefreshError, SessionService, type IssuedTokens } from '../sessions/ses
 import { REFRESH_COOKIE, cookieValues, sessionCookies } from './cookies.js';
 import { noStore, setCookies } from './http-response.js';
 import { tokenBody, type TokenResponse } from './login-response.js';
+import {
+  ApiFormOrJson,
+  ApiJson,
+  ApiOptionalCredential,
+  SESSION_COOKIES_SET,
+} from './openapi.decorators.js';
+import { API_TAGS, SECURITY } from './openapi.schemas.js';
 import { routes } from './routes.js';
 
 interface TokenRequest {
   body?: unknown;
   headers: Record<string, string | string[] | undefined>;
+}
+
+const REFRESH_DESCRIPTION =
+  'Call it when a request answers 401. The refresh token comes from the body (form or JSON `grant_type=refresh_token&refresh_token=...`) or, when the body names none, from the `JWT_REFRESH_TOKEN` cookie; an `Authorization` header is ignored. Every refresh rotates the refresh token. Replaying the previous one within 30 seconds returns the same new pair (racing tabs, a lost response); any older one revokes the session.';
+
+function ApiRefreshResponses(): MethodDecorator {
+  return applyDecorators(
+    ApiJson(
+      200,
+      'New tokens and both cookies: always 200, never a redirect, whatever `Accept` says',
+      'TokenResponse',
+      SESSION_COOKIES_SET,
+    ),
+    ApiJson(
+      400,
+      'No refresh token, an unknown, used, expired or revoked one, or another grant type',
+      'OAuthError',
+    ),
+  );
 }
 
 function oauthError(
@@ -40,6 +68,7 @@ function oauthError(
  */
 @Controller(routes('oauth/access_token'))
 @Public()
+@ApiTags(API_TAGS.sessions)
 export class TokenController {
   constructor(
     private readonly sessions: SessionService,
@@ -48,6 +77,13 @@ export class TokenController {
 
   @Post()
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Refresh the session (Nextflow, API clients)',
+    description: REFRESH_DESCRIPTION,
+  })
+  @ApiFormOrJson('RefreshGrant', false)
+  @ApiOptionalCredential(SECURITY.refreshCookie)
+  @ApiRefreshResponses()
   refreshByPost(
     @Req() request: TokenRequest,
     @Res({ passthrough: true }) response: unknown,
@@ -56,6 +92,12 @@ export class TokenController {
   }
 
   @Get()
+  @ApiOperation({
+    summary: 'Refresh with the cookie (the browser heartbeat)',
+    description: 'What the login page calls every `heartbeatInterval` seconds while it is open.',
+  })
+  @ApiSecurity(SECURITY.refreshCookie)
+  @ApiRefreshResponses()
   refreshByCookie(
     @Req() request: TokenRequest,
     @Res({ passthrough: true }) response: unknown,

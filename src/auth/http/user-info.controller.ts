@@ -1,8 +1,11 @@
 import { Controller, Get, UnauthorizedException } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { UserRepository } from '../users/user.repository.js';
+import { ApiJson } from './openapi.decorators.js';
+import { API_TAGS } from './openapi.schemas.js';
 import { routes } from './routes.js';
 
 export interface UserInfo {
@@ -33,11 +36,14 @@ export function toUserInfo(user: UserEntity): UserInfo {
 
 /** Seqera's `/user-info` shape (SPEC §6). */
 @Controller(routes('user-info'))
+@ApiTags(API_TAGS.sessions)
 export class UserInfoController {
   constructor(private readonly users: UserRepository) {}
 
   @Get()
   @Authenticated()
+  @ApiOperation({ summary: 'The signed-in user' })
+  @ApiJson(200, 'The user of the credential', 'UserInfoResponse')
   async userInfo(
     @CurrentUser() principal: AuthPrincipal,
   ): Promise<{ user: UserInfo; needConsent: false }> {

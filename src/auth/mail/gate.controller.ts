@@ -10,10 +10,13 @@ import {
   Res,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
 import { noStore } from '../http/http-response.js';
+import { ApiErrors, ApiFormOrJson, ApiJson, ApiRedirect } from '../http/openapi.decorators.js';
+import { API_TAGS } from '../http/openapi.schemas.js';
 import { routes } from '../http/routes.js';
 import { normaliseEmail } from '../users/email.js';
 import { stringFields } from './form-body.js';
@@ -35,6 +38,7 @@ export const GATE_ANSWER = { state: 0 } as const;
  */
 @Controller(routes('gate'))
 @Public()
+@ApiTags(API_TAGS.email)
 export class GateController {
   constructor(
     private readonly magicLinks: MagicLinkService,
@@ -43,6 +47,21 @@ export class GateController {
   ) {}
 
   @Post('access')
+  @ApiOperation({
+    summary: 'Ask for a sign-in link by e-mail',
+    description:
+      'Known, new and refused (allow list) addresses get the same answer; only an admitted address gets a user and an e-mail. The e-mail is queued, never sent while the request waits.',
+  })
+  @ApiFormOrJson('MagicLinkRequest')
+  @ApiJson(200, 'Accepted', 'MagicLinkRequested')
+  @ApiRedirect(
+    'Accepted, for a browser form (`Accept: text/html`)',
+    '`${serverUrl}/auth?requested=true`',
+  )
+  @ApiErrors({ 400: 'Not a plain e-mail address', 404: 'E-mail login is off' })
+  @ApiJson(429, 'Too many requests for this address or from this client', 'Error', {
+    'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } },
+  })
   async access(@Req() request: GateRequest, @Res() response: unknown): Promise<void> {
     if (!this.config.auth.emailEnabled) throw new NotFoundException('E-mail login is not enabled');
     const { email: raw } = stringFields(request.body, ['email']);

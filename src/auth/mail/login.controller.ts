@@ -1,8 +1,17 @@
 import { Controller, Inject, NotFoundException, Post, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
 import { LoginResponder } from '../http/login-response.js';
+import {
+  ApiErrors,
+  ApiFormOrJson,
+  ApiJson,
+  ApiRedirect,
+  SESSION_COOKIES_SET,
+} from '../http/openapi.decorators.js';
+import { API_TAGS } from '../http/openapi.schemas.js';
 import { routes } from '../http/routes.js';
 import { stringFields } from './form-body.js';
 import { MagicLinkService } from './magic-link.service.js';
@@ -20,6 +29,7 @@ interface LoginRequest {
  */
 @Controller(routes('login'))
 @Public()
+@ApiTags(API_TAGS.email)
 export class LoginController {
   constructor(
     private readonly magicLinks: MagicLinkService,
@@ -28,6 +38,20 @@ export class LoginController {
   ) {}
 
   @Post()
+  @ApiOperation({
+    summary: 'Redeem a sign-in link',
+    description:
+      "What the button of the sign-in link's page posts. Consumes the link once (of concurrent posts exactly one wins) and starts a session.",
+  })
+  @ApiFormOrJson('MagicLinkRedeem')
+  @ApiRedirect(
+    'A browser: signed in (with the session cookies), or refused',
+    '`${serverUrl}/auth?success=true`, or `?success=false&error=invalid_link`',
+    SESSION_COOKIES_SET,
+  )
+  @ApiJson(200, 'A JSON client, signed in', 'TokenResponse', SESSION_COOKIES_SET)
+  @ApiJson(401, 'A JSON client: the link is unknown, expired or used', 'LoginFailure')
+  @ApiErrors({ 400: 'username and password must be single strings', 404: 'E-mail login is off' })
   async login(@Req() request: LoginRequest, @Res() response: unknown): Promise<void> {
     if (!this.config.auth.emailEnabled) throw new NotFoundException('E-mail login is not enabled');
     const { username, password } = stringFields(request.body, ['username', 'password']);

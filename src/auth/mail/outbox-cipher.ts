@@ -1,8 +1,6 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { GCM_NONCE_BYTES, GCM_TAG_BYTES, deriveKey, gcmOpen, gcmSeal } from '../common/aes-gcm.js';
 
 const VERSION = 1;
-const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
 
 /**
  * Seals outbox payloads: until it is sent, a row holds a live sign-in link, so a database dump
@@ -15,27 +13,30 @@ export class OutboxCipher {
   private readonly key: Buffer;
 
   constructor(secret: string) {
-    this.key = Buffer.from(hkdfSync('sha256', secret, 'tower-auth', 'tower-mail-outbox', 32));
+    this.key = deriveKey(secret, 'tower-auth', 'tower-mail-outbox');
   }
 
   seal(plaintext: string, recipient: string): Buffer {
-    const nonce = randomBytes(NONCE_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.key, nonce);
-    cipher.setAAD(Buffer.from(recipient, 'utf8'));
-    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return Buffer.concat([Buffer.from([VERSION]), nonce, body, cipher.getAuthTag()]);
+    const { nonce, sealed } = gcmSeal(
+      this.key,
+      Buffer.from(plaintext, 'utf8'),
+      Buffer.from(recipient, 'utf8'),
+    );
+    return Buffer.concat([Buffer.from([VERSION]), nonce, sealed]);
   }
 
   /** Throws when the payload was not sealed with this key for this recipient. */
   open(sealed: Buffer, recipient: string): string {
-    if (sealed.length < 1 + NONCE_BYTES + TAG_BYTES || sealed[0] !== VERSION) {
+    if (sealed.length < 1 + GCM_NONCE_BYTES + GCM_TAG_BYTES || sealed[0] !== VERSION) {
       throw new Error('unknown outbox payload format');
     }
-    const nonce = sealed.subarray(1, 1 + NONCE_BYTES);
-    const body = sealed.subarray(1 + NONCE_BYTES, sealed.length - TAG_BYTES);
-    const decipher = createDecipheriv('aes-256-gcm', this.key, nonce);
-    decipher.setAAD(Buffer.from(recipient, 'utf8'));
-    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-    return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
+    const plaintext = gcmOpen(
+      this.key,
+      sealed.subarray(1, 1 + GCM_NONCE_BYTES),
+      sealed.subarray(1 + GCM_NONCE_BYTES),
+      Buffer.from(recipient, 'utf8'),
+    );
+    if (plaintext === null) throw new Error('outbox payload does not open with this key');
+    return plaintext.toString('utf8');
   }
 }

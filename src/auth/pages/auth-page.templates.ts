@@ -1,10 +1,11 @@
 import type { LoginErrorCode } from '../http/login-response.js';
 import { describeDuration, escapeHtml } from './html.js';
+import { PAGE_STYLE } from './page-style.js';
 
 /**
- * The HTML of `GET /auth`, kept apart from the controller so the page can be restyled without
- * touching the flow. Every dynamic value goes through escapeHtml; there is no script at all,
- * and the only inline style carries the response's CSP nonce.
+ * The server-rendered states of `GET /auth` that run no script (magic-link confirmation, a
+ * failed sign-in, "check your inbox"), and the layout every page shares. Every dynamic value
+ * goes through escapeHtml; the only inline style carries the response's CSP nonce.
  */
 export interface PageChrome {
   readonly appName: string;
@@ -12,29 +13,22 @@ export interface PageChrome {
   readonly nonce: string;
 }
 
-export interface SignInChoice {
-  /** `${serverUrl}/gate/access`, or null when e-mail login is off. */
-  readonly emailAction: string | null;
-  readonly providers: readonly { readonly href: string; readonly label: string }[];
+export interface LayoutOptions {
+  /** A same-origin module script and its SRI; pages without one run no script at all. */
+  readonly script?: { readonly src: string; readonly integrity: string };
+  /** The wide layout of the admin view. */
+  readonly wide?: boolean;
 }
 
-const STYLE = `
-body { font-family: system-ui, sans-serif; background: #f5f6f8; color: #1f2328; margin: 0; }
-main { max-width: 26rem; margin: 12vh auto; background: #fff; padding: 2rem; border-radius: 10px;
-  box-shadow: 0 1px 4px rgba(0, 0, 0, .12); }
-h1 { font-size: 1.35rem; margin: 0 0 1rem; }
-p { line-height: 1.5; }
-button, .button { display: block; width: 100%; box-sizing: border-box; padding: .7rem; margin: .6rem 0;
-  border: 0; border-radius: 6px; background: #1f6feb; color: #fff; font-size: 1rem; text-align: center;
-  text-decoration: none; cursor: pointer; }
-.secondary { background: #424a53; }
-input[type=email] { width: 100%; box-sizing: border-box; padding: .6rem; font-size: 1rem;
-  border: 1px solid #d0d7de; border-radius: 6px; }
-.note { color: #59636e; font-size: .9rem; }
-.error { color: #b42318; }
-`;
-
-export function layout(chrome: PageChrome, title: string, body: string): string {
+export function layout(
+  chrome: PageChrome,
+  title: string,
+  body: string,
+  options: LayoutOptions = {},
+): string {
+  const script = options.script
+    ? `<script type="module" src="${escapeHtml(options.script.src)}" integrity="${escapeHtml(options.script.integrity)}"></script>\n`
+    : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -42,10 +36,10 @@ export function layout(chrome: PageChrome, title: string, body: string): string 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>${escapeHtml(title)} · ${escapeHtml(chrome.appName)}</title>
-<style nonce="${escapeHtml(chrome.nonce)}">${STYLE}</style>
-</head>
+<style nonce="${escapeHtml(chrome.nonce)}">${PAGE_STYLE}</style>
+${script}</head>
 <body>
-<main>
+<main${options.wide ? ' class="wide"' : ''}>
 ${body}
 </main>
 </body>
@@ -87,28 +81,20 @@ const FAILURES: Readonly<Record<LoginErrorCode, string>> = {
   invalid_link: 'This sign-in link is invalid, has expired or was already used. Request a new one.',
 };
 
-export function resultPage(
+/** `?success=false&error=<code>`, in plain words; the code itself is never echoed. */
+export function failurePage(
   chrome: PageChrome,
-  fields: { success: boolean; error: string | null; next: string; retry: string },
+  fields: { error: string | null; retry: string },
 ): string {
-  if (fields.success) {
-    return layout(
-      chrome,
-      'Signed in',
-      `<h1>You are signed in</h1>
-<p>Welcome to ${escapeHtml(chrome.appName)}.</p>
-<a class="button" href="${escapeHtml(fields.next)}">Continue</a>`,
-    );
-  }
   const message =
-    fields.error !== null && fields.error in FAILURES
+    fields.error !== null && Object.hasOwn(FAILURES, fields.error)
       ? FAILURES[fields.error as LoginErrorCode]
       : 'The sign-in did not complete. Please try again.';
   return layout(
     chrome,
     'Sign-in failed',
     `<h1>Sign-in failed</h1>
-<p class="error">${escapeHtml(message)}</p>
+<p class="error" role="alert">${escapeHtml(message)}</p>
 <a class="button" href="${escapeHtml(fields.retry)}">Back to sign in</a>`,
   );
 }
@@ -123,29 +109,5 @@ export function linkRequestedPage(
     `<h1>Check your inbox</h1>
 <p>If this address may sign in, an e-mail with a sign-in link is on its way. The link is valid for ${escapeHtml(describeDuration(fields.validity))}.</p>
 <a class="button secondary" href="${escapeHtml(fields.retry)}">Back to sign in</a>`,
-  );
-}
-
-export function signInPage(chrome: PageChrome, choice: SignInChoice): string {
-  const email = choice.emailAction
-    ? `<form method="post" action="${escapeHtml(choice.emailAction)}">
-<label for="email">E-mail address</label>
-<input id="email" type="email" name="email" autocomplete="email" required maxlength="254">
-<button type="submit">E-mail me a sign-in link</button>
-</form>`
-    : '';
-  const providers = choice.providers
-    .map(
-      (p) => `<a class="button secondary" href="${escapeHtml(p.href)}">${escapeHtml(p.label)}</a>`,
-    )
-    .join('\n');
-  const none =
-    !choice.emailAction && choice.providers.length === 0
-      ? '<p class="error">No sign-in method is configured.</p>'
-      : '';
-  return layout(
-    chrome,
-    'Sign in',
-    `<h1>Sign in to ${escapeHtml(chrome.appName)}</h1>\n${providers}\n${email}\n${none}`,
   );
 }

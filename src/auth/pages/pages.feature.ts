@@ -1,16 +1,24 @@
 import type { Provider, Type } from '@nestjs/common';
+import { AdminPageController } from './admin-page.controller.js';
 import { AuthPageController } from './auth-page.controller.js';
+import { PageAssetsController } from './page-assets.controller.js';
+import { SessionSummaryController } from './session-summary.controller.js';
 
 /**
- * The server-rendered `GET /auth` page (magic-link confirmation, login result, minimal sign-in
- * page): the controllers and providers AuthModule registers for it.
+ * The pages a person uses: `GET /auth` (magic-link confirmation, results, the login page and
+ * the signed-in view), the admin view, their scripts, and the session summary they read.
  */
 export const PAGES: {
   controllers: Type[];
   providers: Provider[];
   exports: (Type | symbol)[];
 } = {
-  controllers: [AuthPageController],
+  controllers: [
+    AuthPageController,
+    AdminPageController,
+    PageAssetsController,
+    SessionSummaryController,
+  ],
   providers: [],
   exports: [],
 };

@@ -1,8 +1,6 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { GCM_NONCE_BYTES, GCM_TAG_BYTES, deriveKey, gcmOpen, gcmSeal } from '../common/aes-gcm.js';
 
 const VERSION = 'v1';
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 /** Browsers keep about 4 KB per cookie; anything longer was not made here. */
 export const MAX_SEALED = 4000;
 
@@ -16,32 +14,26 @@ export class CookieSealer {
   private readonly key: Buffer;
 
   constructor(jwtSecret: string) {
-    this.key = Buffer.from(hkdfSync('sha256', jwtSecret, '', 'tower-oauth-flow', 32));
+    this.key = deriveKey(jwtSecret, '', 'tower-oauth-flow');
   }
 
   seal(purpose: string, text: string): string {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv).setAAD(aad(purpose));
-    const body = Buffer.concat([cipher.update(text), cipher.final()]);
-    return `${VERSION}.${Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')}`;
+    const { nonce, sealed } = gcmSeal(this.key, Buffer.from(text), aad(purpose));
+    return `${VERSION}.${Buffer.concat([nonce, sealed]).toString('base64url')}`;
   }
 
   /** The text, or null when the value is not one this sealer made for `purpose`. */
   open(purpose: string, value: string): string | null {
     if (value.length > MAX_SEALED || !value.startsWith(`${VERSION}.`)) return null;
     const raw = Buffer.from(value.slice(VERSION.length + 1), 'base64url');
-    if (raw.length <= IV_BYTES + TAG_BYTES) return null;
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, IV_BYTES))
-        .setAAD(aad(purpose))
-        .setAuthTag(raw.subarray(raw.length - TAG_BYTES));
-      return Buffer.concat([
-        decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)),
-        decipher.final(),
-      ]).toString();
-    } catch {
-      return null;
-    }
+    if (raw.length <= GCM_NONCE_BYTES + GCM_TAG_BYTES) return null;
+    const opened = gcmOpen(
+      this.key,
+      raw.subarray(0, GCM_NONCE_BYTES),
+      raw.subarray(GCM_NONCE_BYTES),
+      aad(purpose),
+    );
+    return opened === null ? null : opened.toString();
   }
 }
 

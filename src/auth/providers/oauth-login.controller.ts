@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   Body,
   Controller,
   Get,
@@ -11,12 +12,20 @@ import {
   Res,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { ApiBody, ApiConsumes, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
 import { noStore, setCookies } from '../http/http-response.js';
 import { LoginResponder, safeReturnPath } from '../http/login-response.js';
+import {
+  ApiErrors,
+  ApiJson,
+  ApiRedirect,
+  SESSION_COOKIES_SET,
+} from '../http/openapi.decorators.js';
+import { API_TAGS, schemaRef } from '../http/openapi.schemas.js';
 import { routes } from '../http/routes.js';
-import { FlowCookies } from './login-flow.js';
+import { FLOW_COOKIE, FlowCookies } from './login-flow.js';
 import { LogoutHintCookie } from './logout-hint.js';
 import { ProviderRegistry } from './provider-registry.js';
 import { LoginFailure, ProviderLoginService } from './provider-login.service.js';
@@ -30,6 +39,28 @@ interface HttpRequest {
 const MAX_PARAM = 4096;
 const CALLBACK_PARAMS = ['code', 'state', 'iss', 'error', 'error_description'] as const;
 
+/** The provider path parameter; one that is off is as unknown as a made-up one. */
+function ApiProvider(): MethodDecorator {
+  return applyDecorators(
+    ApiParam({ name: 'provider', schema: { type: 'string', enum: ['github', 'google', 'oidc'] } }),
+    ApiErrors({ 404: 'No such provider, or it is not configured' }),
+  );
+}
+
+/** How a callback ends (LoginResponder). */
+function ApiLoginOutcome(): MethodDecorator {
+  return applyDecorators(
+    ApiProvider(),
+    ApiRedirect(
+      'A browser: signed in (with the session cookies), or refused with a code: access_denied, not_allowed, email_unverified, invalid_state, provider_error. The flow cookie is cleared either way.',
+      '`${serverUrl}/auth?success=true[&next=...]` or `${serverUrl}/auth?success=false&error=<code>`',
+      SESSION_COOKIES_SET,
+    ),
+    ApiJson(200, 'A JSON client (`Accept: application/json`), signed in', 'TokenResponse'),
+    ApiJson(401, 'A JSON client, refused', 'LoginFailure'),
+  );
+}
+
 /**
  * `GET /oauth/login/{provider}` starts a login (flow cookie, redirect to the provider);
  * `GET` and form `POST /oauth/callback/{provider}` finish it with `303 /auth?success=...`. The
@@ -37,6 +68,7 @@ const CALLBACK_PARAMS = ['code', 'state', 'iss', 'error', 'error_description'] a
  */
 @Controller(routes('oauth'))
 @Public()
+@ApiTags(API_TAGS.providers)
 export class OAuthLoginController {
   constructor(
     private readonly registry: ProviderRegistry,
@@ -49,6 +81,22 @@ export class OAuthLoginController {
   ) {}
 
   @Get('login/:provider')
+  @ApiOperation({
+    summary: 'Start a login at a provider',
+    description: `Stores the flow (state, nonce, PKCE verifier, provider, return path) in the sealed, 10-minute \`${FLOW_COOKIE}\` cookie and sends the browser to the provider.`,
+  })
+  @ApiProvider()
+  @ApiQuery({
+    name: 'next',
+    required: false,
+    type: String,
+    description: 'A path on this server (or a URL of its origin) to return to after signing in',
+  })
+  @ApiRedirect(
+    "To the provider's authorization endpoint (with the flow cookie), or to the result page when the provider cannot be reached",
+    'The authorization URL, or `${serverUrl}/auth?success=false&error=provider_error`',
+    { 'Set-Cookie': { description: `\`${FLOW_COOKIE}\``, schema: { type: 'string' } } },
+  )
   async login(
     @Param('provider') id: string,
     @Query() query: Record<string, unknown>,
@@ -69,6 +117,13 @@ export class OAuthLoginController {
   }
 
   @Get('callback/:provider')
+  @ApiOperation({ summary: "Finish a login (the provider's redirect)" })
+  @ApiQuery({ name: 'code', required: false, type: String })
+  @ApiQuery({ name: 'state', required: false, type: String })
+  @ApiQuery({ name: 'iss', required: false, type: String })
+  @ApiQuery({ name: 'error', required: false, type: String })
+  @ApiQuery({ name: 'error_description', required: false, type: String })
+  @ApiLoginOutcome()
   callbackByGet(
     @Param('provider') id: string,
     @Query() query: Record<string, unknown>,
@@ -80,6 +135,10 @@ export class OAuthLoginController {
 
   /** `response_mode=form_post` (see FlowCookies for the cookie that makes it work). */
   @Post('callback/:provider')
+  @ApiOperation({ summary: 'Finish a login (response_mode=form_post)' })
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiBody({ schema: schemaRef('ProviderCallback') })
+  @ApiLoginOutcome()
   callbackByPost(
     @Param('provider') id: string,
     @Body() body: unknown,

@@ -1,16 +1,19 @@
 import { Controller, Get, Inject, Logger, Req, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { AuditService } from '../audit/audit.service.js';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
-import { extractCredential } from '../guards/credential.js';
 import { clearedCookies } from '../http/cookies.js';
 import { noStore, setCookies } from '../http/http-response.js';
+import {
+  ApiOptionalCredential,
+  ApiRedirect,
+  SESSION_COOKIES_CLEARED,
+} from '../http/openapi.decorators.js';
+import { API_TAGS, SECURITY } from '../http/openapi.schemas.js';
 import { routes } from '../http/routes.js';
-import { SessionRepository } from '../sessions/session.repository.js';
 import { SessionService } from '../sessions/session.service.js';
-import { TokenService, type AccessClaims } from '../tokens/token.service.js';
 import { describeError } from './oauth-client.js';
 import { LogoutHintCookie } from './logout-hint.js';
 import { ProviderRegistry } from './provider-registry.js';
@@ -27,21 +30,30 @@ interface HttpRequest {
  */
 @Controller(routes('oauth/logout'))
 @Public()
+@ApiTags(API_TAGS.sessions)
 export class OidcLogoutController {
   private readonly logger = new Logger('OidcLogout');
 
   constructor(
     private readonly registry: ProviderRegistry,
     private readonly logoutHints: LogoutHintCookie,
-    private readonly tokens: TokenService,
     private readonly sessions: SessionService,
-    private readonly sessionRows: SessionRepository,
-    private readonly audit: AuditService,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
   ) {}
 
   @Get()
+  @ApiOperation({
+    summary: 'Sign out here and at the OpenID Connect provider',
+    description:
+      "Ends the session like `/logout`, then sends the browser to the provider's `end_session_endpoint` with `post_logout_redirect_uri=${serverUrl}/logout`. A session from another provider just goes to `/`.",
+  })
+  @ApiOptionalCredential(SECURITY.bearer, SECURITY.accessCookie)
+  @ApiRedirect(
+    'Signed out; both cookies cleared',
+    "The provider's end-session URL, or `${serverUrl}/`",
+    SESSION_COOKIES_CLEARED,
+  )
   async logout(@Req() request: HttpRequest, @Res() response: unknown): Promise<void> {
     const loggedInWith = await this.endSession(request);
     const hint = this.logoutHints.read(request.headers.cookie);
@@ -54,19 +66,11 @@ export class OidcLogoutController {
 
   /** Revokes the session the request names; returns the provider it was started with. */
   private async endSession(request: HttpRequest): Promise<string | null> {
-    const claims = this.claimsOf(request);
-    if (!claims) return null;
-    const session = await this.sessionRows.findById(claims.sid);
-    if (await this.sessions.revoke(claims.sid, 'logout')) {
-      this.audit.record({
-        type: 'logout',
-        userId: claims.sub,
-        provider: session?.provider ?? null,
-        ipAddress: requestInfo(request, this.config.trustProxy).ipAddress,
-        detail: { sessionId: claims.sid },
-      });
-    }
-    return session?.provider ?? null;
+    const ended = await this.sessions.logout(
+      request.headers,
+      requestInfo(request, this.config.trustProxy),
+    );
+    return ended?.provider ?? null;
   }
 
   private async providerLogout(idTokenHint: string | null): Promise<string | null> {
@@ -79,16 +83,5 @@ export class OidcLogoutController {
       this.logger.warn(`No provider sign-out: ${describeError(error)}`);
       return null;
     }
-  }
-
-  private claimsOf(request: HttpRequest): AccessClaims | null {
-    for (const token of extractCredential(request.headers)?.tokens ?? []) {
-      try {
-        return this.tokens.verify(token, { allowExpired: true });
-      } catch {
-        // not one of ours: nothing to revoke
-      }
-    }
-    return null;
   }
 }

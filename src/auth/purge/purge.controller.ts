@@ -5,19 +5,26 @@ import {
   Post,
   ServiceUnavailableException,
 } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RootOnly } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
+import { ApiErrors, ApiJson } from '../http/openapi.decorators.js';
+import { API_TAGS } from '../http/openapi.schemas.js';
 import { routes } from '../http/routes.js';
 import { PurgeService, type PurgeResult } from './purge.service.js';
 
 /** `POST /admin/purge`: a root user runs the purge job now and gets its counts. */
 @Controller(routes('admin'))
 @RootOnly()
+@ApiTags(API_TAGS.admin)
 export class PurgeController {
   constructor(private readonly purge: PurgeService) {}
 
   @Post('purge')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Run the purge job now' })
+  @ApiJson(200, 'What it deleted', 'PurgeResult')
+  @ApiErrors({ 409: 'A purge is already running', 503: 'The database could not be reached' })
   async purgeNow(@CurrentUser() user: AuthPrincipal): Promise<PurgeResult> {
     let result: PurgeResult;
     try {

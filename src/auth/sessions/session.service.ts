@@ -4,7 +4,8 @@ import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import type { RequestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
-import { TokenService, type Role } from '../tokens/token.service.js';
+import { extractCredential } from '../guards/credential.js';
+import { TokenService, type AccessClaims, type Role } from '../tokens/token.service.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { UserRepository } from '../users/user.repository.js';
 import { hashToken, isRefreshTokenShaped, newRefreshToken, RefreshChain } from './refresh-token.js';
@@ -140,6 +141,38 @@ export class SessionService {
         }
         return this.issue(outcome.user, outcome.row.id, outcome.next, now);
     }
+  }
+
+  /**
+   * Logout: ends the session named by the request's access token (cookie or Bearer; expired is
+   * fine, a signed token still names its session) and audits it. Returns the provider the
+   * session was started with, or null when the request names no session of ours.
+   */
+  async logout(
+    headers: Record<string, string | string[] | undefined>,
+    request: RequestInfo,
+  ): Promise<{ provider: string | null } | null> {
+    let claims: AccessClaims | null = null;
+    for (const token of extractCredential(headers)?.tokens ?? []) {
+      try {
+        claims = this.tokens.verify(token, { allowExpired: true });
+        break;
+      } catch {
+        // not one of ours: try the next candidate
+      }
+    }
+    if (!claims) return null;
+    const session = await this.sessions.findById(claims.sid);
+    if (await this.revoke(claims.sid, 'logout')) {
+      this.audit.record({
+        type: 'logout',
+        userId: claims.sub,
+        provider: session?.provider ?? null,
+        ipAddress: request.ipAddress,
+        detail: { sessionId: claims.sid },
+      });
+    }
+    return { provider: session?.provider ?? null };
   }
 
   async revoke(sessionId: string, reason: string): Promise<boolean> {

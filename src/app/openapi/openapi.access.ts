@@ -1,0 +1,93 @@
+import type { INestApplication } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants.js';
+import { ModulesContainer } from '@nestjs/core';
+import type {
+  OpenAPIObject,
+  OperationObject,
+  ResponseObject,
+  SecurityRequirementObject,
+} from '@nestjs/swagger';
+import { ACCESS_RULE, type AccessRule } from '../../auth/decorators/access.decorator.js';
+import { SECURITY, schemaRef } from '../../auth/http/openapi.schemas.js';
+
+const ERROR_CONTENT = { 'application/json': { schema: schemaRef('Error') } };
+
+/** Responses every guarded (or every) operation shares, under components.responses. */
+export const STANDARD_RESPONSES: Record<string, ResponseObject> = {
+  Unauthorized: {
+    description:
+      'No credential, or one that is malformed, expired or revoked, or whose user is gone or disabled. `WWW-Authenticate: Bearer`. Refresh and retry.',
+    headers: { 'WWW-Authenticate': { schema: { type: 'string', enum: ['Bearer'] } } },
+    content: ERROR_CONTENT,
+  },
+  Error: {
+    description:
+      'Any other error: the JSON error body (a 5xx shows nothing of its cause; 503 with `Retry-After` when the database is unreachable)',
+    content: ERROR_CONTENT,
+  },
+};
+
+const SECURITY_BY_RULE: Record<AccessRule, SecurityRequirementObject[]> = {
+  public: [],
+  user: [{ [SECURITY.bearer]: [] }, { [SECURITY.accessCookie]: [] }],
+  // OpenAPI 3.1: for schemes other than OAuth the array names the roles required.
+  root: [{ [SECURITY.bearer]: ['root'] }, { [SECURITY.accessCookie]: ['root'] }],
+};
+
+const UNSAFE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
+
+type Controller = new (...args: never[]) => object;
+
+/** `<Controller>_<method>` (the scanner's operation ids) to the rule the guard applies. */
+function accessRules(app: INestApplication): Map<string, AccessRule> {
+  const rules = new Map<string, AccessRule>();
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const controller = wrapper.metatype as Controller | null;
+      if (!controller) continue;
+      for (const key of Object.getOwnPropertyNames(controller.prototype)) {
+        const handler = (controller.prototype as Record<string, unknown>)[key];
+        if (typeof handler !== 'function' || !Reflect.hasMetadata(PATH_METADATA, handler)) continue;
+        const rule = (Reflect.getMetadata(ACCESS_RULE, handler) ??
+          Reflect.getMetadata(ACCESS_RULE, controller)) as AccessRule | undefined;
+        // The guard treats a route without a rule as one for signed-in users.
+        rules.set(`${controller.name}_${key}`, rule ?? 'user');
+      }
+    }
+  }
+  return rules;
+}
+
+function forbidden(rule: AccessRule, method: string): ResponseObject | null {
+  const reasons = [
+    ...(rule === 'root' ? ['the user is not a root user'] : []),
+    ...(rule !== 'public' && UNSAFE_METHODS.has(method)
+      ? ['a cross-site request authenticated by the cookie']
+      : []),
+  ];
+  if (reasons.length === 0) return null;
+  const text = reasons.join(', or ');
+  return { description: text[0].toUpperCase() + text.slice(1), content: ERROR_CONTENT };
+}
+
+/**
+ * Security, 401, 403 and the catch-all error of every operation, from the same metadata the
+ * guard reads, so the document cannot drift from what is enforced. A security requirement
+ * declared on the route (a public route that uses a credential when one comes) is kept.
+ */
+export function applyAccessRules(document: OpenAPIObject, app: INestApplication): void {
+  const rules = accessRules(app);
+  for (const item of Object.values(document.paths)) {
+    for (const [method, value] of Object.entries(item)) {
+      const operation = value as OperationObject;
+      if (typeof operation?.operationId !== 'string') continue;
+      const rule = rules.get(operation.operationId) ?? 'user';
+      operation.security ??= SECURITY_BY_RULE[rule];
+      const responses = operation.responses;
+      if (rule !== 'public') responses['401'] ??= { $ref: '#/components/responses/Unauthorized' };
+      const refused = forbidden(rule, method);
+      if (refused) responses['403'] ??= refused;
+      responses.default ??= { $ref: '#/components/responses/Error' };
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from '../auth/decorators/access.decorator.js';
+import { TOWER_CONFIG, type TowerConfig } from '../auth/config/tower-config.types.js';
+import { ApiRedirect } from '../auth/http/openapi.decorators.js';
+import { API_TAGS } from '../auth/http/openapi.schemas.js';
+
+/**
+ * `GET /`: the service has no home page of its own, so a visitor lands on the login page.
+ * Here in the service rather than in AuthModule: a host application owns its own `/`. Only
+ * the bare root (not `/api`, Nextflow's base URL).
+ */
+@Controller()
+@Public()
+@ApiTags(API_TAGS.pages)
+export class RootController {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Redirects to the login page' })
+  @ApiRedirect('To the login page', '`${serverUrl}/auth`')
+  root(@Res() response: unknown): void {
+    this.adapterHost.httpAdapter.redirect(response, 303, `${this.config.serverUrl}/auth`);
+  }
+}

@@ -1,0 +1,219 @@
+// The admin view's script (GET /auth/admin): users, revoking their sessions, audit events, all
+// from the root-only /admin routes. Plain browser JavaScript, served as written, type-checked
+// with ./tsconfig.json; it only sets text and attributes (the page requires Trusted Types).
+
+/* global document, fetch, URLSearchParams -- browser globals; tsc checks every name against the DOM */
+
+/**
+ * @typedef {{id: number, email: string, userName: string, firstName: string | null,
+ *   lastName: string | null, lastAccess: string | null}} User
+ * @typedef {{id: string, type: string, userId: string | null, provider: string | null,
+ *   ipAddress: string | null, detail: Record<string, unknown>, createdAt: string}} AuditEvent
+ * @typedef {{offset: number, total: number, filter: string}} Listing
+ */
+
+const PAGE_SIZE = 20;
+/** @type {{users: Listing, audit: Listing}} */
+const listings = {
+  users: { offset: 0, total: 0, filter: '' },
+  audit: { offset: 0, total: 0, filter: '' },
+};
+
+/** @param {string} id */
+function element(id) {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`#${id} is missing from the page`);
+  return found;
+}
+
+/** @param {string} id @param {string} text */
+function say(id, text) {
+  element(id).textContent = text;
+}
+
+/** @param {string} path @param {string} [method] */
+function call(path, method = 'GET') {
+  return fetch(path, {
+    method,
+    headers: { Accept: 'application/json' },
+    credentials: 'same-origin',
+    cache: 'no-store',
+  });
+}
+
+/**
+ * A request to an admin route; an expired access cookie is renewed once with the refresh
+ * cookie, as the login page's heartbeat would.
+ * @param {string} path @param {string} [method]
+ */
+async function api(path, method = 'GET') {
+  const res = await call(path, method);
+  if (res.status !== 401) return res;
+  const refreshed = await call('/oauth/access_token');
+  return refreshed.ok ? call(path, method) : res;
+}
+
+/** Puts a failed answer into words. @param {Response} res */
+async function failed(res) {
+  if (res.status === 401) {
+    say('admin-alert', 'You are not signed in. Sign in as a root user, then open this page again.');
+  } else if (res.status === 403) {
+    say('admin-alert', 'Only root users can use the administration.');
+  } else {
+    const body = /** @type {{message?: unknown}} */ (await res.json().catch(() => ({})));
+    const message = typeof body.message === 'string' ? body.message : `error ${res.status}`;
+    say('admin-alert', `The request failed: ${message}.`);
+  }
+}
+
+/** @param {string | null} iso */
+function when(iso) {
+  if (!iso) return '—';
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+/** @param {string | number | null} text */
+function cell(text) {
+  const td = document.createElement('td');
+  td.textContent = text === null || text === '' ? '—' : String(text);
+  return td;
+}
+
+/** @param {'users' | 'audit'} name @param {HTMLTableCellElement[][]} rows */
+function fill(name, rows) {
+  const body = element(`${name}-table`).querySelector('tbody');
+  body?.replaceChildren(
+    ...rows.map((cells) => {
+      const tr = document.createElement('tr');
+      tr.append(...cells);
+      return tr;
+    }),
+  );
+}
+
+/** @param {'users' | 'audit'} name @param {number} shown @param {string} noun */
+function paged(name, shown, noun) {
+  const { offset, total } = listings[name];
+  const first = shown === 0 ? 0 : offset + 1;
+  say(
+    `${name}-status`,
+    total === 0 ? `No ${noun}.` : `${noun} ${first}–${offset + shown} of ${total}`,
+  );
+  /** @type {HTMLButtonElement} */ (element(`${name}-prev`)).disabled = offset === 0;
+  /** @type {HTMLButtonElement} */ (element(`${name}-next`)).disabled = offset + shown >= total;
+}
+
+/** @param {User} user */
+function revokeButton(user) {
+  const td = document.createElement('td');
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'danger';
+  button.textContent = 'Revoke sessions';
+  button.setAttribute('aria-label', `Revoke the sessions of ${user.email}`);
+  button.addEventListener('click', () => void revoke(user, button));
+  td.append(button);
+  return td;
+}
+
+/** @param {User} user @param {HTMLButtonElement} button */
+async function revoke(user, button) {
+  button.disabled = true;
+  say('admin-alert', '');
+  try {
+    const res = await api(`/admin/users/${encodeURIComponent(user.id)}/sessions`, 'DELETE');
+    if (!res.ok) return await failed(res);
+    const { revoked } = /** @type {{revoked: number}} */ (await res.json());
+    say('users-status', `Revoked ${revoked} session${revoked === 1 ? '' : 's'} of ${user.email}.`);
+    await loadAudit();
+  } finally {
+    button.disabled = false;
+  }
+  return undefined;
+}
+
+async function loadUsers() {
+  const { offset, filter } = listings.users;
+  const query = new URLSearchParams({ offset: String(offset), max: String(PAGE_SIZE) });
+  if (filter) query.set('email', filter);
+  const res = await api(`/admin/users?${query}`);
+  if (!res.ok) return failed(res);
+  const { users, total } = /** @type {{users: User[], total: number}} */ (await res.json());
+  listings.users.total = total;
+  fill(
+    'users',
+    users.map((u) => [
+      cell(u.id),
+      cell(u.email),
+      cell([u.firstName, u.lastName].filter(Boolean).join(' ') || u.userName),
+      cell(when(u.lastAccess)),
+      revokeButton(u),
+    ]),
+  );
+  paged('users', users.length, 'Users');
+  return undefined;
+}
+
+/** @param {Record<string, unknown>} detail */
+function detailCell(detail) {
+  const td = document.createElement('td');
+  if (Object.keys(detail).length > 0) {
+    const code = document.createElement('code');
+    code.textContent = JSON.stringify(detail);
+    td.append(code);
+  }
+  return td;
+}
+
+async function loadAudit() {
+  const { offset, filter } = listings.audit;
+  const query = new URLSearchParams({ offset: String(offset), max: String(PAGE_SIZE) });
+  if (filter) query.set('type', filter);
+  const res = await api(`/admin/audit?${query}`);
+  if (!res.ok) return failed(res);
+  const { events, total } = /** @type {{events: AuditEvent[], total: number}} */ (await res.json());
+  listings.audit.total = total;
+  fill(
+    'audit',
+    events.map((e) => [
+      cell(when(e.createdAt)),
+      cell(e.type),
+      cell(e.userId),
+      cell(e.provider),
+      cell(e.ipAddress),
+      detailCell(e.detail),
+    ]),
+  );
+  paged('audit', events.length, 'Events');
+  return undefined;
+}
+
+/**
+ * Search form and pager of one listing.
+ * @param {'users' | 'audit'} name @param {string} inputId @param {() => Promise<unknown>} load
+ */
+function wire(name, inputId, load) {
+  const listing = listings[name];
+  const run = () => {
+    say('admin-alert', '');
+    load().catch(() => say('admin-alert', 'The service cannot be reached. Please try again.'));
+  };
+  element(`${name}-form`).addEventListener('submit', (event) => {
+    event.preventDefault();
+    listing.filter = /** @type {HTMLInputElement} */ (element(inputId)).value.trim();
+    listing.offset = 0;
+    run();
+  });
+  element(`${name}-prev`).addEventListener('click', () => {
+    listing.offset = Math.max(0, listing.offset - PAGE_SIZE);
+    run();
+  });
+  element(`${name}-next`).addEventListener('click', () => {
+    listing.offset += PAGE_SIZE;
+    run();
+  });
+  run();
+}
+
+wire('users', 'users-email', loadUsers);
+wire('audit', 'audit-type', loadAudit);

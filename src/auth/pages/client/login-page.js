@@ -1,0 +1,298 @@
+// The login page's script (GET /auth). Plain browser JavaScript with no build step: served as
+// written by PageAssetsController and type-checked against the DOM with ./tsconfig.json. The
+// page's CSP allows only same-origin scripts and requires Trusted Types, so this code only ever
+// sets text and attributes, never HTML.
+
+/* global document, window, fetch -- browser globals; tsc checks every name against the DOM */
+
+/**
+ * @typedef {{serverUrl: string, authTypes: string[], loginPath: string,
+ *   heartbeatInterval: number, oidcLabel: string | null}} ServiceInfo
+ * @typedef {{session: {provider: string, expiresAt: string, absoluteExpiresAt: string},
+ *   roles: string[]}} SessionSummary
+ * @typedef {{email: string, userName: string, firstName: string | null,
+ *   lastName: string | null}} User
+ */
+
+/** @type {Record<string, string>} */
+const LABELS = {
+  github: 'Sign in with GitHub',
+  google: 'Sign in with Google',
+  oidc: 'Sign in with OpenID Connect',
+};
+
+const root = element('login');
+/** @type {number | undefined} */
+let timer;
+/** The heartbeat in flight: signing out waits for it, so its cookies cannot outlive the sign-out. */
+let beating = Promise.resolve();
+let heartbeatMs = 300_000;
+let lastBeat = Date.now();
+
+/** @param {string} id */
+function element(id) {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`#${id} is missing from the page`);
+  return found;
+}
+
+/** @param {string} id @param {string} text */
+function say(id, text) {
+  element(id).textContent = text;
+}
+
+/**
+ * A JSON request to this server with this origin's cookies.
+ * @param {string} path @param {string} [method] @param {unknown} [body]
+ */
+function call(path, method = 'GET', body = undefined) {
+  /** @type {Record<string, string>} */
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  return fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    cache: 'no-store',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+/**
+ * The heartbeat: `GET /oauth/access_token` with the refresh cookie renews both cookies.
+ * @returns {Promise<'ok' | 'ended' | 'unreachable'>}
+ */
+async function heartbeat() {
+  lastBeat = Date.now();
+  try {
+    const res = await call('/oauth/access_token');
+    if (res.ok) return 'ok';
+    return res.status === 400 ? 'ended' : 'unreachable';
+  } catch {
+    return 'unreachable';
+  }
+}
+
+/**
+ * The signed-in session, refreshing once when the access cookie is missing or expired.
+ * @returns {Promise<SessionSummary | null>}
+ */
+async function currentSession() {
+  let res = await call('/auth/session');
+  if (res.status === 401 && (await heartbeat()) === 'ok') res = await call('/auth/session');
+  return res.ok ? /** @type {Promise<SessionSummary>} */ (res.json()) : null;
+}
+
+/** @param {ServiceInfo} info */
+function renderChoices(info) {
+  const next = root.dataset.next;
+  const query = next ? `?next=${encodeURIComponent(next)}` : '';
+  const links = info.authTypes
+    .filter((type) => type !== 'email')
+    .map((type) => {
+      const link = document.createElement('a');
+      link.className = 'button secondary';
+      link.href = `${info.serverUrl}/oauth/login/${encodeURIComponent(type)}${query}`;
+      link.textContent = (type === 'oidc' && info.oidcLabel) || LABELS[type] || `Sign in (${type})`;
+      return link;
+    });
+  element('providers').replaceChildren(...links);
+  const form = document.getElementById('email-form');
+  const email = form !== null && info.authTypes.includes('email');
+  if (form) form.hidden = !email;
+  element('divider').hidden = !(links.length > 0 && email);
+  element('no-method').hidden = links.length > 0 || email;
+}
+
+/**
+ * Shows one of the two views; `focus` moves the keyboard to its heading (after a change the
+ * person did not navigate to, such as signing out).
+ * @param {'sign-in' | 'account'} view @param {boolean} focus
+ */
+function show(view, focus) {
+  element('sign-in').hidden = view !== 'sign-in';
+  element('account').hidden = view !== 'account';
+  if (view !== 'account') stopHeartbeat();
+  if (focus) element(view).querySelector('h1')?.focus();
+}
+
+/** @param {string} notice @param {boolean} focus */
+function showSignIn(notice, focus) {
+  say('sign-in-notice', notice);
+  show('sign-in', focus);
+}
+
+/** @param {User} user */
+function displayName(user) {
+  const full = [user.firstName, user.lastName].filter(Boolean).join(' ');
+  return full || user.userName;
+}
+
+/** @param {SessionSummary} summary */
+function showExpiry(summary) {
+  const time = element('session-expiry');
+  time.setAttribute('datetime', summary.session.expiresAt);
+  time.textContent = new Date(summary.session.expiresAt).toLocaleString(undefined, {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  });
+}
+
+/** @param {SessionSummary} summary @param {boolean} focus */
+async function showAccount(summary, focus) {
+  const res = await call('/user-info');
+  if (!res.ok) return showSignIn('You are not signed in.', focus);
+  const { user } = /** @type {{user: User}} */ (await res.json());
+  say('user-name', displayName(user));
+  say('user-email', user.email);
+  showExpiry(summary);
+  element('account-facts').hidden = false;
+  element('renewal-note').hidden = false;
+  element('admin-link').hidden = !summary.roles.includes('root');
+  show('account', focus);
+  startHeartbeat();
+}
+
+function startHeartbeat() {
+  stopHeartbeat();
+  timer = window.setInterval(() => {
+    beating = beat();
+  }, heartbeatMs);
+}
+
+function stopHeartbeat() {
+  if (timer !== undefined) window.clearInterval(timer);
+  timer = undefined;
+}
+
+/** One heartbeat while signed in; a session that ended sends the person back to sign in. */
+async function beat() {
+  const outcome = await heartbeat();
+  if (outcome === 'ended') {
+    showSignIn('', true);
+    say('alert', 'Your session has ended. Please sign in again.');
+    return;
+  }
+  if (outcome !== 'ok') return;
+  try {
+    const res = await call('/auth/session');
+    if (res.ok) showExpiry(/** @type {SessionSummary} */ (await res.json()));
+  } catch {
+    // Unreachable for a moment: the next heartbeat tries again.
+  }
+}
+
+/** Background tabs throttle timers: catch up as soon as the page is looked at again. */
+function onVisible() {
+  if (document.visibilityState !== 'visible' || timer === undefined) return;
+  if (Date.now() - lastBeat >= heartbeatMs) {
+    startHeartbeat();
+    beating = beat();
+  }
+}
+
+/** @param {SubmitEvent} event */
+async function signOut(event) {
+  event.preventDefault();
+  const button = /** @type {HTMLButtonElement} */ (
+    element('sign-out-form').querySelector('button[type=submit]')
+  );
+  button.disabled = true;
+  say('alert', '');
+  stopHeartbeat();
+  await beating;
+  try {
+    const res = await call('/logout', 'POST');
+    if (!res.ok) throw new Error(`sign-out answered ${res.status}`);
+    showSignIn('You are signed out.', true);
+  } catch {
+    say('alert', 'Signing out did not work. Please try again.');
+    startHeartbeat();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** @param {number} seconds */
+function describeWait(seconds) {
+  const minutes = Math.ceil(seconds / 60);
+  if (!Number.isFinite(minutes) || minutes <= 1) return 'a minute';
+  return `${minutes} minutes`;
+}
+
+/** @param {SubmitEvent} event */
+async function requestLink(event) {
+  event.preventDefault();
+  const input = /** @type {HTMLInputElement} */ (element('email'));
+  const button = /** @type {HTMLButtonElement | null} */ (event.submitter);
+  say('email-status', '');
+  say('alert', '');
+  if (button) button.disabled = true;
+  try {
+    const res = await call('/gate/access', 'POST', { email: input.value });
+    if (res.ok) {
+      say(
+        'email-status',
+        `Check your inbox. If ${input.value.trim()} may sign in, an e-mail with a sign-in link is on its way.`,
+      );
+    } else if (res.status === 429) {
+      const wait = describeWait(Number(res.headers.get('Retry-After')));
+      say('alert', `Too many sign-in links were requested. Try again in ${wait}.`);
+    } else if (res.status === 400) {
+      say('alert', 'Enter a valid e-mail address, such as name@example.com.');
+    } else {
+      say('alert', 'The sign-in link could not be requested. Please try again.');
+    }
+  } catch {
+    say('alert', 'The service cannot be reached. Check your connection and try again.');
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+/** @param {ServiceInfo} info */
+function oidcOnly(info) {
+  return info.authTypes.length === 1 && info.authTypes[0] === 'oidc';
+}
+
+/**
+ * Reads /service-info, rebuilds the choices and shows the view that fits the session.
+ * @returns {Promise<boolean>} false when the page is on its way to the OIDC provider
+ */
+async function load() {
+  const res = await call('/service-info');
+  if (!res.ok) throw new Error(`service-info answered ${res.status}`);
+  const info = /** @type {{serviceInfo: ServiceInfo}} */ (await res.json()).serviceInfo;
+  heartbeatMs = Math.max(1, info.heartbeatInterval) * 1000;
+  renderChoices(info);
+  const wanted = root.dataset.state;
+  const summary = await currentSession();
+  if (summary) {
+    await showAccount(summary, wanted !== 'signed-in');
+    return true;
+  }
+  if (wanted === 'sign-in' && oidcOnly(info)) {
+    // The only way in: go straight there (never from a result page, which would loop).
+    const next = root.dataset.next;
+    const query = next ? `?next=${encodeURIComponent(next)}` : '';
+    window.location.replace(`${info.serverUrl}${info.loginPath}${query}`);
+    return false;
+  }
+  showSignIn(wanted === 'signed-in' ? 'You are not signed in.' : '', false);
+  return true;
+}
+
+async function start() {
+  document.getElementById('email-form')?.addEventListener('submit', (e) => void requestLink(e));
+  element('sign-out-form').addEventListener('submit', (e) => void signOut(e));
+  document.addEventListener('visibilitychange', onVisible);
+  let settled = true;
+  try {
+    settled = await load();
+  } catch {
+    say('alert', 'The service cannot be reached. Reload the page to try again.');
+  }
+  if (settled) root.removeAttribute('aria-busy');
+}
+
+void start();
