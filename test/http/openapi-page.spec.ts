@@ -7,9 +7,9 @@ import request from 'supertest';
 import { PLATFORMS, startTestApp, type TestApp } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { bytes } from '../ephemeral/ephemeral-http.js';
+import { CHROMIUM, launchChromium } from '../browser/chromium.js';
 import { operationsOf, type JsonObject } from './openapi-kit.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = path.resolve('test-output');
 
 /** The `src` and `href` values of the page. */
@@ -107,21 +107,10 @@ describe.each(PLATFORMS)('the browsable OpenAPI page on %s', (platform) => {
   browser(
     'renders every operation in Chromium with no CSP violation and no request elsewhere',
     async () => {
-      const { chromium } = await import('playwright-core');
       await new Promise<void>((resolve) => t.server.listen(0, '127.0.0.1', resolve));
       const origin = `http://127.0.0.1:${(t.server.address() as AddressInfo).port}`;
       const doc = (await request(t.server).get('/openapi.json')).body as JsonObject;
-      const run = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--disable-quic',
-        ],
-      });
+      const run = await launchChromium();
       try {
         const page = await run.newPage();
         const elsewhere: string[] = [];
