@@ -90,12 +90,14 @@ ${problemText}${warningText}
 ## What is measured
 
 - **HTTP (bench/guard.ts).** One process runs the Nest app on Fastify and on Express (on a
-  throw-away, migrated Postgres database) and a bare Fastify server returning the same JSON as
-  \`GET /demo/me\`, all on 127.0.0.1. autocannon (20 connections) fires from a worker thread so
-  the load generator does not share the servers' event loop. After a warm-up run per target,
-  the rounds alternate the targets (rotating the order each round); each figure is the median of
-  the rounds, and ratios are ratios of medians. \`GET /demo/me\` carries a valid Bearer access
-  token; every response is checked for status 200 and the exact expected body.
+  throw-away, migrated Postgres database) and a bare Fastify server returning the same JSON, all
+  on 127.0.0.1. autocannon (20 connections) fires from a worker thread so the load generator
+  does not share the servers' event loop. After a warm-up run per target, the rounds alternate
+  the targets (rotating the order each round); each figure is the median of the rounds, and
+  ratios are ratios of medians. \`GET /demo/ping\` (guarded) and \`GET /demo/public\`
+  (\`@Public()\`) run the same handler and both carry the same valid Bearer access token (the
+  public route ignores it), so guarded / public is the guard's cost alone; every response is
+  checked for status 200 and the exact expected body.
 - **Goals** (on Fastify): guarded / public ≥ 0.85, guarded / bare Fastify ≥ 0.50.
 - **Refresh (bench/refresh.ts).** 16 sessions each refresh in a loop on Fastify, every request
   carrying the refresh token the previous answer returned (real rotation, never the grace

@@ -27,6 +27,17 @@ export class DemoController {
     return { hello: 'world' };
   }
 
+  @Get('ping')
+  @Authenticated()
+  @ApiOperation({ summary: 'The same handler as /demo/public, for signed-in users only' })
+  @ApiOkResponse({
+    description: 'A signed-in user',
+    content: { 'application/json': { schema: object({ hello: { type: 'string' } }) } },
+  })
+  ping(): { hello: string } {
+    return { hello: 'world' };
+  }
+
   @Get('me')
   @Authenticated()
   @ApiOperation({ summary: 'A route of another module for signed-in users' })

@@ -123,7 +123,9 @@ export async function nextLoginFailure(
   ds: DataSource,
   after: number,
 ): Promise<{ id: number; provider: string; detail: Record<string, unknown> }> {
-  for (let i = 0; i < 100; i++) {
+  // By the clock, not by a count of polls: on a loaded CI machine an insert can take seconds.
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
     const rows = await ds.query(
       `SELECT id::int AS id, provider, detail FROM audit_events
         WHERE type = 'login_failure' AND id > $1 ORDER BY id LIMIT 1`,

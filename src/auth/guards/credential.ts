@@ -8,17 +8,31 @@ export interface Credential {
 
 type Headers = Record<string, string | string[] | undefined>;
 
-const BEARER = /^Bearer[ ]+([^ ]+)[ ]*$/i;
-
 /** `Authorization: Bearer` wins over the `JWT` cookie (SPEC §3). */
 export function extractCredential(headers: Headers): Credential | null {
   const authorization = headers.authorization;
   if (typeof authorization === 'string' && authorization.length > 0) {
-    const match = BEARER.exec(authorization);
-    if (match) return { tokens: [match[1]], via: 'bearer' };
+    const token = bearerToken(authorization);
+    if (token) return { tokens: [token], via: 'bearer' };
   }
   const cookies = cookieValues(headers.cookie, ACCESS_COOKIE);
   return cookies.length > 0 ? { tokens: cookies, via: 'cookie' } : null;
+}
+
+/**
+ * The token of `Bearer <token>` (scheme case-insensitive, spaces around the token allowed, none
+ * inside it), or null. By hand rather than a regular expression: it runs on every request.
+ */
+export function bearerToken(header: string): string | null {
+  if (header.length < 8 || header.slice(0, 6).toLowerCase() !== 'bearer' || header[6] !== ' ')
+    return null;
+  let start = 7;
+  let end = header.length;
+  while (start < end && header[start] === ' ') start++;
+  while (end > start && header[end - 1] === ' ') end--;
+  if (start === end) return null;
+  const token = header.slice(start, end);
+  return token.includes(' ') ? null : token;
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -27,6 +27,7 @@ interface HttpRequest {
 @Injectable()
 export class SessionGuard implements CanActivate {
   private readonly serverOrigin: string;
+  private readonly rules = new WeakMap<object, WeakMap<object, AccessRule | undefined>>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -39,10 +40,7 @@ export class SessionGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
-    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const rule = this.ruleOf(context);
     if (rule === 'public') return true;
     const request = context.switchToHttp().getRequest<HttpRequest>();
     const principal = this.authenticate(request);
@@ -55,6 +53,25 @@ export class SessionGuard implements CanActivate {
     if (rule === 'root' && !principal.isRoot) throw new ForbiddenException('Root users only');
     attachPrincipal(request, principal);
     return true;
+  }
+
+  /**
+   * The handler's rule, else its controller's. Metadata is fixed once the app is built, so it is
+   * read once per handler instead of on every request.
+   */
+  private ruleOf(context: ExecutionContext): AccessRule | undefined {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    // Keyed by controller too: an inherited handler may sit under controllers with other rules.
+    let known = this.rules.get(controller);
+    if (!known) this.rules.set(controller, (known = new WeakMap()));
+    if (known.has(handler)) return known.get(handler);
+    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [
+      handler,
+      controller,
+    ]);
+    known.set(handler, rule);
+    return rule;
   }
 
   private authenticate(request: HttpRequest): AuthPrincipal {

@@ -87,11 +87,12 @@ export class TokenService {
    * passes `allowExpired`: a signed token still names the session to end.
    */
   verify(token: string, options: { allowExpired?: boolean } = {}): AccessClaims {
-    if (token.length > MAX_TOKEN_LENGTH || !JWS_SHAPE.test(token))
-      throw new TokenError('malformed');
+    if (token.length > MAX_TOKEN_LENGTH) throw new TokenError('malformed');
     const now = Math.floor(this.clock.now() / 1000);
+    // Only tokens that passed every check are remembered: a hit needs no shape test.
     const known = this.verified.get(token);
     if (known && now < known.exp + CLOCK_SKEW_S && now >= known.iat - CLOCK_SKEW_S) return known;
+    if (!JWS_SHAPE.test(token)) throw new TokenError('malformed');
     const claims = this.verifySignature(token, now, options.allowExpired === true);
     if (!options.allowExpired) this.remember(token, claims);
     return claims;
