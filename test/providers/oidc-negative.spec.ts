@@ -109,7 +109,9 @@ describe.each(PLATFORMS)('OIDC login refusals on %s', (platform) => {
     const sealed = browser.cookie(SERVER, 'TOWER_OAUTH_FLOW')!;
     browser.deleteCookie(SERVER, 'TOWER_OAUTH_FLOW');
     await refused('invalid_state', () => browser.get(callback.href));
-    const flipped = `${sealed.slice(0, -2)}${sealed.endsWith('A') ? 'B' : 'A'}${sealed.slice(-1)}`;
+    // Change the second-to-last character (all six of its bits count) to a different one.
+    const flipped = `${sealed.slice(0, -2)}${sealed.at(-2) === 'A' ? 'B' : 'A'}${sealed.slice(-1)}`;
+    expect(flipped).not.toBe(sealed);
     browser.setCookie(SERVER, 'TOWER_OAUTH_FLOW', flipped);
     const detail = await refused('invalid_state', () => browser.get(callback.href));
     expect(detail.reason).toMatch(/no valid flow cookie/);
