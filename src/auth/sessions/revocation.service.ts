@@ -2,6 +2,7 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   type OnApplicationShutdown,
   type OnModuleDestroy,
   type OnModuleInit,
@@ -10,7 +11,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
-import { CLOCK_SKEW_S } from '../tokens/token.service.js';
+import { CLOCK_SKEW_S, TokenService } from '../tokens/token.service.js';
 
 /** Sent by the triggers of migration 1764300000001 with the session id as payload. */
 export const REVOCATION_CHANNEL = 'tower_session_revoked';
@@ -43,6 +44,8 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy, OnAppli
     private readonly dataSource: DataSource,
     @Inject(TOWER_CONFIG) config: TowerConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    /** Sessions this instance has seen tokens of; re-checked at every (re)connect. */
+    @Optional() private readonly tokens?: TokenService,
   ) {
     this.windowMs = (config.auth.accessTokenExpiration + CLOCK_SKEW_S) * 1000;
   }
@@ -143,6 +146,16 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy, OnAppli
       [this.windowMs / 1000],
     );
     for (const { id } of rows) this.markRevoked(id);
+    // A session deleted while no one listened (a user deleted during a connection blip) has no
+    // row left to find: any session this instance has live tokens of and that is gone is ended.
+    const known = this.tokens?.liveSessionIds(this.now()) ?? [];
+    if (known.length === 0) return;
+    const present = await client.query<{ id: string }>(
+      `SELECT id FROM sessions WHERE id = ANY($1::uuid[])`,
+      [known],
+    );
+    const remaining = new Set(present.rows.map((row) => row.id));
+    for (const id of known) if (!remaining.has(id)) this.markRevoked(id);
   }
 
   private connectionLost(client: pg.Client, err?: Error): void {

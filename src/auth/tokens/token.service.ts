@@ -99,6 +99,20 @@ export class TokenService {
   }
 
   /**
+   * Sessions named by tokens this instance has verified and that are still unexpired: what a
+   * revocation listener must re-check after missing notifications (a session deleted while it
+   * was disconnected leaves no row to find).
+   */
+  liveSessionIds(now = this.clock.now()): string[] {
+    const seconds = Math.floor(now / 1000);
+    const ids = new Set<string>();
+    for (const claims of this.verified.values()) {
+      if (seconds < claims.exp + CLOCK_SKEW_S) ids.add(claims.sid);
+    }
+    return [...ids];
+  }
+
+  /**
    * A client sends the same token for up to an hour: the result of checking its signature
    * is kept (keyed by the whole token, bounded, oldest dropped first), so the guard's cost
    * on the hot path is a map lookup. Expiry is still checked on every use.
