@@ -12,7 +12,6 @@
 import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,10 +19,9 @@ import { Worker } from 'node:worker_threads';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app/create-app.js';
-import { loadTowerConfigOrThrow } from '../src/auth/config/config.loader.js';
 import type { HttpPlatform } from '../src/auth/config/tower-config.types.js';
-import { adminQuery, withDatabase } from '../src/database/admin.js';
 import { TestSmtpServer } from '../test/harness/smtp.js';
+import { baseUrl, benchConfig, benchDatabase, intFromEnv, log } from './support.js';
 import { formatInt, markdownTable, type BenchReport, type BenchRow } from './table.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -32,11 +30,9 @@ const WORKER = resolve(HERE, 'gate-access-load.worker.mjs');
 const SECTION_START = '<!-- gate-access:start -->';
 const SECTION_END = '<!-- gate-access:end -->';
 
-const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECONDS = intFromEnv('BENCH_GATE_SECONDS', 8);
 const RATE = intFromEnv('BENCH_GATE_RATE', 50);
 const SMTP_DELAY_MS = intFromEnv('BENCH_SMTP_DELAY_MS', 1000);
-const SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789abcdef';
 
 type Scenario = 'new' | 'known' | 'refused';
 const SCENARIOS: Record<Scenario, string> = {
@@ -81,12 +77,10 @@ async function benchPlatform(
   rows: BenchRow[],
   problems: string[],
 ): Promise<void> {
-  const database = `tower_bench_gate_${platform}`;
-  await adminQuery(ADMIN_URL, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await adminQuery(ADMIN_URL, `CREATE DATABASE ${database}`);
+  const database = await benchDatabase(`tower_bench_gate_${platform}`);
   let app: INestApplication | null = null;
   try {
-    app = await startApp(platform, withDatabase(ADMIN_URL, database), smtp.port);
+    app = await startApp(platform, database.url, smtp.port);
     const url = `${baseUrl(app.getHttpServer() as Server)}/gate/access`;
     rows.push(await endToEnd(platform, url, smtp));
     for (let i = 0; i < 50; i++) await post(url, `known-${i}@example.com`);
@@ -105,7 +99,7 @@ async function benchPlatform(
     log(`${platform}: ${queued[0].n} e-mails still queued at the end (the SMTP server is slow)`);
   } finally {
     await app?.close();
-    await adminQuery(ADMIN_URL, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await database.drop();
   }
 }
 
@@ -114,18 +108,14 @@ async function startApp(
   databaseUrl: string,
   smtpPort: number,
 ): Promise<INestApplication> {
-  const config = loadTowerConfigOrThrow({
-    env: {
-      TOWER_JWT_SECRET: SECRET,
-      DATABASE_URL: databaseUrl,
-      TOWER_SMTP_HOST: '127.0.0.1',
-      TOWER_SMTP_PORT: String(smtpPort),
-      TOWER_CONTACT_EMAIL: 'bench@example.com',
-      TOWER_AUTH_EMAIL_ALLOW_LIST: '*@example.com',
-      TOWER_AUTH_RATE_LIMIT_EMAIL_MAX: '1000000000',
-      TOWER_AUTH_RATE_LIMIT_CLIENT_MAX: '1000000000',
-    },
-    cwd: os.tmpdir(),
+  const config = benchConfig({
+    DATABASE_URL: databaseUrl,
+    TOWER_SMTP_HOST: '127.0.0.1',
+    TOWER_SMTP_PORT: String(smtpPort),
+    TOWER_CONTACT_EMAIL: 'bench@example.com',
+    TOWER_AUTH_EMAIL_ALLOW_LIST: '*@example.com',
+    TOWER_AUTH_RATE_LIMIT_EMAIL_MAX: '1000000000',
+    TOWER_AUTH_RATE_LIMIT_CLIENT_MAX: '1000000000',
   });
   const app = await createApp(config, { platform, logger: ['error'] });
   await app.listen(0, '127.0.0.1');
@@ -226,22 +216,6 @@ function check(platform: HttpPlatform, scenario: Scenario, result: LoadResult): 
     Object.keys(result.statuses).every((s) => s === '200') &&
     result.wrongBodies === 0;
   return clean ? null : `${platform} ${scenario}: ${describeStatuses(result)}`;
-}
-
-function baseUrl(server: Server): string {
-  const { port } = server.address() as AddressInfo;
-  return `http://127.0.0.1:${port}`;
-}
-
-function intFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  const value = raw ? Number(raw) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
-
-function log(message: string): void {
-  process.stderr.write(`[bench] ${message}\n`);
 }
 
 function section(table: string, problems: string[]): string {
