@@ -1,17 +1,21 @@
 # syntax=docker/dockerfile:1
 
 # ---- build: install everything, compile TypeScript, then drop the dev dependencies ----
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+# The service and the tower-auth library package it uses (an npm workspace).
 COPY package.json package-lock.json ./
+COPY packages/tower-auth/package.json ./packages/tower-auth/package.json
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
+COPY packages/tower-auth/tsconfig.build.json ./packages/tower-auth/tsconfig.build.json
+COPY packages/tower-auth/src ./packages/tower-auth/src
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 # ---- runtime: compiled code and production dependencies only, as the unprivileged node user ----
-FROM node:22-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production PORT=8000
 WORKDIR /app
 # Code stays root-owned (read-only for the service); only the data folder (TOWER_DATA_DIR,
@@ -19,6 +23,9 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# node_modules/tower-auth links to the workspace package: its manifest and build come along.
+COPY --from=build /app/packages/tower-auth/package.json ./packages/tower-auth/package.json
+COPY --from=build /app/packages/tower-auth/dist ./packages/tower-auth/dist
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 8000

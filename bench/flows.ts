@@ -8,8 +8,8 @@ import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app/create-app.js';
-import { SessionService } from '../src/auth/sessions/session.service.js';
-import { UserEntity } from '../src/auth/users/user.entity.js';
+import { SessionService } from '../packages/tower-auth/src/sessions/session.service.js';
+import { UserEntity } from '../packages/tower-auth/src/users/user.entity.js';
 import {
   NOISE_LIMIT,
   baseUrl,

@@ -12,9 +12,12 @@ import autocannon from 'autocannon';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app/create-app.js';
-import type { HttpPlatform, TowerConfig } from '../src/auth/config/tower-config.types.js';
-import { SessionService } from '../src/auth/sessions/session.service.js';
-import { UserEntity } from '../src/auth/users/user.entity.js';
+import type {
+  HttpPlatform,
+  TowerConfig,
+} from '../packages/tower-auth/src/config/tower-config.types.js';
+import { SessionService } from '../packages/tower-auth/src/sessions/session.service.js';
+import { UserEntity } from '../packages/tower-auth/src/users/user.entity.js';
 import {
   ADMIN_URL,
   NOISE_LIMIT,

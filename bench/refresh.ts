@@ -10,8 +10,8 @@ import type { INestApplication } from '@nestjs/common';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app/create-app.js';
-import { SessionService } from '../src/auth/sessions/session.service.js';
-import { UserEntity } from '../src/auth/users/user.entity.js';
+import { SessionService } from '../packages/tower-auth/src/sessions/session.service.js';
+import { UserEntity } from '../packages/tower-auth/src/users/user.entity.js';
 import {
   NOISE_LIMIT,
   quantile,

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { loadTowerConfigOrThrow } from '../src/auth/config/config.loader.js';
-import type { TowerConfig } from '../src/auth/config/tower-config.types.js';
+import { loadTowerConfigOrThrow } from '../packages/tower-auth/src/config/config.loader.js';
+import type { TowerConfig } from '../packages/tower-auth/src/config/tower-config.types.js';
 import { adminQuery, withDatabase } from '../src/database/admin.js';
 
 export const BENCH_SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789abcdef';

@@ -10,10 +10,13 @@ import { performance } from 'node:perf_hooks';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import jwt from 'jsonwebtoken';
-import { CLOCK, systemClock } from '../src/auth/common/clock.js';
-import { loadTowerConfigOrThrow } from '../src/auth/config/config.loader.js';
-import { TOWER_CONFIG, type TowerConfig } from '../src/auth/config/tower-config.types.js';
-import { TokenService } from '../src/auth/tokens/token.service.js';
+import { CLOCK, systemClock } from '../packages/tower-auth/src/common/clock.js';
+import { loadTowerConfigOrThrow } from '../packages/tower-auth/src/config/config.loader.js';
+import {
+  TOWER_CONFIG,
+  type TowerConfig,
+} from '../packages/tower-auth/src/config/tower-config.types.js';
+import { TokenService } from '../packages/tower-auth/src/tokens/token.service.js';
 import { formatInt, type BenchReport, type BenchRow } from './table.js';
 
 export interface TokenBenchOptions {

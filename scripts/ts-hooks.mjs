@@ -1,5 +1,5 @@
 // Node module hooks that run the project's TypeScript sources directly: `.js` specifiers fall
-// back to the `.ts` file beside them, and `.ts` files are compiled by swc with the same
+// back to the `.ts` file beside them, `tower-auth` is the library's source, and `.ts` files are compiled by swc with the same
 // options as the tests (legacy decorators with metadata, which Nest and TypeORM need).
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,14 @@ const OPTIONS = {
   sourceMaps: 'inline',
 };
 
+/** The library's own sources stand in for its build, as in the tests and the editor. */
+const LIBRARY = {
+  'tower-auth': new URL('../packages/tower-auth/src/index.ts', import.meta.url).href,
+  'tower-auth/openapi': new URL('../packages/tower-auth/src/openapi.ts', import.meta.url).href,
+};
+
 export async function resolve(specifier, context, next) {
+  if (Object.hasOwn(LIBRARY, specifier)) return next(LIBRARY[specifier], context);
   try {
     return await next(specifier, context);
   } catch (error) {

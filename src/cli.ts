@@ -1,7 +1,6 @@
 import 'reflect-metadata';
-import { runConfigCheck } from './auth/config/config-check.js';
-import { loadServiceConfig, processEnvironment } from './auth/config/process-config.js';
-import { ConfigValidationError } from './auth/config/tower-config.types.js';
+import { runConfigCheck, ConfigValidationError } from 'tower-auth';
+import { loadServiceConfig, processEnvironment } from './config/process-config.js';
 import { createDataSource } from './database/data-source.js';
 import { startEmbeddedPostgres } from './database/embedded-postgres.js';
 

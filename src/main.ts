@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { createApp } from './app/create-app.js';
-import { loadServiceConfig } from './auth/config/process-config.js';
-import { ConfigValidationError } from './auth/config/tower-config.types.js';
+import { loadServiceConfig } from './config/process-config.js';
+import { ConfigValidationError } from 'tower-auth';
 
 const logger = new Logger('Main');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { KEY_SPECS } from '../src/auth/config/config.keys.js';
+import { KEY_SPECS } from '../packages/tower-auth/src/config/config.keys.js';
 
 /**
  * Static checks of the container set-up (docker-compose.yml, Dockerfile, the Keycloak realm and
@@ -317,5 +317,11 @@ describe('Dockerfile', () => {
     expect(ops('ENV').join(' ')).toMatch(/\bPORT=8000\b/);
     expect(ops('ENV').join(' ')).toMatch(/\bNODE_ENV=production\b/);
     expect(ops('HEALTHCHECK').join(' ')).toMatch(/node[\s\S]*\/health/);
+  });
+
+  it('ships the tower-auth workspace package the service imports', () => {
+    const copies = ops('COPY').join('\n');
+    expect(copies).toMatch(/\/app\/packages\/tower-auth\/package\.json/);
+    expect(copies).toMatch(/\/app\/packages\/tower-auth\/dist/);
   });
 });

@@ -1,16 +1,25 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
-import { AuthModule } from '../auth/auth.module.js';
-import { TowerConfigModule } from '../auth/config/tower-config.module.js';
-import type { TowerConfig } from '../auth/config/tower-config.types.js';
+import { APP_FILTER } from '@nestjs/core';
+import {
+  AuthModule,
+  JsonExceptionFilter,
+  TowerConfigModule,
+  type Clock,
+  type TowerConfig,
+} from 'tower-auth';
+import { withApiAlias } from 'tower-auth/openapi';
 import { DatabaseModule } from '../database/database.module.js';
 import { DemoModule } from '../demo/demo.module.js';
-import type { Clock } from '../auth/common/clock.js';
 import { HealthController } from './health.controller.js';
 import { RootController } from './root.controller.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
 
-/** The runnable service: the auth module on its database, plus health. */
+/**
+ * The runnable service: the auth module on its database, plus health and the OpenAPI page.
+ * It is the module's first user: it takes tower-auth as a package, serves every route under
+ * `/api` too (Nextflow's endpoint) and answers every error, its own routes' too, in the
+ * module's JSON format.
+ */
 @Module({})
 export class AppModule {
   static forRoot(config: TowerConfig, options: { clock?: Clock } = {}): DynamicModule {
@@ -18,13 +27,14 @@ export class AppModule {
       module: AppModule,
       imports: [
         TowerConfigModule.forRoot(config),
-        ScheduleModule.forRoot(),
         DatabaseModule.forRoot(),
-        AuthModule.forRoot({ clock: options.clock }),
+        AuthModule.forRoot({ config, clock: options.clock, apiAlias: true }),
         DemoModule,
         OpenApiModule,
       ],
-      controllers: [HealthController, RootController],
+      // `/` sends a browser to the login page; `/api` itself is nothing.
+      controllers: [...withApiAlias([HealthController]), RootController],
+      providers: [{ provide: APP_FILTER, useClass: JsonExceptionFilter }],
     };
   }
 }

@@ -2,10 +2,9 @@ import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { HttpPlatform, TowerConfig } from '../auth/config/tower-config.types.js';
+import { type HttpPlatform, type TowerConfig, type Clock } from 'tower-auth';
 import { AppModule } from './app.module.js';
 import { buildOpenApiDocument, OpenApiDocument } from './openapi/openapi.document.js';
-import type { Clock } from '../auth/common/clock.js';
 
 export interface CreateAppOptions {
   platform?: HttpPlatform;

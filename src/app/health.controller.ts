@@ -1,10 +1,8 @@
 import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { Public } from '../auth/decorators/access.decorator.js';
-import { ApiErrors, ApiJson } from '../auth/http/openapi.decorators.js';
-import { API_TAGS } from '../auth/http/openapi.schemas.js';
-import { routes } from '../auth/http/routes.js';
+import { Public } from 'tower-auth';
+import { ApiErrors, ApiJson, API_TAGS } from 'tower-auth/openapi';
 
 const ROUND_TRIP_TIMEOUT_MS = 2000;
 
@@ -14,7 +12,7 @@ export interface HealthBody {
 }
 
 /** Liveness plus one database round trip, bounded so a dead database answers 503 quickly. */
-@Controller(routes('health'))
+@Controller('health')
 @ApiTags(API_TAGS.service)
 export class HealthController {
   constructor(private readonly dataSource: DataSource) {}

@@ -1,10 +1,8 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/decorators/access.decorator.js';
-import { TOWER_CONFIG, type TowerConfig } from '../auth/config/tower-config.types.js';
-import { ApiRedirect } from '../auth/http/openapi.decorators.js';
-import { API_TAGS } from '../auth/http/openapi.schemas.js';
+import { Public, TOWER_CONFIG, type TowerConfig } from 'tower-auth';
+import { ApiRedirect, API_TAGS } from 'tower-auth/openapi';
 
 /**
  * `GET /`: the service has no home page of its own, so a visitor lands on the login page.

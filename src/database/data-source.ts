@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { ENTITIES, MIGRATIONS } from './schema.js';
+import { AUTH_ENTITIES, AUTH_MIGRATIONS } from 'tower-auth';
 
 export interface DataSourceOptions {
   /** Connections in the pool. */
@@ -13,8 +13,8 @@ export function createDataSource(url: string, options: DataSourceOptions = {}): 
   return new DataSource({
     type: 'postgres',
     url,
-    entities: ENTITIES,
-    migrations: MIGRATIONS,
+    entities: AUTH_ENTITIES,
+    migrations: AUTH_MIGRATIONS,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,

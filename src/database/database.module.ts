@@ -7,7 +7,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { TOWER_CONFIG, type TowerConfig } from '../auth/config/tower-config.types.js';
+import { TOWER_CONFIG, type TowerConfig } from 'tower-auth';
 import { createDataSource } from './data-source.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres.js';
 

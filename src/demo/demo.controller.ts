@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentUser, Public, RootOnly, type AuthPrincipal } from '../auth/index.js';
+import { Authenticated, CurrentUser, Public, RootOnly, type AuthPrincipal } from 'tower-auth';
 
 const STRING = { type: 'string' };
 const ROLES = { type: 'array', items: { type: 'string', enum: ['user', 'root'] } };
@@ -11,7 +11,7 @@ function object(properties: Record<string, object>): object {
 
 /**
  * Another module of the host platform protecting its routes with the auth module's
- * decorators; it imports nothing but `src/auth/index.ts`.
+ * decorators; it imports nothing but the `tower-auth` package.
  */
 @Controller('demo')
 @ApiTags('demo')

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { AuditService } from '../../src/auth/audit/audit.service.js';
+import { AuditService } from '../../packages/tower-auth/src/audit/audit.service.js';
 import {
   AccountError,
   AccountService,
   type ProviderProfile,
-} from '../../src/auth/users/account.service.js';
+} from '../../packages/tower-auth/src/users/account.service.js';
 import { createDataSource } from '../../src/database/data-source.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { createUser } from '../factories/users.js';

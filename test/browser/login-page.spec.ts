@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from '@jest/globals';
 import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { SessionService } from '../../src/auth/sessions/session.service.js';
+import { SessionService } from '../../packages/tower-auth/src/sessions/session.service.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { TestOidcProvider, type AccountClaims } from '../harness/oidc-provider.js';
 import { linkFrom, TestSmtpServer } from '../harness/smtp.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../../src/database/data-source.js';
-import { MIGRATIONS } from '../../src/database/schema.js';
+import { AUTH_MIGRATIONS as MIGRATIONS } from '../../packages/tower-auth/src/database/schema.js';
 import { startTestApp } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import request from 'supertest';
-import { hashEphemeralId } from '../../src/auth/ephemeral/ephemeral-crypto.js';
+import { hashEphemeralId } from '../../packages/tower-auth/src/ephemeral/ephemeral-crypto.js';
 import {
   EphemeralService,
   type EphemeralOptions,
-} from '../../src/auth/ephemeral/ephemeral.service.js';
+} from '../../packages/tower-auth/src/ephemeral/ephemeral.service.js';
 import { PLATFORMS } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { startSessionApp, TestClock, type SessionApp } from '../harness/session-app.js';

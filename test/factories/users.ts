@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { UserEntity } from '../../src/auth/users/user.entity.js';
+import { UserEntity } from '../../packages/tower-auth/src/users/user.entity.js';
 
 /** A user row as a login would have created it. */
 export async function createUser(

@@ -3,9 +3,12 @@ import os from 'node:os';
 import type { INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app/create-app.js';
-import { loadTowerConfigOrThrow } from '../../src/auth/config/config.loader.js';
-import type { HttpPlatform, TowerConfig } from '../../src/auth/config/tower-config.types.js';
-import type { Clock } from '../../src/auth/common/clock.js';
+import { loadTowerConfigOrThrow } from '../../packages/tower-auth/src/config/config.loader.js';
+import type {
+  HttpPlatform,
+  TowerConfig,
+} from '../../packages/tower-auth/src/config/tower-config.types.js';
+import type { Clock } from '../../packages/tower-auth/src/common/clock.js';
 
 export const PLATFORMS: HttpPlatform[] = ['fastify', 'express'];
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';

@@ -1,7 +1,10 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer } from '@nestjs/core';
-import { ACCESS_RULE, type AccessRule } from '../../src/auth/decorators/access.decorator.js';
+import {
+  ACCESS_RULE,
+  type AccessRule,
+} from '../../packages/tower-auth/src/decorators/access.decorator.js';
 import type { TestApp } from './app.js';
 
 export interface Route {

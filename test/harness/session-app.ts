@@ -1,9 +1,12 @@
 import type { DataSource } from 'typeorm';
 import { DataSource as DataSourceToken } from 'typeorm';
-import { SessionService, type IssuedTokens } from '../../src/auth/sessions/session.service.js';
-import type { UserEntity } from '../../src/auth/users/user.entity.js';
-import type { Clock } from '../../src/auth/common/clock.js';
-import type { HttpPlatform } from '../../src/auth/config/tower-config.types.js';
+import {
+  SessionService,
+  type IssuedTokens,
+} from '../../packages/tower-auth/src/sessions/session.service.js';
+import type { UserEntity } from '../../packages/tower-auth/src/users/user.entity.js';
+import type { Clock } from '../../packages/tower-auth/src/common/clock.js';
+import type { HttpPlatform } from '../../packages/tower-auth/src/config/tower-config.types.js';
 import { createUser } from '../factories/users.js';
 import { startTestApp, type TestApp } from './app.js';
 

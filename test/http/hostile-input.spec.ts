@@ -8,9 +8,12 @@ import { createHmac, createSign, generateKeyPairSync, randomBytes } from 'node:c
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app/create-app.js';
-import type { HttpPlatform } from '../../src/auth/config/tower-config.types.js';
-import { SessionService, type IssuedTokens } from '../../src/auth/sessions/session.service.js';
-import type { UserEntity } from '../../src/auth/users/user.entity.js';
+import type { HttpPlatform } from '../../packages/tower-auth/src/config/tower-config.types.js';
+import {
+  SessionService,
+  type IssuedTokens,
+} from '../../packages/tower-auth/src/sessions/session.service.js';
+import type { UserEntity } from '../../packages/tower-auth/src/users/user.entity.js';
 import { createUser } from '../factories/users.js';
 import { PLATFORMS, TEST_SECRET, testConfig } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';

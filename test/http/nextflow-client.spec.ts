@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Server } from 'node:http';
 import request from 'supertest';
-import type { IssuedTokens } from '../../src/auth/sessions/session.service.js';
-import type { UserEntity } from '../../src/auth/users/user.entity.js';
+import type { IssuedTokens } from '../../packages/tower-auth/src/sessions/session.service.js';
+import type { UserEntity } from '../../packages/tower-auth/src/users/user.entity.js';
 import { PLATFORMS } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { startSessionApp, TestClock, type SessionApp } from '../harness/session-app.js';

@@ -4,8 +4,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DataSource } from 'typeorm';
 import { DataSource as DataSourceToken } from 'typeorm';
 import { createApp } from '../../src/app/create-app.js';
-import type { Clock } from '../../src/auth/common/clock.js';
-import type { HttpPlatform } from '../../src/auth/config/tower-config.types.js';
+import type { Clock } from '../../packages/tower-auth/src/common/clock.js';
+import type { HttpPlatform } from '../../packages/tower-auth/src/config/tower-config.types.js';
 import { testConfig, type TestApp } from '../harness/app.js';
 
 export const CONTACT = 'tower@example.com';

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import type { HttpPlatform } from '../../src/auth/config/tower-config.types.js';
+import type { HttpPlatform } from '../../packages/tower-auth/src/config/tower-config.types.js';
 import { createDataSource } from '../../src/database/data-source.js';
-import { MagicLinkService } from '../../src/auth/mail/magic-link.service.js';
+import { MagicLinkService } from '../../packages/tower-auth/src/mail/magic-link.service.js';
 import { PLATFORMS } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { freePort, linkFrom, TestSmtpServer } from '../harness/smtp.js';

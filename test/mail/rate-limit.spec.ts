@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import { RateLimitService, storedKey } from '../../src/auth/rate-limit/rate-limit.service.js';
+import {
+  RateLimitService,
+  storedKey,
+} from '../../packages/tower-auth/src/rate-limit/rate-limit.service.js';
 import { createDataSource } from '../../src/database/data-source.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { TestClock } from '../harness/session-app.js';

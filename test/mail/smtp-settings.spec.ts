@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { MagicLinkService } from '../../src/auth/mail/magic-link.service.js';
+import { MagicLinkService } from '../../packages/tower-auth/src/mail/magic-link.service.js';
 import { PLATFORMS } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { selfSignedCertificate, TestSmtpServer, type TestCertificate } from '../harness/smtp.js';

@@ -15,7 +15,10 @@ const OIDC = {
 };
 
 const source = (name: string): string =>
-  readFileSync(new URL(`../../src/auth/pages/client/${name}`, import.meta.url), 'utf8');
+  readFileSync(
+    new URL(`../../packages/tower-auth/src/pages/client/${name}`, import.meta.url),
+    'utf8',
+  );
 
 /** The `<script>` of a page: its URL and SRI. */
 function scriptOf(html: string): { src: string; integrity: string } {

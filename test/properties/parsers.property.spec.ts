@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { matchesPattern } from '../../src/auth/allow-list/allow-list.service.js';
-import { DurationError, parseDuration } from '../../src/auth/config/duration.js';
-import { extractCredential } from '../../src/auth/guards/credential.js';
-import { cookieValues } from '../../src/auth/http/cookies.js';
-import { TokenError, TokenService } from '../../src/auth/tokens/token.service.js';
-import { normaliseEmail } from '../../src/auth/users/email.js';
+import { matchesPattern } from '../../packages/tower-auth/src/allow-list/allow-list.service.js';
+import { DurationError, parseDuration } from '../../packages/tower-auth/src/config/duration.js';
+import { extractCredential } from '../../packages/tower-auth/src/guards/credential.js';
+import { cookieValues } from '../../packages/tower-auth/src/http/cookies.js';
+import { TokenError, TokenService } from '../../packages/tower-auth/src/tokens/token.service.js';
+import { normaliseEmail } from '../../packages/tower-auth/src/users/email.js';
 import { testConfig } from '../harness/app.js';
 
 /**

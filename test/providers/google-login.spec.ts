@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { systemClock } from '../../src/auth/common/clock.js';
-import { GoogleLogin } from '../../src/auth/providers/google-login.provider.js';
-import { ProviderRegistry } from '../../src/auth/providers/provider-registry.js';
+import { systemClock } from '../../packages/tower-auth/src/common/clock.js';
+import { GoogleLogin } from '../../packages/tower-auth/src/providers/google-login.provider.js';
+import { ProviderRegistry } from '../../packages/tower-auth/src/providers/provider-registry.js';
 import { PLATFORMS } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { TestOidcProvider } from '../harness/oidc-provider.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { FLOW_COOKIE } from '../../src/auth/providers/login-flow.js';
+import { FLOW_COOKIE } from '../../packages/tower-auth/src/providers/login-flow.js';
 import { PLATFORMS } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { TestOidcProvider } from '../harness/oidc-provider.js';

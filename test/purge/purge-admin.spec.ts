@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import request from 'supertest';
-import { PURGE_LOCK_KEY } from '../../src/auth/purge/purge.repository.js';
+import { PURGE_LOCK_KEY } from '../../packages/tower-auth/src/purge/purge.repository.js';
 import { PLATFORMS } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { startSessionApp, type SessionApp } from '../harness/session-app.js';

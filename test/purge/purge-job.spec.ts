@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
-import { PURGE_APPLICATION_NAME } from '../../src/auth/purge/purge.repository.js';
-import { PurgeService, type PurgeResult } from '../../src/auth/purge/purge.service.js';
+import { PURGE_APPLICATION_NAME } from '../../packages/tower-auth/src/purge/purge.repository.js';
+import {
+  PurgeService,
+  type PurgeResult,
+} from '../../packages/tower-auth/src/purge/purge.service.js';
 import { startTestApp, type TestApp } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import {

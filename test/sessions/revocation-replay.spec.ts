@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { REVOCATION_APPLICATION_NAME } from '../../src/auth/sessions/revocation.service.js';
+import { REVOCATION_APPLICATION_NAME } from '../../packages/tower-auth/src/sessions/revocation.service.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { startSessionApp, type SessionApp } from '../harness/session-app.js';
 

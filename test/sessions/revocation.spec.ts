@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { systemClock, type Clock } from '../../src/auth/common/clock.js';
-import type { TowerConfig } from '../../src/auth/config/tower-config.types.js';
+import { systemClock, type Clock } from '../../packages/tower-auth/src/common/clock.js';
+import type { TowerConfig } from '../../packages/tower-auth/src/config/tower-config.types.js';
 import {
   REVOCATION_APPLICATION_NAME,
   RevocationService,
-} from '../../src/auth/sessions/revocation.service.js';
+} from '../../packages/tower-auth/src/sessions/revocation.service.js';
 import { createDataSource } from '../../src/database/data-source.js';
 import { testConfig } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';

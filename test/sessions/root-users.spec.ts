@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { UserEntity } from '../../src/auth/users/user.entity.js';
+import { UserEntity } from '../../packages/tower-auth/src/users/user.entity.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { startSessionApp, type SessionApp } from '../harness/session-app.js';
 

@@ -7,8 +7,7 @@ import type {
   ResponseObject,
   SecurityRequirementObject,
 } from '@nestjs/swagger';
-import { ACCESS_RULE, type AccessRule } from '../../auth/decorators/access.decorator.js';
-import { SECURITY, schemaRef } from '../../auth/http/openapi.schemas.js';
+import { ACCESS_RULE, type AccessRule, SECURITY, schemaRef } from 'tower-auth/openapi';
 
 const ERROR_CONTENT = { 'application/json': { schema: schemaRef('Error') } };
 

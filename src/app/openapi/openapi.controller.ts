@@ -11,11 +11,8 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiOperation, ApiParam, ApiTags, type OpenAPIObject } from '@nestjs/swagger';
-import { TOWER_CONFIG, type TowerConfig } from '../../auth/config/tower-config.types.js';
-import { Public } from '../../auth/decorators/access.decorator.js';
-import { ApiContent, ApiErrors, ApiJson } from '../../auth/http/openapi.decorators.js';
-import { API_TAGS } from '../../auth/http/openapi.schemas.js';
-import { API_PREFIX, routes } from '../../auth/http/routes.js';
+import { TOWER_CONFIG, type TowerConfig, Public } from 'tower-auth';
+import { ApiContent, ApiErrors, ApiJson, API_TAGS, API_PREFIX } from 'tower-auth/openapi';
 import { VERSION } from '../../version.js';
 import { OpenApiDocument } from './openapi.document.js';
 import { INIT_SCRIPT, INIT_SCRIPT_BODY, openApiPage, openApiPageCsp } from './openapi.page.js';
@@ -39,7 +36,7 @@ const ASSET_CACHE = 'public, max-age=86400';
  * `GET /openapi.json` (the document), `GET /openapi` (Swagger UI) and the page's files,
  * written through the HTTP adapter so Fastify and Express serve the same bytes and headers.
  */
-@Controller(routes(''))
+@Controller('')
 @Public()
 @ApiTags(API_TAGS.openapi)
 export class OpenApiController {

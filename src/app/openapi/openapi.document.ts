@@ -1,8 +1,7 @@
 import { Injectable, type INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import type { TowerConfig } from '../../auth/config/tower-config.types.js';
-import { API_TAGS, OPENAPI_SCHEMAS, SECURITY_SCHEMES } from '../../auth/http/openapi.schemas.js';
-import { API_PREFIX } from '../../auth/http/routes.js';
+import type { TowerConfig } from 'tower-auth';
+import { API_TAGS, OPENAPI_SCHEMAS, SECURITY_SCHEMES, API_PREFIX } from 'tower-auth/openapi';
 import { VERSION } from '../../version.js';
 import { applyAccessRules, STANDARD_RESPONSES } from './openapi.access.js';
 

@@ -1,0 +1,166 @@
+/**
+ * The effective configuration: one typed, frozen object built once at boot by the loader
+ * (`loadTowerConfig`) from environment variables, `tower.yml` and defaults. Durations are in
+ * seconds. The service hands `process.env` to the loader in one place.
+ */
+export type ProviderId = 'github' | 'google' | 'oidc';
+export type AuthType = 'email' | ProviderId;
+export type TokenAuthMethod = 'client_secret_basic' | 'client_secret_post';
+export type HttpPlatform = 'fastify' | 'express';
+
+export interface OAuthClientConfig {
+  /** True when both the client id and the secret are set. */
+  readonly enabled: boolean;
+  readonly clientId: string | null;
+  readonly clientSecret: string | null;
+  /** Normalised patterns (lower-cased, trimmed); empty admits everybody. */
+  readonly allowList: readonly string[];
+}
+
+export interface GithubConfig extends OAuthClientConfig {
+  /** GitHub (Enterprise Server) base URL, no trailing slash. */
+  readonly serverUrl: string;
+}
+
+export interface GoogleConfig extends OAuthClientConfig {
+  readonly hostedDomain: string | null;
+}
+
+export interface OidcConfig extends OAuthClientConfig {
+  /** Exactly as configured: discovery must return this issuer byte for byte. */
+  readonly issuer: string | null;
+  /** Always contains `openid`. */
+  readonly scopes: readonly string[];
+  readonly tokenAuthMethod: TokenAuthMethod;
+  readonly requireVerifiedEmail: boolean;
+  /** Label of the login button, e.g. "Sign in with Okta". */
+  readonly label: string;
+  /** Seconds a discovery document (and its JWKS) is reused before it is fetched again. */
+  readonly discoveryTtl: number;
+}
+
+/** A fixed-window limit: at most `max` requests per `window` seconds. */
+export interface RateLimit {
+  readonly max: number;
+  readonly window: number;
+}
+
+/** The durable mail queue (mail_outbox). */
+export interface OutboxConfig {
+  /** Attempts before a row is marked failed. */
+  readonly maxAttempts: number;
+  /** Seconds before the first retry; doubles with each attempt. */
+  readonly retryDelay: number;
+  /** Seconds between polls for due rows (a new row also wakes the worker at once). */
+  readonly pollInterval: number;
+  /** Seconds sent and failed rows are kept before the purge removes them. */
+  readonly retention: number;
+}
+
+export interface SmtpConfig {
+  readonly host: string | null;
+  readonly port: number;
+  readonly user: string | null;
+  readonly password: string | null;
+  readonly auth: boolean;
+  readonly starttlsEnabled: boolean;
+  readonly starttlsRequired: boolean;
+  /** PEM file of the CA(s) to trust for the SMTP server's certificate (private relays). */
+  readonly caFile: string | null;
+}
+
+export interface TowerConfig {
+  /** Public base URL, no trailing slash. */
+  readonly serverUrl: string;
+  /** True when the server URL's host is localhost / 127.0.0.0/8 / [::1]. */
+  readonly serverUrlIsLocal: boolean;
+  /** True when the server URL is https (cookies get `Secure`). */
+  readonly secureCookies: boolean;
+  readonly unsafeMode: boolean;
+  readonly appName: string;
+  readonly contactEmail: string | null;
+  readonly jwtSecret: string;
+  /** True when the secret was generated for development and kept in the data folder. */
+  readonly jwtSecretGenerated: boolean;
+  /** Lower-cased ids or e-mails. */
+  readonly rootUsers: readonly string[];
+  /** Honour X-Forwarded-For (tower.trust-proxy / TOWER_TRUST_PROXY). */
+  readonly trustProxy: boolean;
+  /** Local state: embedded database, generated development secret (TOWER_DATA_DIR, ./.data). */
+  readonly dataDir: string;
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly platform: HttpPlatform;
+  };
+  readonly database: {
+    /** null: run embedded Postgres in `embeddedDir`. */
+    readonly url: string | null;
+    readonly migrationsRun: boolean;
+    readonly embeddedDir: string;
+  };
+  readonly smtp: SmtpConfig;
+  readonly auth: {
+    /** As configured. */
+    readonly disableEmail: boolean;
+    /** Effective: e-mail login is offered (see SPEC §1 rule and §8 development mode). */
+    readonly emailEnabled: boolean;
+    readonly mailDuration: number;
+    readonly accessTokenExpiration: number;
+    readonly refreshTokenExpiration: number;
+    readonly refreshCookieMaxAge: number;
+    readonly sessionMaxLifetime: number;
+    readonly refreshGrace: number;
+    /** Seconds between browser heartbeats (GET /oauth/access_token). */
+    readonly heartbeatInterval: number;
+    readonly purgeInterval: number;
+    /** Rows per purge batch; each batch is its own short transaction. */
+    readonly purgeBatchSize: number;
+    readonly auditRetention: number;
+    readonly sessionRetention: number;
+    readonly emailAllowList: readonly string[];
+    /** Magic-link requests per e-mail address and per client address. */
+    readonly rateLimit: { readonly email: RateLimit; readonly client: RateLimit };
+    readonly outbox: OutboxConfig;
+    readonly github: GithubConfig;
+    readonly google: GoogleConfig;
+    readonly oidc: OidcConfig;
+  };
+  readonly ephemeral: {
+    readonly duration: number;
+    readonly maxBytes: number;
+  };
+  /** The login methods offered, in display order. */
+  readonly authTypes: readonly AuthType[];
+}
+
+export type ConfigSource = 'default' | 'tower.yml' | 'env' | 'generated';
+
+export interface ConfigEntry {
+  /** Canonical key, e.g. `tower.auth.oidc.issuer`. */
+  readonly key: string;
+  /** The environment variable, when there is one. */
+  readonly env: string | null;
+  /** Display value: secrets masked, durations as given. */
+  readonly value: string;
+  readonly source: ConfigSource;
+}
+
+export interface ConfigReport {
+  /** Present only when `errors` is empty. */
+  readonly config: TowerConfig | null;
+  readonly entries: readonly ConfigEntry[];
+  readonly warnings: readonly string[];
+  readonly errors: readonly string[];
+}
+
+/** Thrown by `loadTowerConfigOrThrow`; its message lists every problem, one per line. */
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/** Injection token of the frozen TowerConfig. */
+export const TOWER_CONFIG = Symbol('TOWER_CONFIG');

@@ -1,0 +1,106 @@
+import type { Readable } from 'node:stream';
+import { PayloadTooLargeException } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+
+/** Headers of every served content: never cached, never leaked by a link, never sniffed. */
+export const CONTENT_HEADERS: Readonly<Record<string, string>> = {
+  'Cache-Control': 'no-store',
+  Pragma: 'no-cache',
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+  // Content comes from users: opened in a browser it must not run as this origin.
+  'Content-Security-Policy': "default-src 'none'; sandbox",
+};
+
+interface FastifyReplyLike {
+  raw: ServerResponse;
+  headers(values: Record<string, string>): FastifyReplyLike;
+  code(status: number): FastifyReplyLike;
+  send(body?: Buffer): unknown;
+}
+
+function isFastifyReply(response: unknown): response is FastifyReplyLike {
+  return typeof response === 'object' && response !== null && 'raw' in response;
+}
+
+/** The Node response under Fastify's reply or Express's res. */
+export function nodeResponse(response: unknown): ServerResponse {
+  return isFastifyReply(response) ? response.raw : (response as ServerResponse);
+}
+
+/**
+ * Writes the bytes as they are (no ETag, no 304, no charset added) with a 200 on either
+ * platform; a HEAD gets the headers only.
+ */
+export function sendContent(
+  response: unknown,
+  headers: Record<string, string>,
+  body: Buffer | null,
+): void {
+  if (isFastifyReply(response)) {
+    response
+      .headers(headers)
+      .code(200)
+      .send(body ?? undefined);
+    return;
+  }
+  // Node's own setHeader: Express's res.set() would append a charset to the type.
+  const res = response as ServerResponse;
+  res.statusCode = 200;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  if (body) res.end(body);
+  else res.end();
+}
+
+/**
+ * Calls `onLost` when the response will never reach the client: the connection is already
+ * gone, or it closes before the whole body was handed to the operating system.
+ */
+export function whenUndelivered(raw: ServerResponse, onLost: () => void): boolean {
+  if (raw.destroyed || raw.socket?.destroyed) {
+    onLost();
+    return true;
+  }
+  raw.once('close', () => {
+    if (!raw.writableFinished) onLost();
+  });
+  return false;
+}
+
+/**
+ * A raw request body, up to `limit` bytes (Express leaves non-JSON, non-form bodies unread;
+ * Fastify hands them over already read, see EphemeralBodyParser).
+ */
+export function readRawBody(
+  request: Readable,
+  limit: number,
+  contentLength: string | string[] | undefined,
+): Promise<Buffer> {
+  const declared = Number(contentLength);
+  if (Number.isFinite(declared) && declared > limit) {
+    request.resume();
+    return Promise.reject(tooLarge(limit));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      // Stop collecting; what is left of the upload is read and dropped.
+      request.off('data', onData);
+      request.resume();
+      reject(tooLarge(limit));
+    };
+    request.on('data', onData);
+    request.once('end', () => resolve(Buffer.concat(chunks)));
+    request.once('error', reject);
+  });
+}
+
+export function tooLarge(limit: number): PayloadTooLargeException {
+  return new PayloadTooLargeException(`The content is larger than ${limit} bytes`);
+}

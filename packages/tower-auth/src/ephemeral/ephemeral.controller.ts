@@ -1,0 +1,174 @@
+import {
+  BadRequestException,
+  Controller,
+  ForbiddenException,
+  Get,
+  Logger,
+  Param,
+  Post,
+  Req,
+  Res,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '../http/openapi.metadata.js';
+import type { IncomingMessage } from 'node:http';
+import { Authenticated, Public } from '../decorators/access.decorator.js';
+import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
+import { noStore } from '../http/http-response.js';
+import { ApiContent, ApiErrors, ApiJson } from '../http/openapi.decorators.js';
+import { API_TAGS, schemaRef } from '../http/openapi.schemas.js';
+import { API_PREFIX } from '../http/routes.js';
+import {
+  CONTENT_HEADERS,
+  nodeResponse,
+  readRawBody,
+  sendContent,
+  tooLarge,
+  whenUndelivered,
+} from './ephemeral-http.js';
+import { capturedBody } from './ephemeral-body.parser.js';
+import { parseCreateRequest } from './ephemeral-request.js';
+import { EphemeralError, EphemeralService, type EphemeralEndpoint } from './ephemeral.service.js';
+
+/** `<id>` or `<id>.json|.yml|.yaml`; anything else is not a capability. */
+const NAME = /^([A-Za-z0-9_-]{22})(?:\.(?:json|yml|yaml))?$/;
+
+interface HttpRequest extends IncomingMessage {
+  /** Fastify's request wraps Node's. */
+  raw?: IncomingMessage;
+  body?: unknown;
+  query?: Record<string, unknown>;
+  originalUrl?: string;
+}
+
+const logger = new Logger('Ephemeral');
+
+/** Every refusal looks the same: clients retry 404, 410 and 5xx, but not 403 (SPEC §4). */
+function gone(): ForbiddenException {
+  return new ForbiddenException('This link has expired, was already used or never existed');
+}
+
+/**
+ * Single-use URLs (SPEC §4). The GET is anonymous: the id is the capability and any
+ * credential that comes along is ignored. The first GET consumes it; a HEAD never does.
+ */
+@Controller('ephemeral')
+@ApiTags(API_TAGS.ephemeral)
+export class EphemeralController {
+  constructor(private readonly ephemeral: EphemeralService) {}
+
+  @Get(':name')
+  @Public()
+  @ApiOperation({
+    summary: 'Fetch a single-use endpoint',
+    description:
+      'Anonymous: the id is the capability and any credential is ignored. The first GET consumes it; HEAD consumes nothing.',
+  })
+  @ApiParam({ name: 'name', schema: { type: 'string', pattern: NAME.source } })
+  @ApiContent(200, 'The content, with the type it was created with', ['*/*'], {
+    'Cache-Control': { schema: { type: 'string', enum: ['no-store'] } },
+    'Referrer-Policy': { schema: { type: 'string', enum: ['no-referrer'] } },
+  })
+  @ApiErrors({ 403: 'Already fetched, expired, or never existed (clients do not retry a 403)' })
+  async fetch(
+    @Param('name') name: string,
+    @Req() request: HttpRequest,
+    @Res() response: unknown,
+  ): Promise<void> {
+    const id = NAME.exec(name)?.[1];
+    if (request.method === 'HEAD') {
+      const live = id ? await this.ephemeral.peek(id) : null;
+      if (!live) throw gone();
+      sendContent(response, { ...CONTENT_HEADERS, 'Content-Type': live.contentType }, null);
+      return;
+    }
+    const found = id ? await this.ephemeral.fetch(id) : null;
+    if (!found) throw gone();
+    const restore = (): void => {
+      found.restore().catch((error: unknown) => {
+        logger.warn(`Could not restore an undelivered endpoint: ${describe(error)}`);
+      });
+    };
+    // The client is gone before a byte was written: the job that retries must still get it.
+    if (whenUndelivered(nodeResponse(response), restore)) return;
+    sendContent(response, { ...CONTENT_HEADERS, 'Content-Type': found.contentType }, found.content);
+  }
+
+  @Post()
+  @Authenticated()
+  @ApiOperation({
+    summary: 'Create a single-use endpoint',
+    description:
+      'JSON `{content, contentType?, extension?, duration?}`, or any other body taken byte for byte with its own Content-Type (then `extension` and `duration` come from the query).',
+    requestBody: {
+      required: true,
+      content: {
+        'application/json': { schema: schemaRef('EphemeralCreate') },
+        '*/*': { schema: { type: 'string', format: 'binary' } },
+      },
+    },
+  })
+  @ApiQuery({
+    name: 'extension',
+    required: false,
+    schema: { type: 'string', enum: ['json', 'yml', 'yaml'] },
+  })
+  @ApiQuery({
+    name: 'duration',
+    required: false,
+    description: 'Seconds, or like `30m`',
+  })
+  @ApiJson(201, 'Created; the URL is under /api when the request was', 'EphemeralEndpoint')
+  @ApiErrors({
+    400: 'No content, or a bad field, extension or duration',
+    413: 'Content above tower.ephemeral.max-bytes',
+    415: 'A form body',
+  })
+  async create(
+    @Req() request: HttpRequest,
+    @CurrentUser() user: AuthPrincipal,
+    @Res({ passthrough: true }) response: unknown,
+  ): Promise<EphemeralEndpoint> {
+    const captured = capturedBody(request.raw ?? request);
+    const input = captured
+      ? parseCreateRequest(
+          { ...request.headers, 'content-type': captured.contentType },
+          request.query ?? {},
+          captured.bytes,
+        )
+      : parseCreateRequest(request.headers, request.query ?? {}, await this.bodyOf(request));
+    noStore(response);
+    try {
+      return await this.ephemeral.create(input.content, {
+        ...input.options,
+        createdBy: user.userId,
+        apiPrefix: (request.originalUrl ?? request.url ?? '').startsWith(`/${API_PREFIX}/`),
+      });
+    } catch (error) {
+      if (!(error instanceof EphemeralError)) throw error;
+      if (error.code === 'too_large') throw tooLarge(this.ephemeral.maxBytes);
+      throw new BadRequestException(error.message);
+    }
+  }
+
+  /** A parsed JSON value, or the raw bytes of any other body. */
+  private async bodyOf(request: HttpRequest): Promise<unknown> {
+    if (isForm(request)) {
+      throw new UnsupportedMediaTypeException(
+        'Send JSON {content, contentType?, extension?, duration?} or the raw content with its own type',
+      );
+    }
+    if (request.body !== undefined) return request.body;
+    // Fastify has parsed or captured every body by now; Express left a raw one unread.
+    if (request.raw) return Buffer.alloc(0);
+    return readRawBody(request, this.ephemeral.maxBytes, request.headers['content-length']);
+  }
+}
+
+function isForm(request: HttpRequest): boolean {
+  return /^application\/x-www-form-urlencoded/i.test(request.headers['content-type'] ?? '');
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : 'unknown error';
+}

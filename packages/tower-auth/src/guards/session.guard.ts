@@ -1,0 +1,131 @@
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  Optional,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
+import { ACCESS_RULE, type AccessRule } from '../decorators/access.decorator.js';
+import { attachPrincipal, type AuthPrincipal } from '../decorators/current-user.decorator.js';
+import { RevocationService } from '../sessions/revocation.service.js';
+import { TokenError, TokenService, type AccessClaims } from '../tokens/token.service.js';
+import {
+  CONTEXT_CREDENTIAL,
+  type ContextCredential,
+  type ContextCredentialExtractor,
+} from './context-credential.js';
+import { extractCredential, passesOriginCheck } from './credential.js';
+
+interface HttpRequest {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+type Headers = HttpRequest['headers'];
+
+/**
+ * The global guard: every route needs a valid access token unless it is @Public(). No
+ * database read: the token is verified in memory and revocation comes from the
+ * LISTEN/NOTIFY-fed set.
+ */
+@Injectable()
+export class SessionGuard implements CanActivate {
+  private readonly serverOrigin: string;
+  private readonly rules = new WeakMap<object, WeakMap<object, AccessRule | undefined>>();
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokenService,
+    private readonly revocations: RevocationService,
+    @Inject(TOWER_CONFIG) config: TowerConfig,
+    @Optional()
+    @Inject(CONTEXT_CREDENTIAL)
+    private readonly contextCredential?: ContextCredentialExtractor | null,
+  ) {
+    this.serverOrigin = new URL(config.serverUrl).origin;
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const rule = this.ruleOf(context);
+    if (rule === 'public') return true;
+    if (context.getType() !== 'http') return this.activateOther(context, rule);
+    const request = context.switchToHttp().getRequest<HttpRequest>();
+    const principal = this.authenticate(request.headers);
+    if (
+      principal.via === 'cookie' &&
+      !passesOriginCheck(request.method, request.headers, this.serverOrigin)
+    ) {
+      throw new ForbiddenException('Cross-site request refused');
+    }
+    if (rule === 'root' && !principal.isRoot) throw new ForbiddenException('Root users only');
+    attachPrincipal(request, principal);
+    return true;
+  }
+
+  /**
+   * GraphQL, WebSocket and RPC calls carry no HTTP request of their own: without a host
+   * extractor that says where their credential is, they are refused rather than let through.
+   * There is no Origin check: browsers do not make such calls cross-site with cookies.
+   */
+  private activateOther(context: ExecutionContext, rule: AccessRule | undefined): boolean {
+    const found: ContextCredential | null | undefined = this.contextCredential?.(context);
+    if (!found) throw new UnauthorizedException('Authentication required');
+    const principal = this.authenticate(found.headers);
+    if (rule === 'root' && !principal.isRoot) throw new ForbiddenException('Root users only');
+    attachPrincipal(found.holder, principal);
+    return true;
+  }
+
+  /**
+   * The handler's rule, else its controller's. Metadata is fixed once the app is built, so it is
+   * read once per handler instead of on every request.
+   */
+  private ruleOf(context: ExecutionContext): AccessRule | undefined {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    // Keyed by controller too: an inherited handler may sit under controllers with other rules.
+    let known = this.rules.get(controller);
+    if (!known) this.rules.set(controller, (known = new WeakMap()));
+    if (known.has(handler)) return known.get(handler);
+    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [
+      handler,
+      controller,
+    ]);
+    known.set(handler, rule);
+    return rule;
+  }
+
+  private authenticate(headers: Headers): AuthPrincipal {
+    const credential = extractCredential(headers);
+    if (!credential) throw new UnauthorizedException('Authentication required');
+    let claims: AccessClaims | null = null;
+    let failure: TokenError | null = null;
+    for (const token of credential.tokens) {
+      try {
+        claims = this.tokens.verify(token);
+        break;
+      } catch (error) {
+        if (!(error instanceof TokenError)) throw error;
+        failure = error;
+      }
+    }
+    if (!claims)
+      throw new UnauthorizedException(
+        failure?.code === 'expired' ? 'Access token expired' : 'Invalid access token',
+      );
+    if (this.revocations.isRevoked(claims.sid)) throw new UnauthorizedException('Session revoked');
+    return {
+      userId: claims.sub,
+      email: claims.email ?? null,
+      sessionId: claims.sid,
+      roles: claims.roles,
+      isRoot: claims.roles.includes('root'),
+      credential: 'session',
+      via: credential.via,
+    };
+  }
+}

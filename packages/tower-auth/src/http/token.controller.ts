@@ -1,0 +1,152 @@
+import {
+  applyDecorators,
+  BadRequestException,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { ApiOperation, ApiSecurity, ApiTags } from './openapi.metadata.js';
+import { requestInfo } from '../common/request-info.js';
+import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
+import { Public } from '../decorators/access.decorator.js';
+import { RefreshError, SessionService, type IssuedTokens } from '../sessions/session.service.js';
+import { REFRESH_COOKIE, cookieValues, sessionCookies } from './cookies.js';
+import { noStore, setCookies } from './http-response.js';
+import { tokenBody, type TokenResponse } from './login-response.js';
+import {
+  ApiFormOrJson,
+  ApiJson,
+  ApiOptionalCredential,
+  SESSION_COOKIES_SET,
+} from './openapi.decorators.js';
+import { API_TAGS, SECURITY } from './openapi.schemas.js';
+
+interface TokenRequest {
+  body?: unknown;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+const REFRESH_DESCRIPTION =
+  'Call it when a request answers 401. The refresh token comes from the body (form or JSON `grant_type=refresh_token&refresh_token=...`) or, when the body names none, from the `JWT_REFRESH_TOKEN` cookie; an `Authorization` header is ignored. Every refresh rotates the refresh token. Replaying the previous one within 30 seconds returns the same new pair (racing tabs, a lost response); any older one revokes the session.';
+
+function ApiRefreshResponses(): MethodDecorator {
+  return applyDecorators(
+    ApiJson(
+      200,
+      'New tokens and both cookies: always 200, never a redirect, whatever `Accept` says',
+      'TokenResponse',
+      SESSION_COOKIES_SET,
+    ),
+    ApiJson(
+      400,
+      'No refresh token, an unknown, used, expired or revoked one, or another grant type',
+      'OAuthError',
+    ),
+  );
+}
+
+function oauthError(
+  code: RefreshError['code'] | 'unsupported_grant_type',
+  description: string,
+): BadRequestException {
+  return new BadRequestException({
+    error: code,
+    error_description: description,
+    message: description,
+  });
+}
+
+/**
+ * The refresh endpoint Nextflow's token manager and the browser heartbeat use (SPEC §3).
+ * Public: a stale Bearer header that comes along is ignored. Success is always 200 with both
+ * cookies and the JSON body, never a redirect.
+ */
+@Controller('oauth/access_token')
+@Public()
+@ApiTags(API_TAGS.sessions)
+export class TokenController {
+  constructor(
+    private readonly sessions: SessionService,
+    @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Refresh the session (Nextflow, API clients)',
+    description: REFRESH_DESCRIPTION,
+  })
+  @ApiFormOrJson('RefreshGrant', false)
+  @ApiOptionalCredential(SECURITY.refreshCookie)
+  @ApiRefreshResponses()
+  refreshByPost(
+    @Req() request: TokenRequest,
+    @Res({ passthrough: true }) response: unknown,
+  ): Promise<TokenResponse> {
+    return this.refresh(request, response, readGrant(request.body));
+  }
+
+  @Get()
+  @ApiOperation({
+    summary: 'Refresh with the cookie (the browser heartbeat)',
+    description: 'What the login page calls every `heartbeatInterval` seconds while it is open.',
+  })
+  @ApiSecurity(SECURITY.refreshCookie)
+  @ApiRefreshResponses()
+  refreshByCookie(
+    @Req() request: TokenRequest,
+    @Res({ passthrough: true }) response: unknown,
+  ): Promise<TokenResponse> {
+    return this.refresh(request, response, { grantType: null, refreshToken: null });
+  }
+
+  private async refresh(
+    request: TokenRequest,
+    response: unknown,
+    grant: Grant,
+  ): Promise<TokenResponse> {
+    if (grant.grantType !== null && grant.grantType !== 'refresh_token') {
+      throw oauthError('unsupported_grant_type', 'Only grant_type=refresh_token is supported');
+    }
+    const token = grant.refreshToken ?? cookieValues(request.headers.cookie, REFRESH_COOKIE)[0];
+    if (!token) throw oauthError('invalid_request', 'A refresh_token is required');
+    let issued: IssuedTokens;
+    try {
+      issued = await this.sessions.refresh(token, requestInfo(request, this.config.trustProxy));
+    } catch (error) {
+      if (error instanceof RefreshError) throw oauthError(error.code, error.description);
+      throw error;
+    }
+    setCookies(response, sessionCookies(this.config, issued.accessToken, issued.refreshToken));
+    noStore(response);
+    return tokenBody(issued);
+  }
+}
+
+interface Grant {
+  grantType: string | null;
+  refreshToken: string | null;
+}
+
+/** A form or JSON object; anything else (array, null, string) is an invalid request. */
+function readGrant(body: unknown): Grant {
+  if (body === undefined || body === null || body === '')
+    return { grantType: null, refreshToken: null };
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw oauthError('invalid_request', 'The body must be a form or a JSON object');
+  }
+  const fields = body as Record<string, unknown>;
+  const grantType = fields.grant_type ?? null;
+  const refreshToken = fields.refresh_token ?? null;
+  if (
+    (grantType !== null && typeof grantType !== 'string') ||
+    (refreshToken !== null && typeof refreshToken !== 'string')
+  ) {
+    throw oauthError('invalid_request', 'grant_type and refresh_token must be single strings');
+  }
+  return { grantType, refreshToken: refreshToken === '' ? null : refreshToken };
+}

@@ -1,0 +1,48 @@
+/** The public surface of tower-auth: nothing else is imported from outside the package. */
+export {
+  AuthModule,
+  type AuthModuleOptions,
+  type AuthModuleAsyncOptions,
+  type AuthRouteOptions,
+} from './auth.module.js';
+export { AUTH_ENTITIES, AUTH_MIGRATIONS } from './database/schema.js';
+export { resolveModuleConfig, type AuthModuleConfigOptions } from './config/module-options.js';
+export { TowerConfigModule } from './config/tower-config.module.js';
+export { loadTowerConfig, loadTowerConfigOrThrow } from './config/config.loader.js';
+export { runConfigCheck } from './config/config-check.js';
+export {
+  TOWER_CONFIG,
+  ConfigValidationError,
+  type TowerConfig,
+  type AuthType,
+  type ProviderId,
+  type HttpPlatform,
+} from './config/tower-config.types.js';
+export { Public, Authenticated, RootOnly } from './decorators/access.decorator.js';
+export { CurrentUser, type AuthPrincipal } from './decorators/current-user.decorator.js';
+export {
+  type ContextCredential,
+  type ContextCredentialExtractor,
+} from './guards/context-credential.js';
+export { SessionGuard } from './guards/session.guard.js';
+export { JsonExceptionFilter, type ErrorBody } from './http/json-exception.filter.js';
+export { TokenService, TokenError, type Role, type AccessClaims } from './tokens/token.service.js';
+export { SessionService, RefreshError, type IssuedTokens } from './sessions/session.service.js';
+export { UserDirectory, type DirectoryUser } from './users/user-directory.service.js';
+export { CLOCK, systemClock, type Clock } from './common/clock.js';
+export { AllowListService } from './allow-list/allow-list.service.js';
+export { ProviderRegistry } from './providers/provider-registry.js';
+export {
+  ProviderError,
+  type LoginProvider,
+  type LoginFlow,
+  type CallbackParams,
+  type ProviderIdentity,
+} from './providers/provider.js';
+export {
+  EphemeralService,
+  EphemeralError,
+  type EphemeralEndpoint,
+  type EphemeralOptions,
+} from './ephemeral/ephemeral.service.js';
+export { isDatabaseUnavailable } from './database/unavailable.js';

@@ -1,0 +1,95 @@
+import {
+  BadRequestException,
+  Controller,
+  HttpException,
+  HttpStatus,
+  Inject,
+  NotFoundException,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
+import { requestInfo } from '../common/request-info.js';
+import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
+import { Public } from '../decorators/access.decorator.js';
+import { noStore } from '../http/http-response.js';
+import { ApiErrors, ApiFormOrJson, ApiJson, ApiRedirect } from '../http/openapi.decorators.js';
+import { API_TAGS } from '../http/openapi.schemas.js';
+import { normaliseEmail } from '../users/email.js';
+import { stringFields } from './form-body.js';
+import { MagicLinkService } from './magic-link.service.js';
+
+interface GateRequest {
+  body?: unknown;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** The answer for every accepted request, whether or not an e-mail goes out (SPEC §2). */
+export const GATE_ANSWER = { state: 0 } as const;
+
+/**
+ * `POST /gate/access {email}`: request a magic link. Known, unknown and refused addresses get
+ * the same answer; only rate limits (429) and malformed input (400) differ. The e-mail is
+ * queued, never sent while the request waits. A browser posting the sign-in page's form is sent
+ * back to `/auth?requested=true` ("check your inbox") instead of seeing JSON.
+ */
+@Controller('gate')
+@Public()
+@ApiTags(API_TAGS.email)
+export class GateController {
+  constructor(
+    private readonly magicLinks: MagicLinkService,
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
+  ) {}
+
+  @Post('access')
+  @ApiOperation({
+    summary: 'Ask for a sign-in link by e-mail',
+    description:
+      'Known, new and refused (allow list) addresses get the same answer; only an admitted address gets a user and an e-mail. The e-mail is queued, never sent while the request waits.',
+  })
+  @ApiFormOrJson('MagicLinkRequest')
+  @ApiJson(200, 'Accepted', 'MagicLinkRequested')
+  @ApiRedirect(
+    'Accepted, for a browser form (`Accept: text/html`)',
+    '`${serverUrl}/auth?requested=true`',
+  )
+  @ApiErrors({ 400: 'Not a plain e-mail address', 404: 'E-mail login is off' })
+  @ApiJson(429, 'Too many requests for this address or from this client', 'Error', {
+    'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } },
+  })
+  async access(@Req() request: GateRequest, @Res() response: unknown): Promise<void> {
+    if (!this.config.auth.emailEnabled) throw new NotFoundException('E-mail login is not enabled');
+    const { email: raw } = stringFields(request.body, ['email']);
+    const email = normaliseEmail(raw);
+    if (email === null) throw new BadRequestException('A valid e-mail address is required');
+    const outcome = await this.magicLinks.request(
+      email,
+      requestInfo(request, this.config.trustProxy),
+    );
+    const { httpAdapter } = this.adapterHost;
+    noStore(response);
+    if (outcome.kind === 'rate_limited') {
+      httpAdapter.setHeader(response, 'Retry-After', String(outcome.retryAfter));
+      throw new HttpException(
+        'Too many sign-in link requests; try again later',
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
+    if (isBrowserForm(request.headers)) {
+      httpAdapter.redirect(response, 303, `${this.config.serverUrl}/auth?requested=true`);
+      return;
+    }
+    httpAdapter.reply(response, GATE_ANSWER, 200);
+  }
+}
+
+/** A form a browser submitted (it asks for HTML); API clients send JSON or ask for JSON. */
+function isBrowserForm(headers: GateRequest['headers']): boolean {
+  const type = String(headers['content-type'] ?? '');
+  const accept = String(headers.accept ?? '');
+  return /^application\/x-www-form-urlencoded/i.test(type) && /text\/html/i.test(accept);
+}

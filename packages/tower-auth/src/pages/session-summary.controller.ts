@@ -1,0 +1,48 @@
+import { Controller, Get, UnauthorizedException } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
+import { Authenticated } from '../decorators/access.decorator.js';
+import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
+import { ApiJson } from '../http/openapi.decorators.js';
+import { API_TAGS } from '../http/openapi.schemas.js';
+import { SessionRepository } from '../sessions/session.repository.js';
+
+export interface SessionSummary {
+  session: {
+    /** The login method that started it (`email`, `github`, `google`, `oidc`). */
+    provider: string;
+    /** When it ends unless refreshed before (sliding idle timeout, capped by the next field). */
+    expiresAt: string;
+    /** When it ends however often it is refreshed (`tower.auth.session.max-lifetime`). */
+    absoluteExpiresAt: string;
+  };
+  roles: readonly string[];
+}
+
+/**
+ * `GET /auth/session`: the caller's own session, for the login page's "Session expires" line
+ * and its admin link. One primary-key read; the guard has already checked the token.
+ */
+@Controller('auth/session')
+@ApiTags(API_TAGS.sessions)
+export class SessionSummaryController {
+  constructor(private readonly sessions: SessionRepository) {}
+
+  @Get()
+  @Authenticated()
+  @ApiOperation({
+    summary: "The caller's session: its login method, expiry and roles (used by the login page)",
+  })
+  @ApiJson(200, 'The session of the credential', 'SessionSummary')
+  async summary(@CurrentUser() principal: AuthPrincipal): Promise<SessionSummary> {
+    const row = await this.sessions.findById(principal.sessionId);
+    if (!row || row.revokedAt) throw new UnauthorizedException('Session revoked');
+    return {
+      session: {
+        provider: row.provider,
+        expiresAt: row.idleExpiresAt.toISOString(),
+        absoluteExpiresAt: row.absoluteExpiresAt.toISOString(),
+      },
+      roles: principal.roles,
+    };
+  }
+}

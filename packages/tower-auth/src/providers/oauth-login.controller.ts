@@ -1,0 +1,203 @@
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Get,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiTags,
+} from '../http/openapi.metadata.js';
+import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
+import { Public } from '../decorators/access.decorator.js';
+import { noStore, setCookies } from '../http/http-response.js';
+import { LoginResponder, safeReturnPath } from '../http/login-response.js';
+import {
+  ApiErrors,
+  ApiJson,
+  ApiRedirect,
+  SESSION_COOKIES_SET,
+} from '../http/openapi.decorators.js';
+import { API_TAGS, schemaRef } from '../http/openapi.schemas.js';
+import { FLOW_COOKIE, FlowCookies } from './login-flow.js';
+import { LogoutHintCookie } from './logout-hint.js';
+import { ProviderRegistry } from './provider-registry.js';
+import { LoginFailure, ProviderLoginService } from './provider-login.service.js';
+import type { CallbackParams, LoginProvider } from './provider.js';
+
+interface HttpRequest {
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** Longer values are not a provider talking; they are dropped. */
+const MAX_PARAM = 4096;
+const CALLBACK_PARAMS = ['code', 'state', 'iss', 'error', 'error_description'] as const;
+
+/** The provider path parameter; one that is off is as unknown as a made-up one. */
+function ApiProvider(): MethodDecorator {
+  return applyDecorators(
+    ApiParam({ name: 'provider', schema: { type: 'string', enum: ['github', 'google', 'oidc'] } }),
+    ApiErrors({ 404: 'No such provider, or it is not configured' }),
+  );
+}
+
+/** How a callback ends (LoginResponder). */
+function ApiLoginOutcome(): MethodDecorator {
+  return applyDecorators(
+    ApiProvider(),
+    ApiRedirect(
+      'A browser: signed in (with the session cookies), or refused with a code: access_denied, not_allowed, email_unverified, invalid_state, provider_error. The flow cookie is cleared either way.',
+      '`${serverUrl}/auth?success=true[&next=...]` or `${serverUrl}/auth?success=false&error=<code>`',
+      SESSION_COOKIES_SET,
+    ),
+    ApiJson(200, 'A JSON client (`Accept: application/json`), signed in', 'TokenResponse'),
+    ApiJson(401, 'A JSON client, refused', 'LoginFailure'),
+  );
+}
+
+/**
+ * `GET /oauth/login/{provider}` starts a login (flow cookie, redirect to the provider);
+ * `GET` and form `POST /oauth/callback/{provider}` finish it with `303 /auth?success=...`. The
+ * callback clears the flow cookie whatever the outcome. Public: any credential is ignored.
+ */
+@Controller('oauth')
+@Public()
+@ApiTags(API_TAGS.providers)
+export class OAuthLoginController {
+  constructor(
+    private readonly registry: ProviderRegistry,
+    private readonly logins: ProviderLoginService,
+    private readonly flows: FlowCookies,
+    private readonly logoutHints: LogoutHintCookie,
+    private readonly responder: LoginResponder,
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
+  ) {}
+
+  @Get('login/:provider')
+  @ApiOperation({
+    summary: 'Start a login at a provider',
+    description: `Stores the flow (state, nonce, PKCE verifier, provider, return path) in the sealed, 10-minute \`${FLOW_COOKIE}\` cookie and sends the browser to the provider.`,
+  })
+  @ApiProvider()
+  @ApiQuery({
+    name: 'next',
+    required: false,
+    description: 'A path on this server (or a URL of its origin) to return to after signing in',
+  })
+  @ApiRedirect(
+    "To the provider's authorization endpoint (with the flow cookie), or to the result page when the provider cannot be reached",
+    'The authorization URL, or `${serverUrl}/auth?success=false&error=provider_error`',
+    { 'Set-Cookie': { description: `\`${FLOW_COOKIE}\``, schema: { type: 'string' } } },
+  )
+  async login(
+    @Param('provider') id: string,
+    @Query() query: Record<string, unknown>,
+    @Req() request: HttpRequest,
+    @Res() response: unknown,
+  ): Promise<void> {
+    const provider = this.provider(id);
+    try {
+      const next = returnPath(query.next, this.config.serverUrl);
+      const { location, cookies } = await this.logins.start(provider, next, request);
+      setCookies(response, cookies);
+      noStore(response);
+      this.adapterHost.httpAdapter.redirect(response, 303, location);
+    } catch (error) {
+      if (!(error instanceof LoginFailure)) throw error;
+      this.responder.fail(request, response, error.code);
+    }
+  }
+
+  @Get('callback/:provider')
+  @ApiOperation({ summary: "Finish a login (the provider's redirect)" })
+  @ApiQuery({ name: 'code', required: false })
+  @ApiQuery({ name: 'state', required: false })
+  @ApiQuery({ name: 'iss', required: false })
+  @ApiQuery({ name: 'error', required: false })
+  @ApiQuery({ name: 'error_description', required: false })
+  @ApiLoginOutcome()
+  callbackByGet(
+    @Param('provider') id: string,
+    @Query() query: Record<string, unknown>,
+    @Req() request: HttpRequest,
+    @Res() response: unknown,
+  ): Promise<void> {
+    return this.callback(id, callbackParams(query), request, response);
+  }
+
+  /** `response_mode=form_post` (see FlowCookies for the cookie that makes it work). */
+  @Post('callback/:provider')
+  @ApiOperation({ summary: 'Finish a login (response_mode=form_post)' })
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiBody({ schema: schemaRef('ProviderCallback') })
+  @ApiLoginOutcome()
+  callbackByPost(
+    @Param('provider') id: string,
+    @Body() body: unknown,
+    @Req() request: HttpRequest,
+    @Res() response: unknown,
+  ): Promise<void> {
+    return this.callback(id, callbackParams(body), request, response);
+  }
+
+  private async callback(
+    id: string,
+    params: CallbackParams,
+    request: HttpRequest,
+    response: unknown,
+  ): Promise<void> {
+    const provider = this.provider(id);
+    setCookies(response, this.flows.cleared());
+    try {
+      const { user, next, endSessionHint } = await this.logins.finish(provider, params, request);
+      if (endSessionHint) setCookies(response, this.logoutHints.keep(endSessionHint));
+      await this.responder.succeed(request, response, user, provider.id, { next });
+    } catch (error) {
+      if (!(error instanceof LoginFailure)) throw error;
+      this.responder.fail(request, response, error.code);
+    }
+  }
+
+  private provider(id: string): LoginProvider {
+    const provider = this.registry.get(id);
+    if (!provider) throw new NotFoundException('No such login provider');
+    return provider;
+  }
+}
+
+/** Only single string values of the authorization response; anything else is dropped. */
+function callbackParams(source: unknown): CallbackParams {
+  const params: CallbackParams = {};
+  if (typeof source !== 'object' || source === null) return params;
+  for (const key of CALLBACK_PARAMS) {
+    const value = (source as Record<string, unknown>)[key];
+    if (typeof value === 'string' && value.length <= MAX_PARAM) params[key] = value;
+  }
+  return params;
+}
+
+/** `next` as a path on this server: `/x?y` as is, or an absolute URL of the server's origin. */
+export function returnPath(next: unknown, serverUrl: string): string | null {
+  if (typeof next !== 'string') return null;
+  if (next.startsWith('/')) return safeReturnPath(next);
+  try {
+    const url = new URL(next);
+    if (url.origin !== new URL(serverUrl).origin) return null;
+    return safeReturnPath(`${url.pathname}${url.search}${url.hash}`);
+  } catch {
+    return null;
+  }
+}

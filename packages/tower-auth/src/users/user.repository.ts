@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type Repository } from 'typeorm';
+import { UserEntity } from './user.entity.js';
+
+export interface UserPage {
+  items: UserEntity[];
+  total: number;
+}
+
+/** SQL about users lives here and nowhere else. */
+@Injectable()
+export class UserRepository {
+  private readonly users: Repository<UserEntity>;
+
+  constructor(dataSource: DataSource) {
+    this.users = dataSource.getRepository(UserEntity);
+  }
+
+  findById(id: string): Promise<UserEntity | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  /** The user with this address, compared as the unique index does (lower-cased). */
+  findByEmail(normalizedEmail: string): Promise<UserEntity | null> {
+    return this.users
+      .createQueryBuilder('u')
+      .where('lower(u.email) = :email', { email: normalizedEmail })
+      .getOne();
+  }
+
+  async touchLastAccess(id: string, at: Date): Promise<void> {
+    await this.users.update({ id }, { lastAccess: at });
+  }
+
+  async page(offset: number, max: number, emailFilter: string | null): Promise<UserPage> {
+    const query = this.users
+      .createQueryBuilder('u')
+      .orderBy('u.id', 'ASC')
+      .offset(offset)
+      .limit(max);
+    if (emailFilter) {
+      query.where('lower(u.email) LIKE :pattern', {
+        pattern: `%${escapeLike(emailFilter.toLowerCase())}%`,
+      });
+    }
+    const [items, total] = await query.getManyAndCount();
+    return { items, total };
+  }
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
