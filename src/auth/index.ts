@@ -3,6 +3,22 @@ export { AuthModule, type AuthModuleOptions, type AuthModuleAsyncOptions } from 
 export { TowerConfigModule } from './config/tower-config.module.js';
 export { loadTowerConfig, loadTowerConfigOrThrow } from './config/config.loader.js';
 export {
+  resolveModuleConfig,
+  type AuthModuleConfigOptions,
+  type AuthConfigOptions,
+  type SmtpConfigOptions,
+  type TokenConfigOptions,
+  type EphemeralConfigOptions,
+  type GithubConfigOptions,
+  type GoogleConfigOptions,
+  type OidcConfigOptions,
+  type RateLimitConfigOptions,
+  type DurationOption,
+  type ListOption,
+  type FlagOption,
+  type NumberOption,
+} from './config/module-options.js';
+export {
   TOWER_CONFIG,
   ConfigValidationError,
   type TowerConfig,
