@@ -156,9 +156,16 @@ export class AuthModule {
 }
 
 /** The service hands over the configuration it booted with; a host's options are validated here. */
-function configOf(options: AuthModuleOptions): TowerConfig {
-  if (options.config) return options.config;
-  const { config, warnings } = resolveModuleConfig(options);
+function configOf(options: AuthModuleOptions & AuthRouteOptions): TowerConfig {
+  const {
+    config: loaded,
+    clock: _clock,
+    contextCredential: _extractor,
+    apiAlias: _alias,
+    ...settings
+  } = options;
+  if (loaded) return loaded;
+  const { config, warnings } = resolveModuleConfig(settings);
   for (const warning of warnings) logger.warn(warning);
   return config;
 }

@@ -6,7 +6,22 @@ export {
   type AuthRouteOptions,
 } from './auth.module.js';
 export { AUTH_ENTITIES, AUTH_MIGRATIONS } from './database/schema.js';
-export { resolveModuleConfig, type AuthModuleConfigOptions } from './config/module-options.js';
+export {
+  resolveModuleConfig,
+  type AuthModuleConfigOptions,
+  type AuthConfigOptions,
+  type SmtpConfigOptions,
+  type TokenConfigOptions,
+  type EphemeralConfigOptions,
+  type GithubConfigOptions,
+  type GoogleConfigOptions,
+  type OidcConfigOptions,
+  type RateLimitConfigOptions,
+  type DurationOption,
+  type ListOption,
+  type FlagOption,
+  type NumberOption,
+} from './config/module-options.js';
 export { TowerConfigModule } from './config/tower-config.module.js';
 export { loadTowerConfig, loadTowerConfigOrThrow } from './config/config.loader.js';
 export { runConfigCheck } from './config/config-check.js';

@@ -1,7 +1,13 @@
 import { basename, join } from 'node:path';
 import { IN_DATA_DIR, KEY_SPECS, type KeyId, type KeySpec } from './config.keys.js';
 import { envValue, normalizePath, type Env, type YamlSource } from './config.sources.js';
-import { displayValue, isSecretKind, parseValue, type Value } from './config.values.js';
+import {
+  displayValue,
+  hideUrlPassword,
+  isSecretKind,
+  parseValue,
+  type Value,
+} from './config.values.js';
 import type { ConfigEntry, ConfigSource } from './tower-config.types.js';
 
 export interface Resolved {
@@ -72,16 +78,32 @@ interface RawPick {
   readonly origin: string;
 }
 
-export function resolveKeys(env: Env, yaml: YamlSource, cwd: string): Resolution {
+/** A value given in code (module options): below the environment, above tower.yml. */
+export interface GivenValue {
+  readonly raw: unknown;
+  /** The option as the caller wrote it, e.g. `auth.github.allowList`. */
+  readonly path: string;
+}
+
+export type GivenValues = ReadonlyMap<KeyId, GivenValue>;
+
+export function resolveKeys(
+  env: Env,
+  yaml: YamlSource,
+  cwd: string,
+  given: GivenValues = new Map(),
+): Resolution {
   const map = new Map<KeyId, Resolved>();
   const errors: string[] = [];
   const consumed = new Set<string>();
   for (const spec of KEY_SPECS) {
     spec.yaml.forEach((path) => consumed.add(normalizePath(path)));
-    const pick = pickRaw(spec, env, yaml) ?? defaultPick(spec, map, cwd);
+    const pick = pickRaw(spec, env, yaml, given) ?? defaultPick(spec, map, cwd);
     const parsed = parseValue(spec.kind, pick.raw, cwd);
     if (!parsed.ok) {
-      const shown = isSecretKind(spec.kind) ? 'the value (not shown)' : JSON.stringify(pick.raw);
+      const shown = isSecretKind(spec.kind)
+        ? 'the value (not shown)'
+        : JSON.stringify(hideUrlPassword(spec.kind, pick.raw));
       errors.push(`${pick.origin}: ${shown} ${parsed.problem}`);
     }
     map.set(spec.id, {
@@ -95,16 +117,21 @@ export function resolveKeys(env: Env, yaml: YamlSource, cwd: string): Resolution
   return { values: new ResolvedValues(map), errors, consumed };
 }
 
-function pickRaw(spec: KeySpec, env: Env, yaml: YamlSource): RawPick | null {
+function pickRaw(spec: KeySpec, env: Env, yaml: YamlSource, given: GivenValues): RawPick | null {
   const fromEnv = envValue(env, spec.env);
   if (fromEnv !== null) {
     return { raw: fromEnv, source: 'env', origin: `${spec.env} (${spec.key})` };
+  }
+  const envNote = spec.env === null ? '' : ` (${spec.env})`;
+  const option = given.get(spec.id as KeyId);
+  if (option !== undefined) {
+    const origin = `${option.path}${envNote} in the module options`;
+    return { raw: option.raw, source: 'options', origin };
   }
   const file = yaml.file === null ? 'tower.yml' : basename(yaml.file);
   for (const path of spec.yaml) {
     const leaf = yaml.leaves.get(normalizePath(path)) ?? yaml.mappings.get(normalizePath(path));
     if (leaf) {
-      const envNote = spec.env === null ? '' : ` (${spec.env})`;
       return { raw: leaf.value, source: 'tower.yml', origin: `${leaf.path}${envNote} in ${file}` };
     }
   }

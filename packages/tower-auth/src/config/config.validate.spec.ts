@@ -296,6 +296,7 @@ describe('secrets never appear in messages', () => {
     ['DATABASE_URL', 'mysql://root:Pa55word-XYZ@db/x'],
     ['DATABASE_URL', 'Pa55word-XYZ'],
     ['TOWER_JWT_SECRET', 'Pa55word-XYZ'],
+    ['TOWER_GITHUB_SERVER_URL', 'https://admin:Pa55word-XYZ@ghe.example.com'],
   ])('%s', (name, value) => {
     const report = load(null, { [name]: value });
     expect(report.errors.length).toBeGreaterThan(0);

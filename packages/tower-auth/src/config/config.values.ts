@@ -156,10 +156,26 @@ export function displayValue(kind: ValueKind, raw: unknown, parsed: ParseResult)
   if (parsed.ok && parsed.value === null) return '';
   if (kind.type === 'secret') return MASK;
   if (kind.type === 'database-url') return parsed.ok ? maskDatabaseUrl(String(parsed.value)) : MASK;
-  if (!parsed.ok) return typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? '');
+  if (!parsed.ok) {
+    const shown = hideUrlPassword(kind, raw);
+    return typeof shown === 'string' ? shown : (JSON.stringify(shown) ?? '');
+  }
   if (kind.type === 'duration') return typeof raw === 'string' ? raw.trim() : String(raw);
   if (Array.isArray(parsed.value)) return parsed.value.join(',');
   return String(parsed.value);
+}
+
+/** A refused URL is shown in messages, but never the password written into it. */
+export function hideUrlPassword(kind: ValueKind, raw: unknown): unknown {
+  if (kind.type !== 'url' || typeof raw !== 'string') return raw;
+  try {
+    const url = new URL(raw.trim());
+    if (url.password === '') return raw;
+    url.password = MASK;
+    return url.href;
+  } catch {
+    return raw;
+  }
 }
 
 export function maskDatabaseUrl(text: string): string {

@@ -134,7 +134,8 @@ export interface TowerConfig {
   readonly authTypes: readonly AuthType[];
 }
 
-export type ConfigSource = 'default' | 'tower.yml' | 'env' | 'generated';
+/** `options`: given in code to `resolveModuleConfig` (AuthModule options). */
+export type ConfigSource = 'default' | 'tower.yml' | 'options' | 'env' | 'generated';
 
 export interface ConfigEntry {
   /** Canonical key, e.g. `tower.auth.oidc.issuer`. */
