@@ -139,7 +139,7 @@ async function signedToken(url: string, port: number): Promise<string> {
   let userId: string;
   try {
     const { rows } = await client.query<{ id: string }>(
-      `INSERT INTO users (email, user_name, email_verified)
+      `INSERT INTO tower_auth.users (email, user_name, email_verified)
        VALUES ('rss@bench.example', 'rss', true) RETURNING id`,
     );
     userId = rows[0].id;

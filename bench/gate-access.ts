@@ -95,7 +95,7 @@ async function benchPlatform(
     }
     const queued: { n: string }[] = await app
       .get(DataSource)
-      .query(`SELECT count(*) AS n FROM mail_outbox WHERE status = 'pending'`);
+      .query(`SELECT count(*) AS n FROM tower_auth.mail_outbox WHERE status = 'pending'`);
     log(`${platform}: ${queued[0].n} e-mails still queued at the end (the SMTP server is slow)`);
   } finally {
     await app?.close();

@@ -141,12 +141,12 @@ async function seedRawSessions(pool: pg.Pool, count: number): Promise<RawSession
   const sessions: RawSession[] = [];
   for (let i = 0; i < count; i++) {
     const { rows } = await pool.query<{ id: string }>(
-      `INSERT INTO users (email, user_name, email_verified) VALUES ($1, $1, true) RETURNING id`,
+      `INSERT INTO tower_auth.users (email, user_name, email_verified) VALUES ($1, $1, true) RETURNING id`,
       [`raw-${i}@bench.example`],
     );
     const session = { id: randomUUID(), token: randomBytes(32) };
     await pool.query(
-      `INSERT INTO sessions (id, user_id, provider, refresh_hash, idle_expires_at, absolute_expires_at)
+      `INSERT INTO tower_auth.sessions (id, user_id, provider, refresh_hash, idle_expires_at, absolute_expires_at)
        VALUES ($1, $2, 'email', $3, now() + interval '6 hours', now() + interval '7 days')`,
       [session.id, rows[0].id, sha256(session.token)],
     );
@@ -170,12 +170,12 @@ async function rawRound(pool: pg.Pool, sessions: RawSession[], seconds: number):
         try {
           await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
           const { rows } = await client.query<{ id: string; user_id: string }>(
-            `SELECT s.id, s.user_id, to_jsonb(u) AS "user" FROM sessions s JOIN users u ON u.id = s.user_id
+            `SELECT s.id, s.user_id, to_jsonb(u) AS "user" FROM tower_auth.sessions s JOIN tower_auth.users u ON u.id = s.user_id
               WHERE s.refresh_hash = $1 OR s.previous_hash = $1 LIMIT 1 FOR UPDATE OF s`,
             [hash],
           );
           await client.query(
-            `UPDATE sessions SET refresh_hash = $2, previous_hash = $3, rotated_at = now(),
+            `UPDATE tower_auth.sessions SET refresh_hash = $2, previous_hash = $3, rotated_at = now(),
                     last_refresh_at = now(), idle_expires_at = now() + interval '6 hours',
                     generation = generation + 1 WHERE id = $1`,
             [rows[0].id, sha256(next), hash],
@@ -185,7 +185,7 @@ async function rawRound(pool: pg.Pool, sessions: RawSession[], seconds: number):
           client.release();
         }
         await pool.query(
-          `INSERT INTO audit_events (type, user_id, provider, ip_address, detail) VALUES ('refresh', $1, 'email', NULL, '{}')`,
+          `INSERT INTO tower_auth.audit_events (type, user_id, provider, ip_address, detail) VALUES ('refresh', $1, 'email', NULL, '{}')`,
           [null],
         );
         session.token = next;

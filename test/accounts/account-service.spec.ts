@@ -32,7 +32,7 @@ function profile(overrides: Partial<ProviderProfile> = {}): ProviderProfile {
 
 async function identitiesOf(userId: string): Promise<{ provider: string; subject: string }[]> {
   return ds.query(
-    `SELECT provider, subject FROM identities WHERE user_id = $1 ORDER BY provider, subject`,
+    `SELECT provider, subject FROM tower_auth.identities WHERE user_id = $1 ORDER BY provider, subject`,
     [userId],
   );
 }
@@ -92,7 +92,7 @@ describe('AccountService.signIn', () => {
     ).toBe('email_unverified');
     expect(await identitiesOf(owner.id)).toHaveLength(1);
     const [{ count }] = await ds.query<{ count: string }[]>(
-      `SELECT count(*) FROM users WHERE email = 'nobody@example.com'`,
+      `SELECT count(*) FROM tower_auth.users WHERE email = 'nobody@example.com'`,
     );
     expect(count).toBe('0');
   });
@@ -107,7 +107,7 @@ describe('AccountService.signIn', () => {
   it('refuses a disabled user, by identity and by e-mail', async () => {
     const p = profile();
     const user = await accounts.signIn(p);
-    await ds.query(`UPDATE users SET status = 'disabled' WHERE id = $1`, [user.id]);
+    await ds.query(`UPDATE tower_auth.users SET status = 'disabled' WHERE id = $1`, [user.id]);
     expect(await refusal(accounts.signIn(p))).toBe('not_allowed');
     expect(await refusal(accounts.signIn(profile({ email: p.email })))).toBe('not_allowed');
   });
@@ -154,7 +154,7 @@ describe('AccountService e-mail logins', () => {
   it('returns null for an invalid address and for a user that is gone', async () => {
     expect(await accounts.userForEmail('not an address')).toBeNull();
     const user = await createUser(ds);
-    await ds.query(`DELETE FROM users WHERE id = $1`, [user.id]);
+    await ds.query(`DELETE FROM tower_auth.users WHERE id = $1`, [user.id]);
     expect(await accounts.confirmEmailLogin(user.id, new Date())).toBeNull();
   });
 });

@@ -122,8 +122,8 @@ describeInChromium('the login page in Chromium', () => {
 
   async function sessionRow(sessionEmail: string): Promise<{ idle: Date; revoked: Date | null }> {
     const [row] = await app.dataSource.query(
-      `SELECT s.idle_expires_at AS idle, s.revoked_at AS revoked FROM sessions s
-         JOIN users u ON u.id = s.user_id WHERE u.email = $1 ORDER BY s.created_at DESC LIMIT 1`,
+      `SELECT s.idle_expires_at AS idle, s.revoked_at AS revoked FROM tower_auth.sessions s
+         JOIN tower_auth.users u ON u.id = s.user_id WHERE u.email = $1 ORDER BY s.created_at DESC LIMIT 1`,
       [sessionEmail],
     );
     return row;

@@ -16,10 +16,11 @@ const TABLES = [
   'users',
 ];
 
-async function tables(ds: DataSource): Promise<string[]> {
+async function tables(ds: DataSource, schema = 'tower_auth'): Promise<string[]> {
   const rows: { table_name: string }[] = await ds.query(
     `SELECT table_name FROM information_schema.tables
-      WHERE table_schema = 'public' AND table_name <> 'migrations' ORDER BY table_name`,
+      WHERE table_schema = $1 AND table_name <> 'migrations' ORDER BY table_name`,
+    [schema],
   );
   return rows.map((r) => r.table_name);
 }
@@ -43,45 +44,56 @@ describe('migrations', () => {
     expect(await tables(ds)).toEqual([]);
     await ds.runMigrations({ transaction: 'each' });
     expect(await tables(ds)).toEqual(TABLES);
+    // Only TypeORM's own table stays in public: the host's namespace is left to the host.
+    expect(await tables(ds, 'public')).toEqual([]);
     for (let i = 0; i < MIGRATIONS.length; i++) await ds.undoLastMigration({ transaction: 'each' });
     expect(await tables(ds)).toEqual([]);
+    const [schema] = await ds.query(`SELECT to_regnamespace('tower_auth') AS oid`);
+    expect(schema.oid).toBeNull();
     await ds.runMigrations({ transaction: 'each' });
     expect(await tables(ds)).toEqual(TABLES);
     expect(await ds.showMigrations()).toBe(false);
   });
 
   it('keeps e-mails unique whatever their case', async () => {
-    await ds.query(`INSERT INTO users (email, user_name) VALUES ('Ann@Example.com', 'ann')`);
+    await ds.query(
+      `INSERT INTO tower_auth.users (email, user_name) VALUES ('Ann@Example.com', 'ann')`,
+    );
     await expect(
-      ds.query(`INSERT INTO users (email, user_name) VALUES ('ann@example.COM', 'ann2')`),
+      ds.query(
+        `INSERT INTO tower_auth.users (email, user_name) VALUES ('ann@example.COM', 'ann2')`,
+      ),
     ).rejects.toThrow(/users_email_lower_uq/);
   });
 
   it('keys identities on (provider, issuer, subject) and cascades from the user', async () => {
     const [{ id }] = await ds.query(
-      `INSERT INTO users (email, user_name) VALUES ('bob@example.com', 'bob') RETURNING id`,
+      `INSERT INTO tower_auth.users (email, user_name) VALUES ('bob@example.com', 'bob') RETURNING id`,
     );
-    const identity = `INSERT INTO identities (user_id, provider, issuer, subject) VALUES ($1, 'oidc', 'https://idp', 'sub-1')`;
+    const identity = `INSERT INTO tower_auth.identities (user_id, provider, issuer, subject) VALUES ($1, 'oidc', 'https://idp', 'sub-1')`;
     await ds.query(identity, [id]);
     await expect(ds.query(identity, [id])).rejects.toThrow(/identities_provider_issuer_subject_uq/);
     await ds.query(
-      `INSERT INTO sessions (id, user_id, provider, refresh_hash, idle_expires_at, absolute_expires_at)
+      `INSERT INTO tower_auth.sessions (id, user_id, provider, refresh_hash, idle_expires_at, absolute_expires_at)
        VALUES (gen_random_uuid(), $1, 'oidc', '\\x01', now(), now())`,
       [id],
     );
-    await ds.query(`INSERT INTO audit_events (type, user_id) VALUES ('login_success', $1)`, [id]);
-    await ds.query(`DELETE FROM users WHERE id = $1`, [id]);
+    await ds.query(
+      `INSERT INTO tower_auth.audit_events (type, user_id) VALUES ('login_success', $1)`,
+      [id],
+    );
+    await ds.query(`DELETE FROM tower_auth.users WHERE id = $1`, [id]);
     const [counts] = await ds.query(
-      `SELECT (SELECT count(*) FROM identities)::int AS identities,
-              (SELECT count(*) FROM sessions)::int AS sessions,
-              (SELECT count(*) FROM audit_events WHERE user_id IS NULL)::int AS orphaned_audit`,
+      `SELECT (SELECT count(*) FROM tower_auth.identities)::int AS identities,
+              (SELECT count(*) FROM tower_auth.sessions)::int AS sessions,
+              (SELECT count(*) FROM tower_auth.audit_events WHERE user_id IS NULL)::int AS orphaned_audit`,
     );
     expect(counts).toEqual({ identities: 0, sessions: 0, orphaned_audit: 1 });
   });
 
   it('indexes every expiry column the purge job scans', async () => {
     const rows: { tablename: string; indexdef: string }[] = await ds.query(
-      `SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'public'`,
+      `SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'tower_auth'`,
     );
     const indexed = (table: string, column: string): boolean =>
       rows.some((r) => r.tablename === table && r.indexdef.includes(`(${column})`));

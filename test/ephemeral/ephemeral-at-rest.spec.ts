@@ -63,9 +63,11 @@ describe('ephemeral endpoints at rest', () => {
       }
     }
 
-    const rows: Record<string, unknown>[] = await ds.query(`SELECT * FROM ephemeral_endpoints`);
+    const rows: Record<string, unknown>[] = await ds.query(
+      `SELECT * FROM tower_auth.ephemeral_endpoints`,
+    );
     const printed: { text: string }[] = await ds.query(
-      `SELECT t::text AS text FROM ephemeral_endpoints t`,
+      `SELECT t::text AS text FROM tower_auth.ephemeral_endpoints t`,
     );
     expect(rows).toHaveLength(ids.length);
     const raw = Buffer.concat(
@@ -99,14 +101,14 @@ describe('ephemeral endpoints at rest', () => {
     const { id } = await service.create(content);
     const dump = async (): Promise<string> => {
       const printed: { text: string }[] = await ds.query(
-        `SELECT t::text AS text FROM audit_events t`,
+        `SELECT t::text AS text FROM tower_auth.audit_events t`,
       );
       return printed.map((p) => p.text).join('\n');
     };
     // The audit insert is not awaited by create(): wait for it.
     const recorded = async (): Promise<number> => {
       const [{ n }]: { n: number }[] = await ds.query(
-        `SELECT count(*)::int AS n FROM audit_events
+        `SELECT count(*)::int AS n FROM tower_auth.audit_events
           WHERE type = 'ephemeral_created' AND detail->>'bytes' = '30'`,
       );
       return n;

@@ -138,9 +138,10 @@ describe.each(PLATFORMS)('ephemeral endpoints on %s', (platform) => {
     await holder.connect();
     try {
       await holder.query('BEGIN');
-      await holder.query(`SELECT 1 FROM ephemeral_endpoints WHERE id_hash = $1 FOR UPDATE`, [
-        hashEphemeralId(endpoint.id),
-      ]);
+      await holder.query(
+        `SELECT 1 FROM tower_auth.ephemeral_endpoints WHERE id_hash = $1 FOR UPDATE`,
+        [hashEphemeralId(endpoint.id)],
+      );
       const get = await pendingGet(t.server, port, path);
       const waiting = await eventually(
         () => waitingUpdates(t),
@@ -169,7 +170,7 @@ async function waitingUpdates(t: SessionApp): Promise<number> {
   const rows: { n: number }[] = await t.dataSource.query(
     `SELECT count(*)::int AS n FROM pg_stat_activity
       WHERE datname = current_database() AND wait_event_type = 'Lock'
-        AND query LIKE 'UPDATE ephemeral_endpoints SET consumed_at%'`,
+        AND query LIKE 'UPDATE tower_auth.ephemeral_endpoints SET consumed_at%'`,
   );
   return rows[0].n;
 }

@@ -80,7 +80,7 @@ describe('SIGTERM under load', () => {
     const locker = new pg.Client({ connectionString: db.url });
     await locker.connect();
     await locker.query('BEGIN');
-    await locker.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
+    await locker.query('LOCK TABLE tower_auth.users IN ACCESS EXCLUSIVE MODE');
     // /user-info reads the users table; with the lock held these wait inside the service.
     const inFlight = Array.from({ length: 5 }, () =>
       get(port, '/user-info', { authorization: `Bearer ${token}` }),

@@ -129,7 +129,7 @@ describe('Postgres outage', () => {
     await startDatabase();
     // Revoked while the listener is still reconnecting: the reload on reconnect must catch it.
     const revoke = async (): Promise<void> => {
-      await t.dataSource.query(`UPDATE sessions SET revoked_at = now() WHERE id = $1`, [
+      await t.dataSource.query(`UPDATE tower_auth.sessions SET revoked_at = now() WHERE id = $1`, [
         other.tokens.sessionId,
       ]);
     };

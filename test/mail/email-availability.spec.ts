@@ -24,7 +24,8 @@ describe.each(PLATFORMS)('when e-mail login is available on %s', (platform) => {
   async function expectEmail(env: Record<string, string>, available: boolean): Promise<void> {
     const t = await startMailApp(platform, { DATABASE_URL: db.url, ...env });
     const queued = async (): Promise<number> =>
-      (await t.dataSource.query(`SELECT count(*)::int AS n FROM mail_outbox`))[0].n as number;
+      (await t.dataSource.query(`SELECT count(*)::int AS n FROM tower_auth.mail_outbox`))[0]
+        .n as number;
     try {
       const before = await queued();
       const info = await request(t.server).get('/service-info').expect(200);
@@ -101,7 +102,7 @@ describe.each(PLATFORMS)('development mode (localhost, no SMTP host) on %s', (pl
         .send({ username: url.searchParams.get('uid'), password: url.searchParams.get('token') })
         .expect(303)
         .expect('Location', 'http://localhost:8000/auth?success=true');
-      const [row] = await t.dataSource.query(`SELECT status FROM mail_outbox`);
+      const [row] = await t.dataSource.query(`SELECT status FROM tower_auth.mail_outbox`);
       expect(row.status).toBe('sent');
     } finally {
       await t.close();

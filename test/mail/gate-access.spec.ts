@@ -91,7 +91,7 @@ describe.each(PLATFORMS)('POST /gate/access on %s', (platform) => {
     expect(malformed.status).toBe(400);
     expect(answers.filter((a) => !a.endsWith('400'))).toEqual([]);
     expect(await outboxRows(t.dataSource)).toEqual([]);
-    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM users`);
+    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM tower_auth.users`);
     expect(n).toBe(0);
   });
 
@@ -108,7 +108,9 @@ describe.each(PLATFORMS)('POST /gate/access on %s', (platform) => {
     expect(refused.body).toEqual(admitted.body);
     expect(refused.headers['content-type']).toBe(admitted.headers['content-type']);
     await smtp.waitForMailTo('carol@company.com');
-    const users: { email: string }[] = await t.dataSource.query(`SELECT email FROM users`);
+    const users: { email: string }[] = await t.dataSource.query(
+      `SELECT email FROM tower_auth.users`,
+    );
     expect(users.map((u) => u.email)).not.toContain('bob@other.com');
     const recipients = (await outboxRows(t.dataSource)).map((r) => r.recipient);
     expect(recipients).not.toContain('bob@other.com');

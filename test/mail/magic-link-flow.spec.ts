@@ -49,7 +49,7 @@ describe.each(PLATFORMS)('magic-link login on %s', (platform) => {
 
   async function consumedAt(token: string): Promise<Date | null> {
     const rows: { consumed_at: Date | null }[] = await t.dataSource.query(
-      `SELECT consumed_at FROM magic_link_tokens WHERE token_hash = sha256(convert_to($1, 'UTF8'))`,
+      `SELECT consumed_at FROM tower_auth.magic_link_tokens WHERE token_hash = sha256(convert_to($1, 'UTF8'))`,
       [token],
     );
     expect(rows).toHaveLength(1);
@@ -158,7 +158,7 @@ describe.each(PLATFORMS)('magic-link login on %s', (platform) => {
       locations.filter((l) => l === `303 ${SERVER_URL}/auth?success=false&error=invalid_link`),
     ).toHaveLength(49);
     const [{ n }] = await t.dataSource.query(
-      `SELECT count(*)::int AS n FROM sessions WHERE user_id = $1`,
+      `SELECT count(*)::int AS n FROM tower_auth.sessions WHERE user_id = $1`,
       [uid],
     );
     expect(n).toBe(1);
@@ -266,7 +266,9 @@ describe.each(PLATFORMS)('redeeming a link re-checks the account on %s', (platfo
 
   it('a user disabled after asking for a link cannot redeem it', async () => {
     const { uid, token } = await link('leaver@company.com');
-    await open.dataSource.query(`UPDATE users SET status = 'disabled' WHERE id = $1`, [uid]);
+    await open.dataSource.query(`UPDATE tower_auth.users SET status = 'disabled' WHERE id = $1`, [
+      uid,
+    ]);
     const res = await request(open.server)
       .post('/login')
       .set('Accept', 'application/json')

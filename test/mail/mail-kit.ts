@@ -92,7 +92,7 @@ export interface OutboxRow {
 
 export async function outboxRows(ds: DataSource): Promise<OutboxRow[]> {
   return ds.query(
-    `SELECT id, recipient, status, attempts, last_error, payload FROM mail_outbox ORDER BY id`,
+    `SELECT id, recipient, status, attempts, last_error, payload FROM tower_auth.mail_outbox ORDER BY id`,
   );
 }
 
@@ -100,7 +100,7 @@ export async function outboxRows(ds: DataSource): Promise<OutboxRow[]> {
 export async function auditTypes(ds: DataSource, type: string, count = 1): Promise<unknown[]> {
   return eventually(async () => {
     const rows: { detail: unknown }[] = await ds.query(
-      `SELECT detail FROM audit_events WHERE type = $1 ORDER BY id`,
+      `SELECT detail FROM tower_auth.audit_events WHERE type = $1 ORDER BY id`,
       [type],
     );
     return rows.length >= count ? rows.map((r) => r.detail) : undefined;

@@ -149,7 +149,7 @@ describe.each(PLATFORMS)('the mail outbox on %s', (platform) => {
     await eventually(async () => (await outboxRows(t.dataSource))[0]?.attempts === 1, 'the claim');
     await t.close();
     expect(smtp.messages.flatMap((m) => m.to)).toEqual(['closing@example.com']);
-    const [row] = await query(db.url, `SELECT status FROM mail_outbox`);
+    const [row] = await query(db.url, `SELECT status FROM tower_auth.mail_outbox`);
     expect(row.status).toBe('sent');
   });
 
@@ -218,7 +218,7 @@ describe('the mail outbox at shutdown, with a send that does not finish', () => 
       const [row] = await query(
         db.url,
         `SELECT status, attempts, last_error, next_attempt_at > now() + interval '60 seconds' AS leased
-           FROM mail_outbox`,
+           FROM tower_auth.mail_outbox`,
       );
       expect(row).toEqual({ status: 'pending', attempts: 1, last_error: null, leased: true });
     } finally {

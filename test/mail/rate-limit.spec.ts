@@ -48,7 +48,7 @@ describe('RateLimitService', () => {
 
   it('stores a hash of the key, never the address', async () => {
     await limits.hit('gate-email:ada@example.com', { max: 5, window: 60 });
-    const keys: { key: string }[] = await ds.query(`SELECT key FROM rate_limit_buckets`);
+    const keys: { key: string }[] = await ds.query(`SELECT key FROM tower_auth.rate_limit_buckets`);
     expect(keys.map((k) => k.key)).toContain(storedKey('gate-email:ada@example.com'));
     expect(keys.some((k) => k.key.includes('ada'))).toBe(false);
     expect(storedKey('gate-email:ada@example.com')).toMatch(/^gate-email:[0-9a-f]{64}$/);

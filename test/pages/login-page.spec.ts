@@ -156,7 +156,7 @@ describe.each(PLATFORMS)('the login page over HTTP on %s', (platform) => {
     const res = await request(t.server).get('/api/auth/session').set('Authorization', bearer);
     expect(res.status).toBe(200);
     const [row] = await t.dataSource.query(
-      `SELECT idle_expires_at, absolute_expires_at FROM sessions WHERE id = $1`,
+      `SELECT idle_expires_at, absolute_expires_at FROM tower_auth.sessions WHERE id = $1`,
       [tokens.sessionId],
     );
     expect(res.body).toEqual({

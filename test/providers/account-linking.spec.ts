@@ -56,7 +56,7 @@ describe.each(PLATFORMS)('account linking across providers on %s', (platform) =>
 
   async function identities(userId: string): Promise<string[]> {
     const rows: { provider: string }[] = await t.dataSource.query(
-      `SELECT provider FROM identities WHERE user_id = $1 ORDER BY provider`,
+      `SELECT provider FROM tower_auth.identities WHERE user_id = $1 ORDER BY provider`,
       [userId],
     );
     return rows.map((r) => r.provider);
@@ -74,7 +74,7 @@ describe.each(PLATFORMS)('account linking across providers on %s', (platform) =>
     expect((await me(viaGithub)).id).toBe(first.id);
     expect(await identities(first.id)).toEqual(['github', 'oidc']);
     const [{ count }] = await t.dataSource.query(
-      `SELECT count(*)::int AS count FROM users WHERE lower(email) = $1`,
+      `SELECT count(*)::int AS count FROM tower_auth.users WHERE lower(email) = $1`,
       [email],
     );
     expect(count).toBe(1);

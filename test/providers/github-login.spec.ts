@@ -81,7 +81,7 @@ describe.each(PLATFORMS)('GitHub login on %s', (platform) => {
     expect(api.accept).toBe('application/vnd.github+json');
     expect(await userInfo(browser)).toMatchObject({ userName: user.login, firstName: 'Mona' });
     const [identity] = await t.dataSource.query(
-      `SELECT issuer, subject FROM identities WHERE provider = 'github' AND subject = $1`,
+      `SELECT issuer, subject FROM tower_auth.identities WHERE provider = 'github' AND subject = $1`,
       [String(user.id)],
     );
     expect(identity).toEqual({ issuer: github.url, subject: String(user.id) });

@@ -102,7 +102,7 @@ describe.each(PLATFORMS)('OIDC issuer shapes on %s', (platform) => {
       );
       expect(me.body).toMatchObject({ user: { email, firstName: 'Ada' } });
       const identities = await t.dataSource.query(
-        `SELECT issuer, subject FROM identities WHERE provider = 'oidc' AND subject = $1`,
+        `SELECT issuer, subject FROM tower_auth.identities WHERE provider = 'oidc' AND subject = $1`,
         [account.sub],
       );
       expect(identities).toEqual([{ issuer: op.issuer, subject: account.sub }]);

@@ -71,7 +71,7 @@ describe.each(PLATFORMS)('OIDC login on %s', (platform) => {
       user: { email: account.email, firstName: 'Grace', lastName: 'Hopper' },
     });
     const identities = await t.dataSource.query(
-      `SELECT provider, issuer, subject FROM identities WHERE subject = $1`,
+      `SELECT provider, issuer, subject FROM tower_auth.identities WHERE subject = $1`,
       [account.sub],
     );
     expect(identities).toEqual([{ provider: 'oidc', issuer: op.issuer, subject: account.sub }]);

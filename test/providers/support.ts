@@ -114,7 +114,7 @@ export function expectFlowCleared(page: Page): void {
 }
 
 export async function sessionCount(ds: DataSource): Promise<number> {
-  const [row] = await ds.query(`SELECT count(*)::int AS n FROM sessions`);
+  const [row] = await ds.query(`SELECT count(*)::int AS n FROM tower_auth.sessions`);
   return (row as { n: number }).n;
 }
 
@@ -127,7 +127,7 @@ export async function nextLoginFailure(
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     const rows = await ds.query(
-      `SELECT id::int AS id, provider, detail FROM audit_events
+      `SELECT id::int AS id, provider, detail FROM tower_auth.audit_events
         WHERE type = 'login_failure' AND id > $1 ORDER BY id LIMIT 1`,
       [after],
     );
@@ -143,7 +143,9 @@ export async function nextLoginFailure(
  */
 export async function lastAuditId(ds: DataSource): Promise<number> {
   const read = async (): Promise<number> => {
-    const [row] = await ds.query(`SELECT coalesce(max(id), 0)::int AS id FROM audit_events`);
+    const [row] = await ds.query(
+      `SELECT coalesce(max(id), 0)::int AS id FROM tower_auth.audit_events`,
+    );
     return (row as { id: number }).id;
   };
   let last = await read();

@@ -85,9 +85,11 @@ const ROWS: Record<GarbageTable, { garbage: Variant[]; live: Variant[] }> = {
 };
 
 function session(idle: string, absolute: string, revoked: string): Variant {
-  return (m) => `INSERT INTO sessions (id, user_id, provider, refresh_hash, idle_expires_at,
+  return (
+    m,
+  ) => `INSERT INTO tower_auth.sessions (id, user_id, provider, refresh_hash, idle_expires_at,
                    absolute_expires_at, revoked_at, created_at)
-    SELECT gen_random_uuid(), (SELECT min(id) FROM users), '${m}', uuid_send(gen_random_uuid()),
+    SELECT gen_random_uuid(), (SELECT min(id) FROM tower_auth.users), '${m}', uuid_send(gen_random_uuid()),
            ${idle}, ${absolute}, ${revoked}, now() - interval '10 d'
       FROM generate_series(1, $1) g`;
 }
@@ -95,13 +97,15 @@ function session(idle: string, absolute: string, revoked: string): Variant {
 function magicLink(expires: string, consumed: string): Variant {
   return (
     m,
-  ) => `INSERT INTO magic_link_tokens (user_id, token_hash, expires_at, consumed_at, ip_address)
-    SELECT (SELECT min(id) FROM users), uuid_send(gen_random_uuid()), ${expires}, ${consumed}, '${m}'
+  ) => `INSERT INTO tower_auth.magic_link_tokens (user_id, token_hash, expires_at, consumed_at, ip_address)
+    SELECT (SELECT min(id) FROM tower_auth.users), uuid_send(gen_random_uuid()), ${expires}, ${consumed}, '${m}'
       FROM generate_series(1, $1) g`;
 }
 
 function ephemeral(expires: string, consumed: string): Variant {
-  return (m) => `INSERT INTO ephemeral_endpoints (id_hash, salt, nonce, ciphertext, content_type,
+  return (
+    m,
+  ) => `INSERT INTO tower_auth.ephemeral_endpoints (id_hash, salt, nonce, ciphertext, content_type,
                    expires_at, consumed_at)
     SELECT uuid_send(gen_random_uuid()), '\\x00', '\\x00', '\\x0000', '${m}', ${expires}, ${consumed}
       FROM generate_series(1, $1) g`;
@@ -109,7 +113,7 @@ function ephemeral(expires: string, consumed: string): Variant {
 
 function outbox(status: string, sent: string, failed: string): Variant {
   // Not due for a day: the mail worker of a running app leaves a pending row alone.
-  return (m) => `INSERT INTO mail_outbox (recipient, payload, status, sent_at, failed_at,
+  return (m) => `INSERT INTO tower_auth.mail_outbox (recipient, payload, status, sent_at, failed_at,
                    next_attempt_at, created_at)
     SELECT '${m}', '\\x00', '${status}', ${sent}, ${failed}, now() + interval '1 d',
            now() - interval '10 d'
@@ -117,12 +121,12 @@ function outbox(status: string, sent: string, failed: string): Variant {
 }
 
 function audit(created: string): Variant {
-  return (m) => `INSERT INTO audit_events (type, created_at)
+  return (m) => `INSERT INTO tower_auth.audit_events (type, created_at)
     SELECT '${m}', ${created} FROM generate_series(1, $1) g`;
 }
 
 function bucket(m: Marker, expires: string): string {
-  return `INSERT INTO rate_limit_buckets (key, window_start, count, expires_at)
+  return `INSERT INTO tower_auth.rate_limit_buckets (key, window_start, count, expires_at)
     SELECT '${m}:' || gen_random_uuid(), now() - interval '1 h', 1, ${expires}
       FROM generate_series(1, $1) g`;
 }
@@ -142,8 +146,8 @@ export async function seedRows(
   live: number,
 ): Promise<{ garbage: MarkerCounts; live: MarkerCounts }> {
   await db.query(
-    `INSERT INTO users (email, user_name)
-     SELECT 'purge-owner@example.com', 'purge-owner' WHERE NOT EXISTS (SELECT 1 FROM users)`,
+    `INSERT INTO tower_auth.users (email, user_name)
+     SELECT 'purge-owner@example.com', 'purge-owner' WHERE NOT EXISTS (SELECT 1 FROM tower_auth.users)`,
   );
   const result = { garbage: {} as MarkerCounts, live: {} as MarkerCounts };
   for (const table of GARBAGE_TABLES) {
@@ -169,7 +173,7 @@ export async function countRows(db: Query, marker: Marker): Promise<MarkerCounts
   for (const table of GARBAGE_TABLES) {
     const column = MARKER_COLUMN[table];
     const { rows } = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM ${table} WHERE ${column} = $1 OR ${column} LIKE $2`,
+      `SELECT count(*)::int AS n FROM tower_auth.${table} WHERE ${column} = $1 OR ${column} LIKE $2`,
       [marker, `${marker}:%`],
     );
     counts[table] = rows[0].n;

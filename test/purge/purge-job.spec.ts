@@ -112,7 +112,7 @@ describe('purge job', () => {
     try {
       // Stall the first purge on a table lock (well within its 2 s lock timeout).
       await holder.query('BEGIN');
-      await holder.query('LOCK TABLE audit_events IN SHARE MODE');
+      await holder.query('LOCK TABLE tower_auth.audit_events IN SHARE MODE');
       const [first, second] = apps.map(purgeOf);
       const running = first.runOnce();
       await waitFor(async () => (await purgeBackends(sql)).waiting === 1);
@@ -143,16 +143,16 @@ describe('purge job', () => {
     const notified: string[] = [];
     listener.on('notification', (n) => notified.push(n.payload ?? ''));
     try {
-      await listener.query('LISTEN tower_session_revoked');
+      await listener.query('LISTEN tower_auth_session_revoked');
       const result = (await purgeOf(apps[0]).runOnce()) as Ran;
       expect(result.counts.sessions).toBe(300);
       const [{ id }] = (
         await sql.query<{ id: string }>(
-          `SELECT id FROM sessions WHERE provider = 'live' AND revoked_at IS NULL
+          `SELECT id FROM tower_auth.sessions WHERE provider = 'live' AND revoked_at IS NULL
               AND idle_expires_at > now() LIMIT 1`,
         )
       ).rows;
-      await sql.query('DELETE FROM sessions WHERE id = $1', [id]);
+      await sql.query('DELETE FROM tower_auth.sessions WHERE id = $1', [id]);
       await waitFor(() => Promise.resolve(notified.length > 0));
       expect(notified).toEqual([id]);
     } finally {

@@ -75,7 +75,7 @@ describe('scheduled purge', () => {
     const holder = new pg.Client({ connectionString: db.url });
     await holder.connect();
     await holder.query('BEGIN');
-    await holder.query('LOCK TABLE audit_events IN ACCESS EXCLUSIVE MODE');
+    await holder.query('LOCK TABLE tower_auth.audit_events IN ACCESS EXCLUSIVE MODE');
     try {
       const config = testConfig({
         DATABASE_URL: db.url,

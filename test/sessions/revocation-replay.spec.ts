@@ -39,7 +39,7 @@ describe('revocations missed while the listener was disconnected', () => {
     await runner.connect();
     try {
       await runner.query('BEGIN');
-      await runner.query(`DELETE FROM users WHERE id = $1`, [deleted.user.id]);
+      await runner.query(`DELETE FROM tower_auth.users WHERE id = $1`, [deleted.user.id]);
       const [{ terminated }] = (await runner.query(
         `SELECT count(pg_terminate_backend(pid))::int AS terminated
            FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()`,

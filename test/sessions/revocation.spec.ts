@@ -45,7 +45,7 @@ describe('RevocationService', () => {
   async function user(): Promise<string> {
     const name = `u${randomUUID().slice(0, 8)}`;
     const [{ id }] = await ds.query(
-      `INSERT INTO users (email, user_name) VALUES ($1, $2) RETURNING id`,
+      `INSERT INTO tower_auth.users (email, user_name) VALUES ($1, $2) RETURNING id`,
       [`${name}@example.com`, name],
     );
     return String(id);
@@ -54,7 +54,7 @@ describe('RevocationService', () => {
   async function session(userId: string): Promise<string> {
     const sid = randomUUID();
     await ds.query(
-      `INSERT INTO sessions (id, user_id, provider, refresh_hash, idle_expires_at, absolute_expires_at)
+      `INSERT INTO tower_auth.sessions (id, user_id, provider, refresh_hash, idle_expires_at, absolute_expires_at)
        VALUES ($1, $2, 'email', $3, now() + interval '1 hour', now() + interval '1 day')`,
       [sid, userId, Buffer.from(sid)],
     );
@@ -62,7 +62,7 @@ describe('RevocationService', () => {
   }
 
   const revoke = (sid: string): Promise<unknown> =>
-    ds.query(`UPDATE sessions SET revoked_at = now() WHERE id = $1`, [sid]);
+    ds.query(`UPDATE tower_auth.sessions SET revoked_at = now() WHERE id = $1`, [sid]);
   const seenByAll = (sid: string, on: RevocationService[]) => () =>
     on.every((s) => s.isRevoked(sid));
 
@@ -97,12 +97,14 @@ describe('RevocationService', () => {
     const [d1, d2] = [await session(deleted), await session(deleted)];
     const disabled = await user();
     const s1 = await session(disabled);
-    await ds.query(`DELETE FROM users WHERE id = $1`, [deleted]);
-    await ds.query(`UPDATE users SET status = 'disabled' WHERE id = $1`, [disabled]);
+    await ds.query(`DELETE FROM tower_auth.users WHERE id = $1`, [deleted]);
+    await ds.query(`UPDATE tower_auth.users SET status = 'disabled' WHERE id = $1`, [disabled]);
     for (const sid of [d1, d2, s1]) {
       expect(await eventually(seenByAll(sid, [a, b]), 1000)).toBe(true);
     }
-    const [row] = await ds.query(`SELECT revoke_reason FROM sessions WHERE id = $1`, [s1]);
+    const [row] = await ds.query(`SELECT revoke_reason FROM tower_auth.sessions WHERE id = $1`, [
+      s1,
+    ]);
     expect(row.revoke_reason).toBe('user_disabled');
   });
 

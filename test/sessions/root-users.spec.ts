@@ -37,7 +37,9 @@ describe('root users', () => {
   });
 
   it('does not make a user root by an e-mail address it has not proven', async () => {
-    await t.dataSource.query(`DELETE FROM users WHERE lower(email) = 'boss@example.com'`);
+    await t.dataSource.query(
+      `DELETE FROM tower_auth.users WHERE lower(email) = 'boss@example.com'`,
+    );
     const { tokens } = await t.login({ email: 'boss@example.com', emailVerified: false });
     expect(tokens.roles).toEqual(['user']);
     expect(await refreshRoles(tokens.refreshToken)).toEqual(['user']);
@@ -45,7 +47,7 @@ describe('root users', () => {
 
   it('makes a listed user id root, whatever its e-mail', async () => {
     await t.dataSource.query(
-      `INSERT INTO users (id, email, user_name, email_verified) OVERRIDING SYSTEM VALUE
+      `INSERT INTO tower_auth.users (id, email, user_name, email_verified) OVERRIDING SYSTEM VALUE
        VALUES (999999, 'someone@example.org', 'someone', false)`,
     );
     const user = await t.dataSource.getRepository(UserEntity).findOneByOrFail({ id: '999999' });

@@ -10,9 +10,10 @@ const refresh = (t: SessionApp, token: string) =>
     .send({ grant_type: 'refresh_token', refresh_token: token });
 
 async function revokedReason(t: SessionApp, sessionId: string): Promise<string | null> {
-  const [row] = await t.dataSource.query(`SELECT revoke_reason FROM sessions WHERE id = $1`, [
-    sessionId,
-  ]);
+  const [row] = await t.dataSource.query(
+    `SELECT revoke_reason FROM tower_auth.sessions WHERE id = $1`,
+    [sessionId],
+  );
   return (row as { revoke_reason: string | null }).revoke_reason;
 }
 
@@ -50,9 +51,10 @@ describe('refresh-token rotation', () => {
 
   it('stores refresh tokens only as hashes', async () => {
     const { tokens } = await t.login();
-    const rows: unknown[] = await t.dataSource.query(`SELECT * FROM sessions WHERE id = $1`, [
-      tokens.sessionId,
-    ]);
+    const rows: unknown[] = await t.dataSource.query(
+      `SELECT * FROM tower_auth.sessions WHERE id = $1`,
+      [tokens.sessionId],
+    );
     expect(JSON.stringify(rows)).not.toContain(tokens.refreshToken);
     expect(JSON.stringify(rows)).not.toContain(Buffer.from(tokens.refreshToken).toString('hex'));
   });
@@ -65,7 +67,7 @@ describe('refresh-token rotation', () => {
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
     expect(new Set(answers.map((a) => a.body.refresh_token as string)).size).toBe(1);
     const [{ generation }] = await t.dataSource.query(
-      `SELECT generation FROM sessions WHERE id = $1`,
+      `SELECT generation FROM tower_auth.sessions WHERE id = $1`,
       [tokens.sessionId],
     );
     expect(generation).toBe(1);
@@ -108,7 +110,7 @@ describe('refresh-token rotation', () => {
     await refresh(t, second.body.refresh_token).expect(400);
     await waitFor(async () => {
       const events: unknown[] = await t.dataSource.query(
-        `SELECT 1 FROM audit_events WHERE type = 'refresh_token_reused' AND detail->>'sessionId' = $1`,
+        `SELECT 1 FROM tower_auth.audit_events WHERE type = 'refresh_token_reused' AND detail->>'sessionId' = $1`,
         [tokens.sessionId],
       );
       return events.length >= 1;
@@ -157,7 +159,9 @@ describe('refresh-token rotation', () => {
 
   it('refuses a disabled user at the next refresh and at once on the guard', async () => {
     const { user, tokens } = await t.login();
-    await t.dataSource.query(`UPDATE users SET status = 'disabled' WHERE id = $1`, [user.id]);
+    await t.dataSource.query(`UPDATE tower_auth.users SET status = 'disabled' WHERE id = $1`, [
+      user.id,
+    ]);
     await refresh(t, tokens.refreshToken).expect(400);
     await waitFor(
       async () =>

@@ -41,7 +41,7 @@ export class AuditService {
   record(event: AuditEvent): void {
     this.dataSource
       .query(
-        `INSERT INTO audit_events (type, user_id, provider, ip_address, detail) VALUES ($1, $2, $3, $4, $5)`,
+        `INSERT INTO tower_auth.audit_events (type, user_id, provider, ip_address, detail) VALUES ($1, $2, $3, $4, $5)`,
         [
           event.type,
           event.userId ?? null,

@@ -4,7 +4,7 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
  * A single-use URL. Only a hash of the id is stored, and the content is encrypted under a key
  * derived from the id (HKDF with `salt`), so a database dump reveals neither.
  */
-@Entity({ name: 'ephemeral_endpoints' })
+@Entity({ name: 'ephemeral_endpoints', schema: 'tower_auth' })
 export class EphemeralEndpointEntity {
   @PrimaryColumn({ name: 'id_hash', type: 'bytea' })
   idHash: Buffer;

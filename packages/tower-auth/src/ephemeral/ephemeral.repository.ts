@@ -27,7 +27,7 @@ export class EphemeralRepository {
 
   async insert(row: NewEphemeral): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO ephemeral_endpoints (id_hash, salt, nonce, ciphertext, content_type, created_by, expires_at)
+      `INSERT INTO tower_auth.ephemeral_endpoints (id_hash, salt, nonce, ciphertext, content_type, created_by, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [
         row.idHash,
@@ -44,7 +44,7 @@ export class EphemeralRepository {
   /** One statement: of any number of concurrent callers, exactly one gets the row. */
   async consumeByHash(idHash: Buffer, now: Date): Promise<ConsumedEphemeral | null> {
     const [rows]: [ConsumedEphemeral[], number] = await this.dataSource.query(
-      `UPDATE ephemeral_endpoints SET consumed_at = $2
+      `UPDATE tower_auth.ephemeral_endpoints SET consumed_at = $2
         WHERE id_hash = $1 AND consumed_at IS NULL AND expires_at > $2
         RETURNING salt, nonce, ciphertext, content_type AS "contentType", consumed_at AS "consumedAt"`,
       [idHash, now],
@@ -55,7 +55,7 @@ export class EphemeralRepository {
   /** Undoes the consumption that returned `consumedAt` (the response never reached the client). */
   async restore(idHash: Buffer, consumedAt: Date): Promise<boolean> {
     const [, count]: [unknown, number] = await this.dataSource.query(
-      `UPDATE ephemeral_endpoints SET consumed_at = NULL WHERE id_hash = $1 AND consumed_at = $2`,
+      `UPDATE tower_auth.ephemeral_endpoints SET consumed_at = NULL WHERE id_hash = $1 AND consumed_at = $2`,
       [idHash, consumedAt],
     );
     return count === 1;
@@ -65,7 +65,7 @@ export class EphemeralRepository {
   async findLiveByHash(idHash: Buffer, now: Date): Promise<LiveEphemeral | null> {
     const rows: LiveEphemeral[] = await this.dataSource.query(
       `SELECT content_type AS "contentType", octet_length(ciphertext) AS "ciphertextLength"
-         FROM ephemeral_endpoints
+         FROM tower_auth.ephemeral_endpoints
         WHERE id_hash = $1 AND consumed_at IS NULL AND expires_at > $2`,
       [idHash, now],
     );

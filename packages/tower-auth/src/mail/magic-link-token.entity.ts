@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /** A magic link: only the SHA-256 of its token is stored; consumed once, atomically. */
-@Entity({ name: 'magic_link_tokens' })
+@Entity({ name: 'magic_link_tokens', schema: 'tower_auth' })
 export class MagicLinkTokenEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;

@@ -28,9 +28,9 @@ export class MagicLinkRepository {
   async insertWithMail(link: NewMagicLink, mail: SealedMail, at: Date): Promise<string> {
     const rows: { id: string }[] = await this.dataSource.query(
       `WITH token AS (
-         INSERT INTO magic_link_tokens (user_id, token_hash, expires_at, ip_address, created_at)
+         INSERT INTO tower_auth.magic_link_tokens (user_id, token_hash, expires_at, ip_address, created_at)
          VALUES ($1, $2, $3, $4, $5))
-       INSERT INTO mail_outbox (recipient, payload) VALUES ($6, $7) RETURNING id`,
+       INSERT INTO tower_auth.mail_outbox (recipient, payload) VALUES ($6, $7) RETURNING id`,
       [
         link.userId,
         link.tokenHash,
@@ -50,10 +50,10 @@ export class MagicLinkRepository {
    * admitted one, so timing does not tell them apart.
    */
   async rehearse(email: string): Promise<void> {
-    await this.dataSource.query(`SELECT id FROM users WHERE lower(email) = $1`, [email]);
+    await this.dataSource.query(`SELECT id FROM tower_auth.users WHERE lower(email) = $1`, [email]);
     await this.dataSource.query(
-      `SELECT (SELECT count(*) FROM magic_link_tokens WHERE token_hash = $1)
-            + (SELECT count(*) FROM mail_outbox WHERE id = 0) AS n`,
+      `SELECT (SELECT count(*) FROM tower_auth.magic_link_tokens WHERE token_hash = $1)
+            + (SELECT count(*) FROM tower_auth.mail_outbox WHERE id = 0) AS n`,
       [randomBytes(32)],
     );
   }
@@ -64,7 +64,7 @@ export class MagicLinkRepository {
    */
   async consume(tokenHash: Buffer, userId: string, at: Date): Promise<string | null> {
     const result: unknown = await this.dataSource.query(
-      `UPDATE magic_link_tokens SET consumed_at = $3
+      `UPDATE tower_auth.magic_link_tokens SET consumed_at = $3
         WHERE token_hash = $1 AND user_id = $2 AND consumed_at IS NULL AND expires_at > $3
         RETURNING user_id`,
       [tokenHash, userId, at],
@@ -76,7 +76,7 @@ export class MagicLinkRepository {
   /** Read-only: whether `consume` would succeed now (the confirmation page; consumes nothing). */
   async isRedeemable(tokenHash: Buffer, userId: string, at: Date): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM magic_link_tokens
+      `SELECT 1 FROM tower_auth.magic_link_tokens
         WHERE token_hash = $1 AND user_id = $2 AND consumed_at IS NULL AND expires_at > $3`,
       [tokenHash, userId, at],
     );

@@ -3,7 +3,7 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeor
 export type OutboxStatus = 'pending' | 'sent' | 'failed';
 
 /** A mail waiting to be sent; a worker claims rows with FOR UPDATE SKIP LOCKED. */
-@Entity({ name: 'mail_outbox' })
+@Entity({ name: 'mail_outbox', schema: 'tower_auth' })
 export class MailOutboxEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;

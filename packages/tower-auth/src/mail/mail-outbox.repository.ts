@@ -33,12 +33,12 @@ export class MailOutboxRepository {
   async claimDue(leaseSeconds: number, limit: number): Promise<ClaimedMail[]> {
     const result: unknown = await this.dataSource.query(
       `WITH due AS (
-           SELECT id FROM mail_outbox
+           SELECT id FROM tower_auth.mail_outbox
             WHERE status = 'pending' AND next_attempt_at <= now()
             ORDER BY next_attempt_at, id
             LIMIT $2
             FOR UPDATE SKIP LOCKED)
-         UPDATE mail_outbox m
+         UPDATE tower_auth.mail_outbox m
             SET attempts = m.attempts + 1, next_attempt_at = now() + $1 * interval '1 second'
            FROM due
           WHERE m.id = due.id
@@ -52,7 +52,7 @@ export class MailOutboxRepository {
   /** False when the row is no longer this claim's (its lease ended and another worker took it). */
   async markSent(mail: ClaimedMail): Promise<boolean> {
     return this.settle(
-      `UPDATE mail_outbox SET status = 'sent', sent_at = now(), payload = ''::bytea, last_error = NULL
+      `UPDATE tower_auth.mail_outbox SET status = 'sent', sent_at = now(), payload = ''::bytea, last_error = NULL
         WHERE id = $1 AND attempts = $2 AND status = 'pending' RETURNING id`,
       [mail.id, mail.attempts],
     );
@@ -60,7 +60,7 @@ export class MailOutboxRepository {
 
   async reschedule(mail: ClaimedMail, delaySeconds: number, error: string): Promise<boolean> {
     return this.settle(
-      `UPDATE mail_outbox SET next_attempt_at = now() + $3 * interval '1 second', last_error = $4
+      `UPDATE tower_auth.mail_outbox SET next_attempt_at = now() + $3 * interval '1 second', last_error = $4
         WHERE id = $1 AND attempts = $2 AND status = 'pending' RETURNING id`,
       [mail.id, mail.attempts, delaySeconds, error],
     );
@@ -68,7 +68,7 @@ export class MailOutboxRepository {
 
   async markFailed(mail: ClaimedMail, error: string): Promise<boolean> {
     return this.settle(
-      `UPDATE mail_outbox SET status = 'failed', failed_at = now(), last_error = $3, payload = ''::bytea
+      `UPDATE tower_auth.mail_outbox SET status = 'failed', failed_at = now(), last_error = $3, payload = ''::bytea
         WHERE id = $1 AND attempts = $2 AND status = 'pending' RETURNING id`,
       [mail.id, mail.attempts, error],
     );
@@ -76,7 +76,7 @@ export class MailOutboxRepository {
 
   async counts(): Promise<OutboxCounts> {
     const rows: { status: keyof OutboxCounts; n: string }[] = await this.dataSource.query(
-      `SELECT status, count(*) AS n FROM mail_outbox GROUP BY status`,
+      `SELECT status, count(*) AS n FROM tower_auth.mail_outbox GROUP BY status`,
     );
     const counts = { pending: 0, sent: 0, failed: 0 };
     for (const row of rows) counts[row.status] = Number(row.n);

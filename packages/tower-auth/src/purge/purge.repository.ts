@@ -107,8 +107,8 @@ async function deleteBatch(
 ): Promise<number> {
   const [where, params] = GARBAGE[table](cutoffs);
   const result = await client.query(
-    `DELETE FROM ${table} WHERE ctid = ANY(ARRAY(
-       SELECT ctid FROM ${table} WHERE ${where} LIMIT $${params.length + 1} FOR UPDATE SKIP LOCKED))`,
+    `DELETE FROM tower_auth.${table} WHERE ctid = ANY(ARRAY(
+       SELECT ctid FROM tower_auth.${table} WHERE ${where} LIMIT $${params.length + 1} FOR UPDATE SKIP LOCKED))`,
     [...params, limit],
   );
   return result.rowCount ?? 0;

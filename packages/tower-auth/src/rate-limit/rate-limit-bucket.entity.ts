@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** A fixed-window counter shared by every instance, e.g. key `email:<sha256>`. */
-@Entity({ name: 'rate_limit_buckets' })
+@Entity({ name: 'rate_limit_buckets', schema: 'tower_auth' })
 export class RateLimitBucketEntity {
   @PrimaryColumn({ type: 'text' })
   key: string;

@@ -51,7 +51,7 @@ export class RateLimitService {
       return `($${params.length - 1}, $1::timestamptz, 1, $${params.length}::timestamptz)`;
     });
     const rows: { key: string; count: number; expires_at: Date }[] = await this.dataSource.query(
-      `INSERT INTO rate_limit_buckets AS b (key, window_start, count, expires_at)
+      `INSERT INTO tower_auth.rate_limit_buckets AS b (key, window_start, count, expires_at)
        VALUES ${values.join(', ')}
        ON CONFLICT (key) DO UPDATE SET
          window_start = CASE WHEN b.expires_at <= $1 THEN $1 ELSE b.window_start END,

@@ -14,8 +14,11 @@ import { CLOCK, type Clock } from '../common/clock.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { CLOCK_SKEW_S, TokenService } from '../tokens/token.service.js';
 
-/** Sent by the triggers of migration 1764300000001 with the session id as payload. */
-export const REVOCATION_CHANNEL = 'tower_session_revoked';
+/**
+ * Sent by the triggers on tower_auth.sessions (tower_auth.notify_session_revoked()) with the
+ * session id as payload; the prefix keeps it apart from the host's own channels.
+ */
+export const REVOCATION_CHANNEL = 'tower_auth_session_revoked';
 /** Lets an operator (or a test) find the listener in pg_stat_activity. */
 export const REVOCATION_APPLICATION_NAME = 'tower-auth-revocations';
 const BACKOFF_MIN_MS = 100;
@@ -144,7 +147,7 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy, OnAppli
 
   private async reload(client: pg.Client): Promise<void> {
     const { rows } = await client.query<{ id: string }>(
-      `SELECT id FROM sessions WHERE revoked_at > now() - make_interval(secs => $1)`,
+      `SELECT id FROM tower_auth.sessions WHERE revoked_at > now() - make_interval(secs => $1)`,
       [this.windowMs / 1000],
     );
     for (const { id } of rows) this.markRevoked(id);
@@ -153,7 +156,7 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy, OnAppli
     const known = this.tokens?.liveSessionIds(this.now()) ?? [];
     if (known.length === 0) return;
     const present = await client.query<{ id: string }>(
-      `SELECT id FROM sessions WHERE id = ANY($1::uuid[])`,
+      `SELECT id FROM tower_auth.sessions WHERE id = ANY($1::uuid[])`,
       [known],
     );
     const remaining = new Set(present.rows.map((row) => row.id));

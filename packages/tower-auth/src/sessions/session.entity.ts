@@ -5,7 +5,7 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
  * the previous one's (for the grace window) and when it was rotated. Tokens are stored as
  * SHA-256 only.
  */
-@Entity({ name: 'sessions' })
+@Entity({ name: 'sessions', schema: 'tower_auth' })
 export class SessionEntity {
   /** The `sid` claim of access tokens. */
   @PrimaryColumn({ type: 'uuid' })

@@ -63,7 +63,7 @@ export class SessionRepository {
 
   async insert(s: NewSession): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO sessions (id, user_id, provider, refresh_hash, idle_expires_at, absolute_expires_at,
+      `INSERT INTO tower_auth.sessions (id, user_id, provider, refresh_hash, idle_expires_at, absolute_expires_at,
                              user_agent, ip_address)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [
@@ -90,7 +90,7 @@ export class SessionRepository {
   ): Promise<{ session: SessionRow; user: UserEntity } | null> {
     const rows: (SessionRow & { user: Record<string, unknown> })[] = await tx.query(
       `SELECT ${columns('s')}, to_jsonb(u) || jsonb_build_object('id', u.id::text) AS "user"
-         FROM sessions s JOIN users u ON u.id = s.user_id
+         FROM tower_auth.sessions s JOIN tower_auth.users u ON u.id = s.user_id
         WHERE s.refresh_hash = $1 OR s.previous_hash = $1 LIMIT 1 FOR UPDATE OF s`,
       [hash],
     );
@@ -113,7 +113,7 @@ export class SessionRepository {
     },
   ): Promise<void> {
     await tx.query(
-      `UPDATE sessions SET refresh_hash = $2, previous_hash = $3, rotated_at = $4, last_refresh_at = $4,
+      `UPDATE tower_auth.sessions SET refresh_hash = $2, previous_hash = $3, rotated_at = $4, last_refresh_at = $4,
               idle_expires_at = $5, generation = generation + 1,
               user_agent = coalesce($6, user_agent), ip_address = coalesce($7, ip_address)
         WHERE id = $1`,
@@ -132,7 +132,7 @@ export class SessionRepository {
   /** A live session one of whose current or previous hashes is in the list. */
   async findLiveByAnyHash(hashes: Buffer[]): Promise<string | null> {
     const rows: { id: string }[] = await this.dataSource.query(
-      `SELECT id FROM sessions
+      `SELECT id FROM tower_auth.sessions
         WHERE (refresh_hash = ANY($1) OR previous_hash = ANY($1)) AND revoked_at IS NULL LIMIT 1`,
       [hashes],
     );
@@ -142,7 +142,7 @@ export class SessionRepository {
   /** True when this call revoked it (it was live). */
   async revoke(id: string, reason: string, at: Date, tx?: EntityManager): Promise<boolean> {
     const rows: unknown[] = await (tx ?? this.dataSource).query(
-      `UPDATE sessions SET revoked_at = $2, revoke_reason = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
+      `UPDATE tower_auth.sessions SET revoked_at = $2, revoke_reason = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
       [id, at, reason],
     );
     return extractRows(rows).length > 0;
@@ -150,7 +150,7 @@ export class SessionRepository {
 
   async revokeAllForUser(userId: string, reason: string, at: Date): Promise<string[]> {
     const rows: unknown[] = await this.dataSource.query(
-      `UPDATE sessions SET revoked_at = $2, revoke_reason = $3
+      `UPDATE tower_auth.sessions SET revoked_at = $2, revoke_reason = $3
         WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
       [userId, at, reason],
     );
@@ -159,7 +159,7 @@ export class SessionRepository {
 
   async findById(id: string): Promise<SessionRow | null> {
     const rows: SessionRow[] = await this.dataSource.query(
-      `SELECT ${columns('s')} FROM sessions s WHERE s.id = $1`,
+      `SELECT ${columns('s')} FROM tower_auth.sessions s WHERE s.id = $1`,
       [id],
     );
     return rows[0] ?? null;

@@ -3,6 +3,7 @@ import { randomInt } from 'node:crypto';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { normaliseEmail } from './email.js';
+import { IdentityEntity } from './identity.entity.js';
 import { UserEntity } from './user.entity.js';
 
 /** What a login method knows about the person once the provider has vouched for them. */
@@ -87,7 +88,7 @@ export class AccountService {
     return this.retryingRaces(() =>
       this.dataSource.transaction(async (tx) => {
         await tx.query(
-          `UPDATE users SET email_verified = true, last_updated = now()
+          `UPDATE tower_auth.users SET email_verified = true, last_updated = now()
             WHERE id = $1 AND NOT email_verified`,
           [userId],
         );
@@ -131,7 +132,9 @@ export class AccountService {
     if (existing) {
       usable(existing);
       if (!existing.emailVerified) {
-        await tx.query(`UPDATE users SET email_verified = true WHERE id = $1`, [existing.id]);
+        await tx.query(`UPDATE tower_auth.users SET email_verified = true WHERE id = $1`, [
+          existing.id,
+        ]);
         existing.emailVerified = true;
       }
       await this.upsertIdentity(tx, existing.id, { ...profile, email }, new Date());
@@ -156,7 +159,7 @@ export class AccountService {
     return tx
       .getRepository(UserEntity)
       .createQueryBuilder('u')
-      .innerJoin('identities', 'i', 'i.user_id = u.id')
+      .innerJoin(IdentityEntity, 'i', 'i.user_id = u.id')
       .where('i.provider = :provider AND i.issuer = :issuer AND i.subject = :subject', {
         provider: profile.provider,
         issuer: profile.issuer,
@@ -180,7 +183,7 @@ export class AccountService {
     at: Date,
   ): Promise<void> {
     await tx.query(
-      `INSERT INTO identities (user_id, provider, issuer, subject, email, email_verified, last_login_at)
+      `INSERT INTO tower_auth.identities (user_id, provider, issuer, subject, email, email_verified, last_login_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (provider, issuer, subject)
        DO UPDATE SET email = EXCLUDED.email, email_verified = EXCLUDED.email_verified,
@@ -213,7 +216,7 @@ export class AccountService {
     const repo = tx.getRepository(UserEntity);
     const base = userNameBase(fields.userName ?? null, fields.email);
     const taken = await tx.query<{ name: string }[]>(
-      `SELECT lower(user_name) AS name FROM users WHERE lower(user_name) = $1`,
+      `SELECT lower(user_name) AS name FROM tower_auth.users WHERE lower(user_name) = $1`,
       [base],
     );
     const userName = taken.length === 0 ? base : `${base}-${randomInt(1000, 1_000_000)}`;

@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /** A login identity: (provider, issuer, subject) is unique and points at one user. */
-@Entity({ name: 'identities' })
+@Entity({ name: 'identities', schema: 'tower_auth' })
 export class IdentityEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;

@@ -8,7 +8,7 @@ import {
 
 export type UserStatus = 'active' | 'disabled';
 
-@Entity({ name: 'users' })
+@Entity({ name: 'users', schema: 'tower_auth' })
 export class UserEntity {
   /** bigint arrives from pg as a string; kept as string to avoid precision loss. */
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })

@@ -1,15 +1,18 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The whole login schema. Every column a purge or a lookup filters on has an index; secret
- * columns hold hashes or ciphertext only; rows owned by a user cascade from it.
+ * The whole login schema, in its own Postgres schema `tower_auth`. Every column a purge or a
+ * lookup filters on has an index; secret columns hold hashes or ciphertext only; rows owned by
+ * a user cascade from it.
  */
 export class InitialSchema1764300000000 implements MigrationInterface {
   name = 'InitialSchema1764300000000';
 
   public async up(q: QueryRunner): Promise<void> {
+    // Its own schema: a host application's `users` or `sessions` in `public` never collide.
+    await q.query(`CREATE SCHEMA IF NOT EXISTS tower_auth`);
     await q.query(`
-      CREATE TABLE users (
+      CREATE TABLE tower_auth.users (
         id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         email         text NOT NULL,
         user_name     text NOT NULL,
@@ -21,13 +24,15 @@ export class InitialSchema1764300000000 implements MigrationInterface {
         date_created  timestamptz NOT NULL DEFAULT now(),
         last_updated  timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE UNIQUE INDEX users_email_lower_uq ON users (lower(email))`);
-    await q.query(`CREATE UNIQUE INDEX users_user_name_lower_uq ON users (lower(user_name))`);
+    await q.query(`CREATE UNIQUE INDEX users_email_lower_uq ON tower_auth.users (lower(email))`);
+    await q.query(
+      `CREATE UNIQUE INDEX users_user_name_lower_uq ON tower_auth.users (lower(user_name))`,
+    );
 
     await q.query(`
-      CREATE TABLE identities (
+      CREATE TABLE tower_auth.identities (
         id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        user_id         bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        user_id         bigint NOT NULL REFERENCES tower_auth.users (id) ON DELETE CASCADE,
         provider        text NOT NULL,
         issuer          text NOT NULL,
         subject         text NOT NULL,
@@ -37,12 +42,12 @@ export class InitialSchema1764300000000 implements MigrationInterface {
         last_login_at   timestamptz,
         CONSTRAINT identities_provider_issuer_subject_uq UNIQUE (provider, issuer, subject)
       )`);
-    await q.query(`CREATE INDEX identities_user_id_idx ON identities (user_id)`);
+    await q.query(`CREATE INDEX identities_user_id_idx ON tower_auth.identities (user_id)`);
 
     await q.query(`
-      CREATE TABLE sessions (
+      CREATE TABLE tower_auth.sessions (
         id                   uuid PRIMARY KEY,
-        user_id              bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        user_id              bigint NOT NULL REFERENCES tower_auth.users (id) ON DELETE CASCADE,
         provider             text NOT NULL,
         refresh_hash         bytea NOT NULL,
         previous_hash        bytea,
@@ -57,23 +62,27 @@ export class InitialSchema1764300000000 implements MigrationInterface {
         created_at           timestamptz NOT NULL DEFAULT now(),
         last_refresh_at      timestamptz
       )`);
-    await q.query(`CREATE UNIQUE INDEX sessions_refresh_hash_uq ON sessions (refresh_hash)`);
     await q.query(
-      `CREATE INDEX sessions_previous_hash_idx ON sessions (previous_hash) WHERE previous_hash IS NOT NULL`,
-    );
-    await q.query(`CREATE INDEX sessions_user_id_idx ON sessions (user_id)`);
-    await q.query(`CREATE INDEX sessions_idle_expires_at_idx ON sessions (idle_expires_at)`);
-    await q.query(
-      `CREATE INDEX sessions_absolute_expires_at_idx ON sessions (absolute_expires_at)`,
+      `CREATE UNIQUE INDEX sessions_refresh_hash_uq ON tower_auth.sessions (refresh_hash)`,
     );
     await q.query(
-      `CREATE INDEX sessions_revoked_at_idx ON sessions (revoked_at) WHERE revoked_at IS NOT NULL`,
+      `CREATE INDEX sessions_previous_hash_idx ON tower_auth.sessions (previous_hash) WHERE previous_hash IS NOT NULL`,
+    );
+    await q.query(`CREATE INDEX sessions_user_id_idx ON tower_auth.sessions (user_id)`);
+    await q.query(
+      `CREATE INDEX sessions_idle_expires_at_idx ON tower_auth.sessions (idle_expires_at)`,
+    );
+    await q.query(
+      `CREATE INDEX sessions_absolute_expires_at_idx ON tower_auth.sessions (absolute_expires_at)`,
+    );
+    await q.query(
+      `CREATE INDEX sessions_revoked_at_idx ON tower_auth.sessions (revoked_at) WHERE revoked_at IS NOT NULL`,
     );
 
     await q.query(`
-      CREATE TABLE magic_link_tokens (
+      CREATE TABLE tower_auth.magic_link_tokens (
         id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        user_id      bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        user_id      bigint NOT NULL REFERENCES tower_auth.users (id) ON DELETE CASCADE,
         token_hash   bytea NOT NULL,
         expires_at   timestamptz NOT NULL,
         consumed_at  timestamptz,
@@ -81,40 +90,42 @@ export class InitialSchema1764300000000 implements MigrationInterface {
         created_at   timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(
-      `CREATE UNIQUE INDEX magic_link_tokens_hash_uq ON magic_link_tokens (token_hash)`,
-    );
-    await q.query(`CREATE INDEX magic_link_tokens_user_id_idx ON magic_link_tokens (user_id)`);
-    await q.query(
-      `CREATE INDEX magic_link_tokens_expires_at_idx ON magic_link_tokens (expires_at)`,
+      `CREATE UNIQUE INDEX magic_link_tokens_hash_uq ON tower_auth.magic_link_tokens (token_hash)`,
     );
     await q.query(
-      `CREATE INDEX magic_link_tokens_consumed_at_idx ON magic_link_tokens (consumed_at) WHERE consumed_at IS NOT NULL`,
+      `CREATE INDEX magic_link_tokens_user_id_idx ON tower_auth.magic_link_tokens (user_id)`,
+    );
+    await q.query(
+      `CREATE INDEX magic_link_tokens_expires_at_idx ON tower_auth.magic_link_tokens (expires_at)`,
+    );
+    await q.query(
+      `CREATE INDEX magic_link_tokens_consumed_at_idx ON tower_auth.magic_link_tokens (consumed_at) WHERE consumed_at IS NOT NULL`,
     );
 
     await q.query(`
-      CREATE TABLE ephemeral_endpoints (
+      CREATE TABLE tower_auth.ephemeral_endpoints (
         id_hash       bytea PRIMARY KEY,
         salt          bytea NOT NULL,
         nonce         bytea NOT NULL,
         ciphertext    bytea NOT NULL,
         content_type  text NOT NULL,
-        created_by    bigint REFERENCES users (id) ON DELETE SET NULL,
+        created_by    bigint REFERENCES tower_auth.users (id) ON DELETE SET NULL,
         created_at    timestamptz NOT NULL DEFAULT now(),
         expires_at    timestamptz NOT NULL,
         consumed_at   timestamptz
       )`);
     await q.query(
-      `CREATE INDEX ephemeral_endpoints_expires_at_idx ON ephemeral_endpoints (expires_at)`,
+      `CREATE INDEX ephemeral_endpoints_expires_at_idx ON tower_auth.ephemeral_endpoints (expires_at)`,
     );
     await q.query(
-      `CREATE INDEX ephemeral_endpoints_consumed_at_idx ON ephemeral_endpoints (consumed_at) WHERE consumed_at IS NOT NULL`,
+      `CREATE INDEX ephemeral_endpoints_consumed_at_idx ON tower_auth.ephemeral_endpoints (consumed_at) WHERE consumed_at IS NOT NULL`,
     );
     await q.query(
-      `CREATE INDEX ephemeral_endpoints_created_by_idx ON ephemeral_endpoints (created_by)`,
+      `CREATE INDEX ephemeral_endpoints_created_by_idx ON tower_auth.ephemeral_endpoints (created_by)`,
     );
 
     await q.query(`
-      CREATE TABLE mail_outbox (
+      CREATE TABLE tower_auth.mail_outbox (
         id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         recipient        text NOT NULL,
         payload          bytea NOT NULL,
@@ -127,42 +138,44 @@ export class InitialSchema1764300000000 implements MigrationInterface {
         created_at       timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(
-      `CREATE INDEX mail_outbox_due_idx ON mail_outbox (next_attempt_at) WHERE status = 'pending'`,
+      `CREATE INDEX mail_outbox_due_idx ON tower_auth.mail_outbox (next_attempt_at) WHERE status = 'pending'`,
     );
     await q.query(
-      `CREATE INDEX mail_outbox_sent_at_idx ON mail_outbox (sent_at) WHERE sent_at IS NOT NULL`,
+      `CREATE INDEX mail_outbox_sent_at_idx ON tower_auth.mail_outbox (sent_at) WHERE sent_at IS NOT NULL`,
     );
     await q.query(
-      `CREATE INDEX mail_outbox_failed_at_idx ON mail_outbox (failed_at) WHERE failed_at IS NOT NULL`,
+      `CREATE INDEX mail_outbox_failed_at_idx ON tower_auth.mail_outbox (failed_at) WHERE failed_at IS NOT NULL`,
     );
 
     await q.query(`
-      CREATE TABLE audit_events (
+      CREATE TABLE tower_auth.audit_events (
         id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         type        text NOT NULL,
-        user_id     bigint REFERENCES users (id) ON DELETE SET NULL,
+        user_id     bigint REFERENCES tower_auth.users (id) ON DELETE SET NULL,
         provider    text,
         ip_address  text,
         detail      jsonb NOT NULL DEFAULT '{}'::jsonb,
         created_at  timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE INDEX audit_events_created_at_idx ON audit_events (created_at)`);
     await q.query(
-      `CREATE INDEX audit_events_type_created_at_idx ON audit_events (type, created_at)`,
+      `CREATE INDEX audit_events_created_at_idx ON tower_auth.audit_events (created_at)`,
     );
     await q.query(
-      `CREATE INDEX audit_events_user_id_created_at_idx ON audit_events (user_id, created_at)`,
+      `CREATE INDEX audit_events_type_created_at_idx ON tower_auth.audit_events (type, created_at)`,
+    );
+    await q.query(
+      `CREATE INDEX audit_events_user_id_created_at_idx ON tower_auth.audit_events (user_id, created_at)`,
     );
 
     await q.query(`
-      CREATE TABLE rate_limit_buckets (
+      CREATE TABLE tower_auth.rate_limit_buckets (
         key           text PRIMARY KEY,
         window_start  timestamptz NOT NULL,
         count         integer NOT NULL DEFAULT 0,
         expires_at    timestamptz NOT NULL
       )`);
     await q.query(
-      `CREATE INDEX rate_limit_buckets_expires_at_idx ON rate_limit_buckets (expires_at)`,
+      `CREATE INDEX rate_limit_buckets_expires_at_idx ON tower_auth.rate_limit_buckets (expires_at)`,
     );
   }
 
@@ -177,7 +190,13 @@ export class InitialSchema1764300000000 implements MigrationInterface {
       'identities',
       'users',
     ]) {
-      await q.query(`DROP TABLE IF EXISTS ${table}`);
+      await q.query(`DROP TABLE IF EXISTS tower_auth.${table}`);
     }
+    // Left in place when something else lives there (a host's own object, a later migration's).
+    await q.query(`
+      DO $$ BEGIN
+        DROP SCHEMA IF EXISTS tower_auth;
+      EXCEPTION WHEN dependent_objects_still_exist THEN NULL;
+      END $$`);
   }
 }

@@ -11,10 +11,12 @@ export class UserEmailVerified1764300000002 implements MigrationInterface {
   name = 'UserEmailVerified1764300000002';
 
   public async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE users ADD COLUMN email_verified boolean NOT NULL DEFAULT false`);
+    await q.query(
+      `ALTER TABLE tower_auth.users ADD COLUMN email_verified boolean NOT NULL DEFAULT false`,
+    );
   }
 
   public async down(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE users DROP COLUMN email_verified`);
+    await q.query(`ALTER TABLE tower_auth.users DROP COLUMN email_verified`);
   }
 }

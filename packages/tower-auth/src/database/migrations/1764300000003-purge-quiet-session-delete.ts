@@ -12,20 +12,20 @@ export class PurgeQuietSessionDelete1764300000003 implements MigrationInterface 
   name = 'PurgeQuietSessionDelete1764300000003';
 
   public async up(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TRIGGER sessions_deleted_notify ON sessions`);
+    await q.query(`DROP TRIGGER sessions_deleted_notify ON tower_auth.sessions`);
     await q.query(`
       CREATE TRIGGER sessions_deleted_notify
-        AFTER DELETE ON sessions FOR EACH ROW
+        AFTER DELETE ON tower_auth.sessions FOR EACH ROW
         WHEN (OLD.revoked_at IS NULL AND current_setting('tower.purge', true) IS DISTINCT FROM 'on')
-        EXECUTE FUNCTION tower_notify_session_revoked()`);
+        EXECUTE FUNCTION tower_auth.notify_session_revoked()`);
   }
 
   public async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TRIGGER sessions_deleted_notify ON sessions`);
+    await q.query(`DROP TRIGGER sessions_deleted_notify ON tower_auth.sessions`);
     await q.query(`
       CREATE TRIGGER sessions_deleted_notify
-        AFTER DELETE ON sessions FOR EACH ROW
+        AFTER DELETE ON tower_auth.sessions FOR EACH ROW
         WHEN (OLD.revoked_at IS NULL)
-        EXECUTE FUNCTION tower_notify_session_revoked()`);
+        EXECUTE FUNCTION tower_auth.notify_session_revoked()`);
   }
 }
