@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
-import { REVOCATION_CHANNEL } from '../../src/auth/sessions/revocation.service.js';
+import { REVOCATION_CHANNEL } from '../../packages/tower-auth/src/sessions/revocation.service.js';
 import { createDataSource } from '../../src/database/data-source.js';
-import { MIGRATIONS } from '../../src/database/schema.js';
+import { AUTH_MIGRATIONS as MIGRATIONS } from '../../packages/tower-auth/src/database/schema.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 
 /** The service's schema before its tables moved to `tower_auth` (see the file's header). */
