@@ -77,3 +77,32 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/**
+ * A GET that reads the answer only until the first body bytes have arrived, then drops the
+ * connection (what a thief with a tiny receive window does). Resolves with the bytes of body
+ * it got, once the server has seen the connection close.
+ */
+export async function partialGet(server: Server, port: number, path: string): Promise<Buffer> {
+  const serverSideClosed = new Promise<void>((resolve) => {
+    server.once('connection', (socket: net.Socket) => socket.once('close', () => resolve()));
+  });
+  const body = await new Promise<Buffer>((resolve, reject) => {
+    let received = Buffer.alloc(0);
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+    });
+    socket.on('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const end = received.indexOf('\r\n\r\n');
+      if (end < 0 || received.length === end + 4) return;
+      socket.off('error', reject);
+      socket.on('error', () => undefined);
+      socket.destroy();
+      resolve(received.subarray(end + 4));
+    });
+  });
+  await serverSideClosed;
+  return body;
+}

@@ -25,6 +25,10 @@ export interface TestSmtpOptions {
   readonly auth?: { readonly user: string; readonly pass: string };
   /** Offer STARTTLS with this certificate and refuse AUTH and MAIL FROM before it. */
   readonly starttls?: TestCertificate;
+  /** With `starttls`: still accept AUTH and mail on a session that did not upgrade. */
+  readonly plaintextAllowed?: boolean;
+  /** TLS from the first byte (SMTPS, what port 465 speaks) with this certificate. */
+  readonly implicitTls?: TestCertificate;
   /** Milliseconds the server takes to accept each message (after the data arrived). */
   readonly delayMs?: number;
 }
@@ -39,12 +43,15 @@ export interface TestCertificate {
 
 /**
  * A real SMTP server (smtp-server) on 127.0.0.1 that collects messages parsed with mailparser.
- * It can require AUTH and STARTTLS, be slowed down, and be stopped and restarted on its port.
+ * It can require AUTH and STARTTLS (or speak TLS from the first byte), be slowed down, and be
+ * stopped and restarted on its port.
  */
 export class TestSmtpServer {
   readonly messages: ReceivedMail[] = [];
   /** Failed AUTH attempts the server saw (proves the client's credentials reached it). */
   authFailures = 0;
+  /** Every AUTH the server saw, and whether its session was encrypted at that point. */
+  readonly authAttempts: { readonly secure: boolean }[] = [];
   delayMs: number;
   /** While true, every message is refused with a temporary error (451), as a sick relay does. */
   refusing = false;
@@ -63,16 +70,23 @@ export class TestSmtpServer {
   static async start(options: TestSmtpOptions = {}): Promise<TestSmtpServer> {
     let self: TestSmtpServer | null = null;
     const tls = options.starttls;
+    const implicit = options.implicitTls;
+    const mustUpgrade = tls !== undefined && !options.plaintextAllowed;
     const server = new SMTPServer({
       logger: false,
       disableReverseLookup: true,
       closeTimeout: 200,
-      secure: false,
-      ...(tls ? { key: tls.key, cert: tls.cert } : { disabledCommands: ['STARTTLS'] }),
+      secure: implicit !== undefined,
+      ...(implicit
+        ? { key: implicit.key, cert: implicit.cert, disabledCommands: ['STARTTLS'] }
+        : tls
+          ? { key: tls.key, cert: tls.cert }
+          : { disabledCommands: ['STARTTLS'] }),
       authOptional: !options.auth,
       authMethods: ['PLAIN', 'LOGIN'],
-      allowInsecureAuth: !tls,
-      onAuth(auth, _session, callback) {
+      allowInsecureAuth: !mustUpgrade,
+      onAuth(auth, session, callback) {
+        self?.authAttempts.push({ secure: session.secure });
         const ok =
           options.auth !== undefined &&
           auth.username === options.auth.user &&
@@ -82,7 +96,7 @@ export class TestSmtpServer {
         return callback(new Error('Invalid username or password'));
       },
       onMailFrom(_address, session, callback) {
-        if (tls && !session.secure)
+        if (mustUpgrade && !session.secure)
           return callback(new Error('Must issue a STARTTLS command first'));
         if (self?.refusing) {
           self.refused += 1;

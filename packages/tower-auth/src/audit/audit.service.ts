@@ -18,6 +18,7 @@ export type AuditType =
   | 'mail_sent'
   | 'mail_failed'
   | 'ephemeral_created'
+  | 'ephemeral_partial_read'
   | 'purge';
 
 export interface AuditEvent {

@@ -87,6 +87,7 @@ export function buildTowerConfig(values: ResolvedValues): TowerConfig {
       auth: values.bool('smtpAuth'),
       starttlsEnabled: values.bool('smtpStarttlsEnabled'),
       starttlsRequired: values.bool('smtpStarttlsRequired'),
+      sslEnabled: values.bool('smtpSslEnabled'),
       caFile: values.str('smtpCaFile'),
     },
     auth: buildAuth(values, derived),

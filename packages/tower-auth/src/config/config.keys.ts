@@ -104,12 +104,13 @@ export const KEY_SPECS = [
   spec('smtpUser', 'TOWER_SMTP_USER', 'mail.smtp.user', str, null),
   spec('smtpPassword', 'TOWER_SMTP_PASSWORD', 'mail.smtp.password', secret, null),
   spec('smtpAuth', 'TOWER_SMTP_AUTH', 'mail.smtp.auth', bool, true),
+  // Upgrade when the server offers it; only an explicit false sends in clear (with a warning).
   spec(
     'smtpStarttlsEnabled',
     'TOWER_SMTP_STARTTLS_ENABLED',
     'mail.smtp.starttls.enable',
     bool,
-    false,
+    true,
   ),
   spec(
     'smtpStarttlsRequired',
@@ -118,6 +119,7 @@ export const KEY_SPECS = [
     bool,
     false,
   ),
+  spec('smtpSslEnabled', 'TOWER_SMTP_SSL_ENABLED', 'mail.smtp.ssl.enable', bool, false),
   spec('smtpCaFile', 'TOWER_SMTP_CA_FILE', 'mail.smtp.ssl.ca-file', { type: 'path' }, null),
   spec('disableEmail', 'TOWER_AUTH_DISABLE_EMAIL', 'tower.auth.disable-email', bool, false),
   spec('mailDuration', null, 'auth.mail.duration', duration, '30m'),

@@ -262,6 +262,7 @@ auth.mail.duration: 15m
       auth: false,
       starttlsEnabled: true,
       starttlsRequired: true,
+      sslEnabled: false,
       caFile: null,
     });
   });

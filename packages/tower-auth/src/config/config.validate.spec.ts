@@ -367,6 +367,26 @@ describe('warnings', () => {
     expect(report.warnings).toContainEqual(expect.stringMatching(/^No login method is available/));
   });
 
+  it('warns that mail goes in clear only when STARTTLS is explicitly turned off', () => {
+    const clear = /STARTTLS_ENABLED \/ mail\.smtp\.starttls\.enable is false: .* in clear text/;
+    const warnings = (env: Record<string, string>, yaml: string | null = null): string[] => [
+      ...load(yaml, { ...PUBLIC, ...env }).warnings,
+    ];
+    expect(warnings({ TOWER_SMTP_STARTTLS_ENABLED: 'false' })).toEqual([
+      expect.stringMatching(clear),
+    ]);
+    expect(warnings({}, 'mail:\n  smtp:\n    starttls:\n      enable: false\n')).toEqual([
+      expect.stringMatching(clear),
+    ]);
+    // Not by default, not when explicitly on, and not when TLS is there anyway.
+    expect(warnings({})).toEqual([]);
+    expect(warnings({ TOWER_SMTP_STARTTLS_ENABLED: 'true' })).toEqual([]);
+    const off = { TOWER_SMTP_STARTTLS_ENABLED: 'false' };
+    expect(warnings({ ...off, TOWER_SMTP_STARTTLS_REQUIRED: 'true' })).toEqual([]);
+    expect(warnings({ ...off, TOWER_SMTP_PORT: '465' })).toEqual([]);
+    expect(warnings({ ...off, TOWER_SMTP_SSL_ENABLED: 'true' })).toEqual([]);
+  });
+
   it('has no warnings for a complete production set-up', () => {
     expect(load(null, PUBLIC).warnings).toEqual([]);
   });

@@ -186,7 +186,22 @@ export function collectWarnings(values: ResolvedValues): string[] {
     );
   }
   warnings.push(...loginMethodWarnings(values, derived.authTypes.length, derived.emailEnabled));
+  warnings.push(...smtpWarnings(values));
   return warnings;
+}
+
+/** Mail in clear is allowed, but only when asked for, and never silently. */
+function smtpWarnings(values: ResolvedValues): string[] {
+  const implicitTls = values.num('smtpPort') === 465 || values.bool('smtpSslEnabled');
+  const plaintext =
+    values.isSet('smtpHost') &&
+    values.get('smtpStarttlsEnabled').value === false &&
+    !values.bool('smtpStarttlsRequired') &&
+    !implicitTls;
+  if (!plaintext) return [];
+  return [
+    `${names(values, 'smtpStarttlsEnabled')} is false: sign-in e-mails (their links) and the SMTP password cross the network in clear text, even when the server offers STARTTLS`,
+  ];
 }
 
 function loginMethodWarnings(

@@ -63,8 +63,12 @@ export interface SmtpConfig {
   readonly user: string | null;
   readonly password: string | null;
   readonly auth: boolean;
+  /** Upgrade with STARTTLS when the server offers it (false: never, mail goes in clear). */
   readonly starttlsEnabled: boolean;
+  /** Refuse to send over a connection that STARTTLS did not protect. */
   readonly starttlsRequired: boolean;
+  /** TLS from the first byte (SMTPS) on any port; port 465 always is. */
+  readonly sslEnabled: boolean;
   /** PEM file of the CA(s) to trust for the SMTP server's certificate (private relays). */
   readonly caFile: string | null;
 }

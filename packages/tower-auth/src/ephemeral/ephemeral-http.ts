@@ -52,17 +52,39 @@ export function sendContent(
   else res.end();
 }
 
+/** What became of an answer whose connection closed before it was complete. */
+export interface UndeliveredHandlers {
+  /** Not one byte of it was handed to the operating system: nobody can have read any of it. */
+  lost(): void;
+  /** Bytes went out, then the connection broke: the start of the body may have been read. */
+  partial(): void;
+}
+
 /**
- * Calls `onLost` when the response will never reach the client: the connection is already
- * gone, or it closes before the whole body was handed to the operating system.
+ * Watches the answer about to be written to `raw`. Calls `lost` when the connection is already
+ * gone or closes before any byte was written, `partial` when it breaks after bytes went out
+ * but before the whole answer was handed over. Node marks a response finished even when its
+ * write failed, so a clean finish is the one reached while the connection was still intact.
+ * Returns true when the connection is already gone (write nothing then).
  */
-export function whenUndelivered(raw: ServerResponse, onLost: () => void): boolean {
-  if (raw.destroyed || raw.socket?.destroyed) {
-    onLost();
+export function whenUndelivered(raw: ServerResponse, handlers: UndeliveredHandlers): boolean {
+  const socket = raw.socket;
+  if (raw.destroyed || !socket || socket.destroyed) {
+    handlers.lost();
     return true;
   }
+  const before = socket.bytesWritten;
+  let complete = false;
+  raw.once('finish', () => {
+    complete = !socket.destroyed && socket.errored === null;
+  });
   raw.once('close', () => {
-    if (!raw.writableFinished) onLost();
+    if (complete) return;
+    // Counted when handed to the socket; kept after the socket is destroyed.
+    const after = socket.bytesWritten as number | undefined;
+    const wrote = after === undefined ? raw.headersSent : after > before;
+    if (wrote) handlers.partial();
+    else handlers.lost();
   });
   return false;
 }

@@ -3,6 +3,7 @@ import {
   Controller,
   ForbiddenException,
   Get,
+  Inject,
   Logger,
   Param,
   Post,
@@ -12,6 +13,8 @@ import {
 } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '../http/openapi.metadata.js';
 import type { IncomingMessage } from 'node:http';
+import { requestInfo } from '../common/request-info.js';
+import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Authenticated, Public } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import { noStore } from '../http/http-response.js';
@@ -55,7 +58,10 @@ function gone(): ForbiddenException {
 @Controller('ephemeral')
 @ApiTags(API_TAGS.ephemeral)
 export class EphemeralController {
-  constructor(private readonly ephemeral: EphemeralService) {}
+  constructor(
+    private readonly ephemeral: EphemeralService,
+    @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
+  ) {}
 
   @Get(':name')
   @Public()
@@ -89,8 +95,13 @@ export class EphemeralController {
         logger.warn(`Could not restore an undelivered endpoint: ${describe(error)}`);
       });
     };
-    // The client is gone before a byte was written: the job that retries must still get it.
-    if (whenUndelivered(nodeResponse(response), restore)) return;
+    // No byte went out: the job that retries must still get it. Some did: whoever holds the
+    // connection may have read the start (credentials sit there), so it stays used, on record.
+    const undelivered = whenUndelivered(nodeResponse(response), {
+      lost: restore,
+      partial: () => found.partiallyRead(requestInfo(request, this.config.trustProxy).ipAddress),
+    });
+    if (undelivered) return;
     sendContent(response, { ...CONTENT_HEADERS, 'Content-Type': found.contentType }, found.content);
   }
 

@@ -35,11 +35,14 @@ export interface EphemeralEndpoint {
   readonly expiresAt: Date;
 }
 
-/** One fetch's worth of content; `restore` undoes the consumption if the response failed. */
+/** One fetch's worth of content, and what to do when its response did not go through. */
 export interface FetchedEphemeral {
   readonly content: Buffer;
   readonly contentType: string;
+  /** Undoes the consumption: no byte of the response was written. */
   restore(): Promise<boolean>;
+  /** The response broke off after bytes went out: it stays consumed, and this is audited. */
+  partiallyRead(ipAddress: string | null): void;
 }
 
 export type EphemeralErrorCode = 'too_large' | 'invalid_content_type' | 'invalid_duration';
@@ -134,6 +137,16 @@ export class EphemeralService {
       content,
       contentType: row.contentType,
       restore: () => this.repository.restore(idHash, row.consumedAt),
+      partiallyRead: (ipAddress) => {
+        this.logger.warn(
+          'An ephemeral endpoint was read in part, then the connection broke: it stays used',
+        );
+        this.audit.record({
+          type: 'ephemeral_partial_read',
+          ipAddress,
+          detail: { bytes: content.length, contentType: row.contentType },
+        });
+      },
     };
   }
 

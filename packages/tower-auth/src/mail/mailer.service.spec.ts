@@ -14,20 +14,27 @@ function options(env: Record<string, string>): ReturnType<typeof smtpOptions> {
 }
 
 describe('smtpOptions', () => {
-  it('defaults: port 587, no TLS upgrade (as JavaMail with starttls.enable=false), no credentials', () => {
+  it('defaults: port 587, STARTTLS whenever the server offers it, no credentials', () => {
     expect(options({})).toMatchObject({
       host: 'smtp.example.com',
       port: 587,
       secure: false,
-      ignoreTLS: true,
+      ignoreTLS: false,
       requireTLS: false,
       auth: undefined,
       tls: undefined,
     });
   });
 
-  it('port 465 is TLS from the first byte', () => {
+  it('port 465, or mail.smtp.ssl.enable on any port, is TLS from the first byte', () => {
     expect(options({ TOWER_SMTP_PORT: '465' })).toMatchObject({ port: 465, secure: true });
+    expect(options({ TOWER_SMTP_PORT: '465', TOWER_SMTP_STARTTLS_ENABLED: 'false' })).toMatchObject(
+      { secure: true },
+    );
+    expect(options({ TOWER_SMTP_PORT: '2465', TOWER_SMTP_SSL_ENABLED: 'true' })).toMatchObject({
+      port: 2465,
+      secure: true,
+    });
   });
 
   it('sends credentials only when auth is on and a user is set', () => {
@@ -37,7 +44,7 @@ describe('smtpOptions', () => {
     expect(options({ TOWER_SMTP_PASSWORD: 'p' }).auth).toBeUndefined();
   });
 
-  it('STARTTLS enabled upgrades when offered; required refuses to go without', () => {
+  it('STARTTLS enabled upgrades when offered; required refuses to go without; false never upgrades', () => {
     expect(options({ TOWER_SMTP_STARTTLS_ENABLED: 'true' })).toMatchObject({
       ignoreTLS: false,
       requireTLS: false,
@@ -46,6 +53,14 @@ describe('smtpOptions', () => {
       ignoreTLS: false,
       requireTLS: true,
     });
+    expect(options({ TOWER_SMTP_STARTTLS_ENABLED: 'false' })).toMatchObject({
+      ignoreTLS: true,
+      requireTLS: false,
+    });
+    // Required wins over a contradictory enable=false: never a silent fallback to clear text.
+    expect(
+      options({ TOWER_SMTP_STARTTLS_ENABLED: 'false', TOWER_SMTP_STARTTLS_REQUIRED: 'true' }),
+    ).toMatchObject({ ignoreTLS: false, requireTLS: true });
   });
 
   it('names the CA file it cannot read, and never turns certificate checks off', () => {

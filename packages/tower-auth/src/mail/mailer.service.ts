@@ -69,14 +69,17 @@ export class MailerService implements OnApplicationShutdown {
   }
 }
 
-/** nodemailer's options for the configured server; certificates are always verified. */
+/**
+ * nodemailer's options for the configured server; certificates are always verified. TLS from
+ * the first byte on 465 (or with mail.smtp.ssl.enable); otherwise STARTTLS whenever the server
+ * offers it, and mandatory when required. Only an explicit starttls.enable=false stays in clear.
+ */
 export function smtpOptions(config: TowerConfig): SMTPTransport.Options {
   const { smtp } = config;
   return {
     host: smtp.host ?? undefined,
     port: smtp.port,
-    // 465 is SMTPS (TLS from the first byte); other ports may upgrade with STARTTLS.
-    secure: smtp.port === 465,
+    secure: smtp.port === 465 || smtp.sslEnabled,
     requireTLS: smtp.starttlsRequired,
     ignoreTLS: !smtp.starttlsEnabled && !smtp.starttlsRequired,
     auth: smtp.auth && smtp.user ? { user: smtp.user, pass: smtp.password ?? '' } : undefined,

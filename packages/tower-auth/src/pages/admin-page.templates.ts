@@ -19,6 +19,7 @@ const AUDIT_TYPES = [
   'mail_sent',
   'mail_failed',
   'ephemeral_created',
+  'ephemeral_partial_read',
   'purge',
 ] as const satisfies readonly AuditType[];
 
