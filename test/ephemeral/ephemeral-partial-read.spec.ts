@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { EphemeralService } from '../../src/auth/ephemeral/ephemeral.service.js';
+import { EphemeralService } from '../../packages/tower-auth/src/ephemeral/ephemeral.service.js';
 import { PLATFORMS } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { startSessionApp, type SessionApp } from '../harness/session-app.js';
@@ -43,7 +43,7 @@ describe.each(PLATFORMS)('partial read of an ephemeral endpoint on %s', (platfor
 
   const partialReads = async (): Promise<{ detail: Record<string, unknown> }[]> =>
     t.dataSource.query(
-      `SELECT detail FROM audit_events WHERE type = 'ephemeral_partial_read' ORDER BY id`,
+      `SELECT detail FROM tower_auth.audit_events WHERE type = 'ephemeral_partial_read' ORDER BY id`,
     );
 
   it('a read dropped after the first bytes consumes the endpoint and is audited', async () => {

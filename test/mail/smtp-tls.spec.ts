@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { MagicLinkService } from '../../src/auth/mail/magic-link.service.js';
+import { MagicLinkService } from '../../packages/tower-auth/src/mail/magic-link.service.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { startService, stopService, waitForHealth } from '../harness/service-process.js';
 import {

@@ -40,6 +40,7 @@ export const MODULE_OPTION_PATHS = {
   smtpAuth: 'smtp.auth',
   smtpStarttlsEnabled: 'smtp.starttls.enable',
   smtpStarttlsRequired: 'smtp.starttls.required',
+  smtpSslEnabled: 'smtp.ssl.enable',
   smtpCaFile: 'smtp.caFile',
   disableEmail: 'auth.disableEmail',
   mailDuration: 'auth.mail.duration',

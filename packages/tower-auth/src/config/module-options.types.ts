@@ -125,10 +125,14 @@ export interface SmtpConfigOptions {
   /** Authenticate to the SMTP server; default true. */
   readonly auth?: FlagOption;
   readonly starttls?: {
-    /** Upgrade the connection with STARTTLS when offered; default false. */
+    /** Upgrade the connection with STARTTLS when offered; default true (false sends in clear). */
     readonly enable?: FlagOption;
     /** Refuse to send without STARTTLS; default false. */
     readonly required?: FlagOption;
+  };
+  readonly ssl?: {
+    /** TLS from the first byte (as port 465 always does); default false. */
+    readonly enable?: FlagOption;
   };
   /** PEM file of the CA(s) trusted for the SMTP server (relative to `cwd`). */
   readonly caFile?: string;
