@@ -21,6 +21,7 @@ import { SessionRepository } from './sessions/session.repository.js';
 import { SessionService } from './sessions/session.service.js';
 import { TokenService } from './tokens/token.service.js';
 import { AccountService } from './users/account.service.js';
+import { RootUsersService } from './users/root-users.service.js';
 import { UserRepository } from './users/user.repository.js';
 
 export interface AuthModuleOptions {
@@ -43,6 +44,7 @@ const SERVICES = [
   AuditService,
   RevocationService,
   AccountService,
+  RootUsersService,
   AllowListService,
   LoginResponder,
 ];

@@ -10,6 +10,7 @@ import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-s
 import { SessionRevocationNotify1764300000001 } from './migrations/1764300000001-session-revocation-notify.js';
 import { UserEmailVerified1764300000002 } from './migrations/1764300000002-user-email-verified.js';
 import { PurgeQuietSessionDelete1764300000003 } from './migrations/1764300000003-purge-quiet-session-delete.js';
+import { UserEmailClaimed1764300000007 } from './migrations/1764300000007-user-email-claimed.js';
 
 /** Classes, not globs: globs and ESM do not mix. */
 export const ENTITIES = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   SessionRevocationNotify1764300000001,
   UserEmailVerified1764300000002,
   PurgeQuietSessionDelete1764300000003,
+  UserEmailClaimed1764300000007,
 ];

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type Repository } from 'typeorm';
+import { DataSource, In, type Repository } from 'typeorm';
 import { UserEntity } from './user.entity.js';
 
 export interface UserPage {
@@ -18,6 +18,13 @@ export class UserRepository {
 
   findById(id: string): Promise<UserEntity | null> {
     return this.users.findOneBy({ id });
+  }
+
+  /** Those of `ids` (bigint-shaped) that name a user. */
+  async existingIds(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.users.find({ select: { id: true }, where: { id: In([...ids]) } });
+    return new Set(rows.map((row) => row.id));
   }
 
   async touchLastAccess(id: string, at: Date): Promise<void> {
