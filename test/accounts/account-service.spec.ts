@@ -7,7 +7,10 @@ import {
   AccountService,
   type ProviderProfile,
 } from '../../packages/tower-auth/src/users/account.service.js';
+import { RootUsersService } from '../../packages/tower-auth/src/users/root-users.service.js';
+import { UserRepository } from '../../packages/tower-auth/src/users/user.repository.js';
 import { createDataSource } from '../../src/database/data-source.js';
+import { testConfig } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { createUser } from '../factories/users.js';
 
@@ -51,7 +54,8 @@ beforeAll(async () => {
   Logger.overrideLogger(false);
   db = await createTestDatabase();
   ds = await createDataSource(db.url).initialize();
-  accounts = new AccountService(ds, new AuditService(ds));
+  const rootUsers = new RootUsersService(new UserRepository(ds), testConfig());
+  accounts = new AccountService(ds, new AuditService(ds), rootUsers);
 });
 
 afterAll(async () => {
@@ -97,6 +101,43 @@ describe('AccountService.signIn', () => {
     expect(count).toBe('0');
   });
 
+  it('admits an unverified e-mail, when the provider allows it, as a user of its own', async () => {
+    const owner = await accounts.userForEmail('held@example.com');
+    const p = profile({ email: 'Held@example.com', emailVerified: false });
+    const separate = await accounts.signIn({ ...p, unverifiedEmailAdmitted: true });
+    expect(separate.id).not.toBe(owner!.id);
+    expect(separate).toMatchObject({
+      email: 'held@example.com',
+      emailVerified: false,
+      emailClaimed: false,
+    });
+    expect((await accounts.signIn({ ...p, unverifiedEmailAdmitted: true })).id).toBe(separate.id);
+    // The address still belongs to the magic-link user, whose link still proves it.
+    expect((await accounts.userForEmail('held@example.com'))!.id).toBe(owner!.id);
+    expect((await accounts.confirmEmailLogin(owner!.id, new Date()))!.emailVerified).toBe(true);
+    // A provider that verifies the address links to the holder, never to the separate user.
+    const verified = await accounts.signIn(profile({ email: 'held@example.com' }));
+    expect(verified.id).toBe(owner!.id);
+  });
+
+  it('lets a separate user take its address over once it is vouched for and nobody holds it', async () => {
+    const p = profile({ email: 'later@example.com', emailVerified: false });
+    const separate = await accounts.signIn({ ...p, unverifiedEmailAdmitted: true });
+    const vouched = await accounts.signIn({ ...p, emailVerified: true });
+    expect(vouched).toMatchObject({ id: separate.id, emailVerified: true, emailClaimed: true });
+    expect((await accounts.userForEmail('later@example.com'))!.id).toBe(separate.id);
+
+    const held = await accounts.userForEmail('taken@example.com');
+    const q = profile({ email: 'taken@example.com', emailVerified: false });
+    const other = await accounts.signIn({ ...q, unverifiedEmailAdmitted: true });
+    expect(await accounts.signIn({ ...q, emailVerified: true })).toMatchObject({
+      id: other.id,
+      emailVerified: false,
+      emailClaimed: false,
+    });
+    expect((await accounts.userForEmail('taken@example.com'))!.id).toBe(held!.id);
+  });
+
   it('refuses a login without a usable e-mail address', async () => {
     expect(await refusal(accounts.signIn(profile({ email: null })))).toBe('email_unverified');
     expect(await refusal(accounts.signIn(profile({ email: 'a@b@c.com' })))).toBe(
@@ -117,6 +158,44 @@ describe('AccountService.signIn', () => {
     const users = await Promise.all(Array.from({ length: 8 }, () => accounts.signIn(p)));
     expect(new Set(users.map((u) => u.id)).size).toBe(1);
     expect(await identitiesOf(users[0].id)).toHaveLength(1);
+  });
+
+  it('gives concurrent first logins of one person one user, also when the e-mail is unverified', async () => {
+    // A taken user name: each attempt picks its own suffix, so only the identity can collide.
+    await createUser(ds, { userName: 'racer' });
+    const p = {
+      ...profile({ emailVerified: false, userName: 'racer' }),
+      unverifiedEmailAdmitted: true,
+    };
+    const users = await Promise.all(Array.from({ length: 8 }, () => accounts.signIn(p)));
+    expect(new Set(users.map((u) => u.id)).size).toBe(1);
+    expect(await identitiesOf(users[0].id)).toHaveLength(1);
+    const [{ count }] = await ds.query<{ count: string }[]>(
+      `SELECT count(*) FROM tower_auth.users WHERE email = $1`,
+      [p.email],
+    );
+    expect(count).toBe('1');
+  });
+
+  it('writes the user_created and identity_linked rows with the users, even when many sign in at once', async () => {
+    const holders = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => accounts.userForEmail(`holder-${i}@example.com`)),
+    );
+    const logins = await Promise.all([
+      ...Array.from({ length: 10 }, () => accounts.signIn(profile())),
+      ...holders.map((_, i) => accounts.signIn(profile({ email: `holder-${i}@example.com` }))),
+    ]);
+    // No waiting: the rows committed with the users.
+    const created = await ds.query<{ user_id: string }[]>(
+      `SELECT user_id::text FROM tower_auth.audit_events WHERE type = 'user_created' AND user_id = ANY($1)`,
+      [[...holders.map((u) => u!.id), ...logins.slice(0, 10).map((u) => u.id)]],
+    );
+    expect(created).toHaveLength(16);
+    const linked = await ds.query<{ user_id: string }[]>(
+      `SELECT user_id::text FROM tower_auth.audit_events WHERE type = 'identity_linked' AND user_id = ANY($1)`,
+      [holders.map((u) => u!.id)],
+    );
+    expect(linked).toHaveLength(6);
   });
 
   it('keeps user names unique and drops avatars that are not https', async () => {

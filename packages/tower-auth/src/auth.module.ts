@@ -37,6 +37,7 @@ import { SessionRepository } from './sessions/session.repository.js';
 import { SessionService } from './sessions/session.service.js';
 import { TokenService } from './tokens/token.service.js';
 import { AccountService } from './users/account.service.js';
+import { RootUsersService } from './users/root-users.service.js';
 import { UserDirectory } from './users/user-directory.service.js';
 import { UserRepository } from './users/user.repository.js';
 
@@ -76,6 +77,7 @@ const SERVICES = [
   AuditService,
   RevocationService,
   AccountService,
+  RootUsersService,
   AllowListService,
   LoginResponder,
   SchemaCheck,

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AuditEventEntity } from './audit-event.entity.js';
 
 export type AuditType =
@@ -29,9 +29,14 @@ export interface AuditEvent {
   detail?: Record<string, unknown>;
 }
 
+const INSERT_EVENT = `INSERT INTO tower_auth.audit_events (type, user_id, provider, ip_address, detail) VALUES ($1, $2, $3, $4, $5)`;
+
 /**
- * Best effort: the insert runs after the caller moves on and a failure is logged, never
- * thrown, so auditing neither slows nor breaks a request. Details never hold tokens.
+ * Best effort for work that is already committed: the insert runs after the caller moves on
+ * and a failure is logged, never thrown, so auditing neither slows nor breaks a request. Work
+ * done in a transaction records its events in that transaction (`recordIn`): on another
+ * connection the row would reference rows not committed yet and fail its foreign key. Details
+ * never hold tokens.
  */
 @Injectable()
 export class AuditService {
@@ -40,22 +45,16 @@ export class AuditService {
   constructor(private readonly dataSource: DataSource) {}
 
   record(event: AuditEvent): void {
-    this.dataSource
-      .query(
-        `INSERT INTO tower_auth.audit_events (type, user_id, provider, ip_address, detail) VALUES ($1, $2, $3, $4, $5)`,
-        [
-          event.type,
-          event.userId ?? null,
-          event.provider ?? null,
-          event.ipAddress ?? null,
-          event.detail ?? {},
-        ],
-      )
-      .catch((error: unknown) => {
-        this.logger.warn(
-          `Could not record ${event.type}: ${error instanceof Error ? error.message : 'unknown error'}`,
-        );
-      });
+    this.dataSource.query(INSERT_EVENT, parameters(event)).catch((error: unknown) => {
+      this.logger.warn(
+        `Could not record ${event.type}: ${error instanceof Error ? error.message : 'unknown error'}`,
+      );
+    });
+  }
+
+  /** In the caller's transaction: the row commits, or rolls back, with the work it records. */
+  async recordIn(tx: EntityManager, event: AuditEvent): Promise<void> {
+    await tx.query(INSERT_EVENT, parameters(event));
   }
 
   async page(
@@ -74,4 +73,14 @@ export class AuditService {
     const [items, total] = await query.getManyAndCount();
     return { items, total };
   }
+}
+
+function parameters(event: AuditEvent): unknown[] {
+  return [
+    event.type,
+    event.userId ?? null,
+    event.provider ?? null,
+    event.ipAddress ?? null,
+    event.detail ?? {},
+  ];
 }

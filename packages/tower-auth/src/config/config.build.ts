@@ -164,6 +164,7 @@ function buildOidc(values: ResolvedValues, enabled: boolean): OidcConfig {
     scopes: values.list('oidcScopes'),
     tokenAuthMethod: values.str('oidcTokenAuthMethod') as TokenAuthMethod,
     requireVerifiedEmail: values.bool('oidcRequireVerifiedEmail'),
+    trustUnverifiedEmail: values.bool('oidcTrustUnverifiedEmail'),
     label: values.str('oidcLabel') ?? 'Sign in with OpenID Connect',
     discoveryTtl: values.num('oidcDiscoveryTtl'),
   };

@@ -273,6 +273,13 @@ export const KEY_SPECS = [
     bool,
     false,
   ),
+  spec(
+    'oidcTrustUnverifiedEmail',
+    'TOWER_OIDC_TRUST_UNVERIFIED_EMAIL',
+    'tower.auth.oidc.trust-unverified-email',
+    bool,
+    false,
+  ),
   spec('oidcDiscoveryTtl', null, 'tower.auth.oidc.discovery-ttl', duration, '1h'),
   spec('oidcAllowList', 'TOWER_AUTH_OIDC_ALLOW_LIST', 'tower.auth.oidc.allow-list', allowList, ''),
 ] as const satisfies readonly KeySpec[];

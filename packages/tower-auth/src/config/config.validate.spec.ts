@@ -117,6 +117,14 @@ describe('incomplete providers', () => {
       { TOWER_OIDC_ISSUER: 'https://i.example.com' },
       /OIDC login: the issuer is set but the client id and secret/,
     ],
+    [
+      'OIDC',
+      {
+        TOWER_OIDC_REQUIRE_VERIFIED_EMAIL: 'true',
+        TOWER_OIDC_TRUST_UNVERIFIED_EMAIL: 'true',
+      },
+      /OIDC login: TOWER_OIDC_REQUIRE_VERIFIED_EMAIL .* refuses the e-mails that TOWER_OIDC_TRUST_UNVERIFIED_EMAIL .* trusts/,
+    ],
   ])('reports %s with %j', (_name, env, pattern) => {
     expect(errorsOf(null, env)).toEqual([expect.stringMatching(pattern)]);
   });

@@ -74,6 +74,11 @@ export function checkProviders(values: ResolvedValues): string[] {
       `OIDC login: the issuer is set but the client id and secret (${names(values, 'oidcClient')}, ${names(values, 'oidcSecret')}) are missing`,
     );
   }
+  if (values.bool('oidcRequireVerifiedEmail') && values.bool('oidcTrustUnverifiedEmail')) {
+    errors.push(
+      `OIDC login: ${names(values, 'oidcRequireVerifiedEmail')} refuses the e-mails that ${names(values, 'oidcTrustUnverifiedEmail')} trusts: set one of them`,
+    );
+  }
   return errors;
 }
 

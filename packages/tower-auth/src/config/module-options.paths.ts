@@ -80,6 +80,7 @@ export const MODULE_OPTION_PATHS = {
   oidcTokenAuthMethod: 'auth.oidc.tokenAuthMethod',
   oidcLabel: 'auth.oidc.label',
   oidcRequireVerifiedEmail: 'auth.oidc.requireVerifiedEmail',
+  oidcTrustUnverifiedEmail: 'auth.oidc.trustUnverifiedEmail',
   oidcDiscoveryTtl: 'auth.oidc.discoveryTtl',
   oidcAllowList: 'auth.oidc.allowList',
 } as const satisfies Record<KeyId, OptionPath | null>;

@@ -42,8 +42,17 @@ export interface OidcConfigOptions extends OAuthClientConfigOptions {
   readonly tokenAuthMethod?: 'client_secret_basic' | 'client_secret_post';
   /** Text of the login button; default `Sign in with OpenID Connect`. */
   readonly label?: string;
-  /** Refuse logins whose e-mail the provider does not mark `email_verified`; default false. */
+  /**
+   * Refuse logins whose e-mail the provider does not mark `email_verified`, instead of giving
+   * them a user of their own; default false.
+   */
   readonly requireVerifiedEmail?: FlagOption;
+  /**
+   * Treat an e-mail that comes without `email_verified` (Entra ID never sends it) as verified:
+   * it links accounts, meets the allow list and may be root by e-mail. Only for a provider
+   * whose users cannot set an address they do not own; default false.
+   */
+  readonly trustUnverifiedEmail?: FlagOption;
   /** How long the discovery document and JWKS are reused; default `1h`. */
   readonly discoveryTtl?: DurationOption;
 }

@@ -32,7 +32,13 @@ export interface OidcConfig extends OAuthClientConfig {
   /** Always contains `openid`. */
   readonly scopes: readonly string[];
   readonly tokenAuthMethod: TokenAuthMethod;
+  /** Refuse a login whose e-mail the provider does not mark `email_verified`. */
   readonly requireVerifiedEmail: boolean;
+  /**
+   * Treat an e-mail that comes without `email_verified` (Entra ID) as verified: it links to the
+   * user with that address, meets the allow list and may match a root e-mail entry.
+   */
+  readonly trustUnverifiedEmail: boolean;
   /** Label of the login button, e.g. "Sign in with Okta". */
   readonly label: string;
   /** Seconds a discovery document (and its JWKS) is reused before it is fetched again. */

@@ -11,6 +11,7 @@ import { SessionRevocationNotify1764300000001 } from './migrations/1764300000001
 import { UserEmailVerified1764300000002 } from './migrations/1764300000002-user-email-verified.js';
 import { PurgeQuietSessionDelete1764300000003 } from './migrations/1764300000003-purge-quiet-session-delete.js';
 import { TowerAuthSchema1764300000004 } from './migrations/1764300000004-tower-auth-schema.js';
+import { UserEmailClaimed1764300000007 } from './migrations/1764300000007-user-email-claimed.js';
 
 /** Classes, not globs: globs and ESM do not mix. */
 export const AUTH_ENTITIES = [
@@ -31,4 +32,5 @@ export const AUTH_MIGRATIONS = [
   UserEmailVerified1764300000002,
   PurgeQuietSessionDelete1764300000003,
   TowerAuthSchema1764300000004,
+  UserEmailClaimed1764300000007,
 ];

@@ -50,7 +50,10 @@ export class MagicLinkRepository {
    * admitted one, so timing does not tell them apart.
    */
   async rehearse(email: string): Promise<void> {
-    await this.dataSource.query(`SELECT id FROM tower_auth.users WHERE lower(email) = $1`, [email]);
+    await this.dataSource.query(
+      `SELECT id FROM tower_auth.users WHERE lower(email) = $1 AND email_claimed`,
+      [email],
+    );
     await this.dataSource.query(
       `SELECT (SELECT count(*) FROM tower_auth.magic_link_tokens WHERE token_hash = $1)
             + (SELECT count(*) FROM tower_auth.mail_outbox WHERE id = 0) AS n`,

@@ -26,7 +26,7 @@ export class GoogleLogin extends OidcLogin {
         scopes: ['openid', 'email', 'profile'],
         discoveryTtl: config.auth.oidc.discoveryTtl,
         allowInsecure: allowsInsecure(issuer, config.unsafeMode),
-        absentEmailVerifiedIsVerified: false,
+        absentEmailVerified: 'refuse',
         hostedDomain: google.hostedDomain,
       },
       clock,

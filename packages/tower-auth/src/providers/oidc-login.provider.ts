@@ -21,6 +21,8 @@ import {
 
 type Claims = Record<string, unknown>;
 
+export type AbsentEmailVerified = 'refuse' | 'separate' | 'trust';
+
 interface UserInfo {
   claims: Claims | null;
   failure: string | null;
@@ -33,10 +35,12 @@ export interface OidcLoginSettings extends OidcServerSettings {
   /** Always contains `openid`. */
   scopes: readonly string[];
   /**
-   * An absent `email_verified` claim counts as verified: the operator's own provider (Entra ID
-   * omits the claim) unless `require-verified-email` is set; never Google.
+   * What an e-mail that comes without `email_verified` (Entra ID never sends it) is worth:
+   * `refuse` the login (Google; `require-verified-email`), admit it as a `separate` user keyed
+   * on the identity alone (the generic provider's default), or `trust` it as verified
+   * (`trust-unverified-email`). `email_verified: false` is refused whatever this says.
    */
-  absentEmailVerifiedIsVerified: boolean;
+  absentEmailVerified: AbsentEmailVerified;
   /** Google Workspace domain the `hd` claim must name. */
   hostedDomain: string | null;
 }
@@ -73,7 +77,11 @@ export class OidcLogin implements LoginProvider {
         scopes: oidc.scopes,
         discoveryTtl: oidc.discoveryTtl,
         allowInsecure: allowsInsecure(issuer, config.unsafeMode),
-        absentEmailVerifiedIsVerified: !oidc.requireVerifiedEmail,
+        absentEmailVerified: oidc.requireVerifiedEmail
+          ? 'refuse'
+          : oidc.trustUnverifiedEmail
+            ? 'trust'
+            : 'separate',
         hostedDomain: null,
       },
       clock,
@@ -161,7 +169,8 @@ export class OidcLogin implements LoginProvider {
     const extra = userInfo.claims;
     const found = pickEmail(extra ? [idToken, extra] : [idToken]);
     if (!found && userInfo.failure) throw new ProviderError('provider_error', userInfo.failure);
-    const emailVerified = found !== null && this.isVerified(found.verifiedClaim);
+    const verdict = found === null ? 'unverified' : this.verdict(found.verifiedClaim);
+    const emailVerified = verdict === 'verified';
     const claim = (name: string): string | null =>
       stringClaim(idToken[name]) ?? stringClaim(extra?.[name]);
     const userName = claim('preferred_username');
@@ -173,6 +182,7 @@ export class OidcLogin implements LoginProvider {
       email: found?.email ?? null,
       emailVerified,
       verifiedEmails: found && emailVerified ? [found.email] : [],
+      unverifiedEmailAdmitted: verdict === 'separate',
       name: claim('name'),
       avatar: claim('picture'),
       userName: userName && normaliseEmail(userName) === null ? userName : null,
@@ -181,16 +191,18 @@ export class OidcLogin implements LoginProvider {
     };
   }
 
-  private isVerified(claim: unknown): boolean {
-    if (claim === true || claim === 'true') return true;
-    if (claim === false || claim === 'false') return false;
-    return this.settings.absentEmailVerifiedIsVerified;
+  private verdict(claim: unknown): 'verified' | 'unverified' | 'separate' {
+    if (claim === true || claim === 'true') return 'verified';
+    if (claim === false || claim === 'false') return 'unverified';
+    const policy = this.settings.absentEmailVerified;
+    return policy === 'trust' ? 'verified' : policy === 'separate' ? 'separate' : 'unverified';
   }
 }
 
 /**
  * SPEC §2: the id_token's `email`, else userinfo's, else `preferred_username`, then `upn`,
- * when they are e-mail addresses. `email_verified` is read beside the address it came with.
+ * when they are e-mail addresses. `email_verified` is read beside the `email` it came with; it
+ * says nothing about a `preferred_username` or `upn`, which therefore count as unclaimed.
  */
 export function pickEmail(
   sources: readonly Claims[],
@@ -198,7 +210,9 @@ export function pickEmail(
   for (const name of ['email', 'preferred_username', 'upn']) {
     for (const source of sources) {
       const email = normaliseEmail(source[name]);
-      if (email !== null) return { email, verifiedClaim: source.email_verified };
+      if (email !== null) {
+        return { email, verifiedClaim: name === 'email' ? source.email_verified : undefined };
+      }
     }
   }
   return null;

@@ -110,7 +110,8 @@ export class ProviderLoginService {
       subject: identity.subject,
       email: identity.email ? maskEmail(identity.email) : null,
     };
-    if (!identity.email || !identity.emailVerified) {
+    const admitted = identity.emailVerified || identity.unverifiedEmailAdmitted === true;
+    if (!identity.email || !admitted) {
       throw new LoginFailure(
         'email_unverified',
         identity.email ? 'the provider did not verify the e-mail' : 'no usable e-mail',
@@ -118,7 +119,13 @@ export class ProviderLoginService {
       );
     }
     if (!this.allowList.admits(id, identity.verifiedEmails)) {
-      throw new LoginFailure('not_allowed', 'the allow list refuses every verified e-mail', who);
+      throw new LoginFailure(
+        'not_allowed',
+        identity.emailVerified
+          ? 'the allow list refuses every verified e-mail'
+          : 'the allow list admits verified e-mails only, and the provider did not mark this one verified (see trust-unverified-email)',
+        who,
+      );
     }
     try {
       return await this.accounts.signIn({
@@ -127,6 +134,7 @@ export class ProviderLoginService {
         subject: identity.subject,
         email: identity.email,
         emailVerified: identity.emailVerified,
+        unverifiedEmailAdmitted: identity.unverifiedEmailAdmitted === true,
         userName: identity.userName,
         firstName: identity.firstName,
         lastName: identity.lastName,

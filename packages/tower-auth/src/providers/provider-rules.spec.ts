@@ -34,6 +34,14 @@ describe('pickEmail (SPEC §2 e-mail claims)', () => {
       'false',
     );
   });
+
+  it('never lets email_verified vouch for a preferred_username or upn', () => {
+    const claims = { preferred_username: 'ada@pref.example', email_verified: true };
+    expect(pickEmail([claims])).toEqual({ email: 'ada@pref.example', verifiedClaim: undefined });
+    expect(pickEmail([{ upn: 'ada@upn.example', email_verified: true }])?.verifiedClaim).toBe(
+      undefined,
+    );
+  });
 });
 
 describe('githubEndpoints', () => {

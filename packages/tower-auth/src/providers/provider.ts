@@ -37,6 +37,12 @@ export interface ProviderIdentity {
   emailVerified: boolean;
   /** Every address the provider vouches for; the allow list admits the login when any matches. */
   verifiedEmails: string[];
+  /**
+   * The provider did not vouch for `email` and the policy admits the login anyway, as a user of
+   * its own keyed on (issuer, subject): the address never links, never verifies the user and
+   * never matches a root e-mail entry.
+   */
+  unverifiedEmailAdmitted?: boolean;
   name: string | null;
   avatar: string | null;
   userName: string | null;

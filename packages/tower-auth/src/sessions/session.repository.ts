@@ -173,6 +173,7 @@ function toUser(json: Record<string, unknown>): UserEntity {
     id: json.id as string,
     email: json.email as string,
     emailVerified: json.email_verified === true,
+    emailClaimed: json.email_claimed !== false,
     userName: json.user_name as string,
     firstName: (json.first_name as string | null) ?? null,
     lastName: (json.last_name as string | null) ?? null,

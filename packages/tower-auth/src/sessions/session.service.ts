@@ -189,11 +189,15 @@ export class SessionService {
     return ids.length;
   }
 
-  /** Root is decided at every issue, so a change of TOWER_ROOT_USERS applies at the next refresh. */
+  /**
+   * Root is decided at every issue, so a change of TOWER_ROOT_USERS applies at the next refresh.
+   * An e-mail entry needs an address the user holds and has proven.
+   */
   rolesFor(user: UserEntity): Role[] {
     const root = this.config.rootUsers;
+    const provenEmail = user.emailVerified && user.emailClaimed;
     const isRoot =
-      root.includes(user.id) || (user.emailVerified && root.includes(user.email.toLowerCase()));
+      root.includes(user.id) || (provenEmail && root.includes(user.email.toLowerCase()));
     return isRoot ? ['user', 'root'] : ['user'];
   }
 

@@ -4,6 +4,7 @@ import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { normaliseEmail } from './email.js';
 import { IdentityEntity } from './identity.entity.js';
+import { RootUsersService } from './root-users.service.js';
 import { UserEntity } from './user.entity.js';
 
 /** What a login method knows about the person once the provider has vouched for them. */
@@ -18,6 +19,11 @@ export interface ProviderProfile {
   email: string | null;
   /** True only when the provider vouches for the address (policy is the provider's). */
   emailVerified: boolean;
+  /**
+   * The provider did not vouch for the address and the policy admits the login anyway: a new
+   * identity gets a user of its own that merely shows the address (see UserEntity.emailClaimed).
+   */
+  unverifiedEmailAdmitted?: boolean;
   /** Preferred user name (a GitHub login); derived from the e-mail when absent or taken. */
   userName?: string | null;
   firstName?: string | null;
@@ -42,26 +48,30 @@ export class AccountError extends Error {
 const UNIQUE_VIOLATION = '23505';
 const ATTEMPTS = 3;
 
+/** The users a transaction created, announced once it has committed. */
+type Created = { user: UserEntity; provider: string }[];
+
 /**
  * Users and their identities (SPEC §2 "Accounts"): one user per verified e-mail. An identity is
  * keyed on (provider, issuer, subject), never on e-mail alone. A new identity whose e-mail the
- * provider verified links to the existing user with that e-mail; an unverified e-mail never
- * links and never creates a user (that would let whoever controls an unverified address claim
- * the account of its real owner later). Disabled users are refused.
+ * provider verified links to the existing user with that e-mail. An unverified e-mail never
+ * links (that would let whoever controls an unverified address claim the account of its real
+ * owner): the login is refused, or, when the provider's policy admits it, gets a user of its
+ * own that does not hold the address. Disabled users are refused. Audit rows of this work are
+ * written in its transaction.
  */
 @Injectable()
 export class AccountService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly rootUsers: RootUsersService,
   ) {}
 
   /** The user behind a provider login, linking or creating as needed. Throws AccountError. */
   async signIn(profile: ProviderProfile): Promise<UserEntity> {
     const email = profile.email === null ? null : normaliseEmail(profile.email);
-    return this.retryingRaces(() =>
-      this.dataSource.transaction((tx) => this.signInWith(tx, profile, email)),
-    );
+    return this.write((tx, created) => this.signInWith(tx, created, profile, email));
   }
 
   /**
@@ -71,12 +81,10 @@ export class AccountService {
   async userForEmail(rawEmail: string): Promise<UserEntity | null> {
     const email = normaliseEmail(rawEmail);
     if (email === null) return null;
-    return this.retryingRaces(async () => {
-      const existing = await this.findByEmail(this.dataSource.manager, email);
+    return this.write(async (tx, created) => {
+      const existing = await this.findByEmail(tx, email);
       if (existing) return existing;
-      return this.dataSource.transaction((tx) =>
-        this.createUser(tx, { email, emailVerified: false }, 'email'),
-      );
+      return this.createUser(tx, created, { email, emailVerified: false }, 'email');
     });
   }
 
@@ -89,7 +97,7 @@ export class AccountService {
       this.dataSource.transaction(async (tx) => {
         await tx.query(
           `UPDATE tower_auth.users SET email_verified = true, last_updated = now()
-            WHERE id = $1 AND NOT email_verified`,
+            WHERE id = $1 AND NOT email_verified AND email_claimed`,
           [userId],
         );
         // Read after the update, in the same transaction: the row as it now is.
@@ -114,19 +122,28 @@ export class AccountService {
 
   private async signInWith(
     tx: EntityManager,
+    created: Created,
     profile: ProviderProfile,
     email: string | null,
   ): Promise<UserEntity> {
     const linked = await this.findByIdentity(tx, profile);
     if (linked) {
       await this.upsertIdentity(tx, linked.id, { ...profile, email }, new Date());
-      return usable(linked);
+      usable(linked);
+      if (profile.emailVerified && email !== null) await this.claimEmail(tx, linked, email);
+      return linked;
     }
     if (email === null) {
       throw new AccountError('email_unverified', 'the provider returned no usable e-mail address');
     }
     if (!profile.emailVerified) {
-      throw new AccountError('email_unverified', 'the provider did not verify the e-mail address');
+      if (!profile.unverifiedEmailAdmitted) {
+        throw new AccountError(
+          'email_unverified',
+          'the provider did not verify the e-mail address',
+        );
+      }
+      return this.createWithIdentity(tx, created, profile, email, false);
     }
     const existing = await this.findByEmail(tx, email);
     if (existing) {
@@ -138,7 +155,7 @@ export class AccountService {
         existing.emailVerified = true;
       }
       await this.upsertIdentity(tx, existing.id, { ...profile, email }, new Date());
-      this.audit.record({
+      await this.audit.recordIn(tx, {
         type: 'identity_linked',
         userId: existing.id,
         provider: profile.provider,
@@ -146,13 +163,44 @@ export class AccountService {
       });
       return existing;
     }
+    return this.createWithIdentity(tx, created, profile, email, true);
+  }
+
+  /** A verified address holds the e-mail; an admitted unverified one only shows it. */
+  private async createWithIdentity(
+    tx: EntityManager,
+    created: Created,
+    profile: ProviderProfile,
+    email: string,
+    verified: boolean,
+  ): Promise<UserEntity> {
     const user = await this.createUser(
       tx,
-      { ...profile, email, emailVerified: true },
+      created,
+      { ...profile, email, emailVerified: verified, emailClaimed: verified },
       profile.provider,
     );
-    await this.upsertIdentity(tx, user.id, { ...profile, email }, new Date());
+    await this.upsertIdentity(tx, user.id, { ...profile, email }, new Date(), true);
     return user;
+  }
+
+  /**
+   * A user that only showed its address (its provider did not vouch for it then) takes it over
+   * once the provider, or the operator's trust, vouches for it, unless another user holds it.
+   */
+  private async claimEmail(tx: EntityManager, user: UserEntity, email: string): Promise<void> {
+    if (user.emailClaimed || user.email.toLowerCase() !== email) return;
+    const rows: unknown[] = await tx.query(
+      `UPDATE tower_auth.users SET email_claimed = true, email_verified = true, last_updated = now()
+        WHERE id = $1 AND NOT email_claimed
+          AND NOT EXISTS (SELECT 1 FROM tower_auth.users o WHERE lower(o.email) = $2 AND o.email_claimed)
+        RETURNING id`,
+      [user.id, email],
+    );
+    if (returnedRows(rows).length === 1) {
+      user.emailClaimed = true;
+      user.emailVerified = true;
+    }
   }
 
   private findByIdentity(tx: EntityManager, profile: ProviderProfile): Promise<UserEntity | null> {
@@ -172,23 +220,31 @@ export class AccountService {
     return tx
       .getRepository(UserEntity)
       .createQueryBuilder('u')
-      .where('lower(u.email) = :email', { email })
+      .where('lower(u.email) = :email AND u.email_claimed', { email })
       .getOne();
   }
 
+  /**
+   * `onlyNew`: the identity of a user just created. A row already there is then a concurrent
+   * first login of the same subject: a unique violation rolls this attempt back (with its user)
+   * and the retry finds the winner's.
+   */
   private async upsertIdentity(
     tx: EntityManager,
     userId: string,
     identity: Pick<ProviderProfile, 'provider' | 'issuer' | 'subject' | 'email' | 'emailVerified'>,
     at: Date,
+    onlyNew = false,
   ): Promise<void> {
-    await tx.query(
-      `INSERT INTO tower_auth.identities (user_id, provider, issuer, subject, email, email_verified, last_login_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (provider, issuer, subject)
+    const onConflict = onlyNew
+      ? ''
+      : `ON CONFLICT (provider, issuer, subject)
        DO UPDATE SET email = EXCLUDED.email, email_verified = EXCLUDED.email_verified,
                      last_login_at = EXCLUDED.last_login_at
-       WHERE identities.user_id = EXCLUDED.user_id`,
+       WHERE identities.user_id = EXCLUDED.user_id`;
+    await tx.query(
+      `INSERT INTO tower_auth.identities (user_id, provider, issuer, subject, email, email_verified, last_login_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ${onConflict}`,
       [
         userId,
         identity.provider,
@@ -203,9 +259,11 @@ export class AccountService {
 
   private async createUser(
     tx: EntityManager,
+    created: Created,
     fields: {
       email: string;
       emailVerified: boolean;
+      emailClaimed?: boolean;
       userName?: string | null;
       firstName?: string | null;
       lastName?: string | null;
@@ -224,6 +282,7 @@ export class AccountService {
       repo.create({
         email: fields.email,
         emailVerified: fields.emailVerified,
+        emailClaimed: fields.emailClaimed ?? true,
         userName,
         firstName: clip(fields.firstName),
         lastName: clip(fields.lastName),
@@ -231,8 +290,27 @@ export class AccountService {
         status: 'active',
       }),
     );
-    this.audit.record({ type: 'user_created', userId: user.id, provider });
+    await this.audit.recordIn(tx, {
+      type: 'user_created',
+      userId: user.id,
+      provider,
+      ...(user.emailClaimed ? {} : { detail: { emailUnverified: true } }),
+    });
+    created.push({ user, provider });
     return user;
+  }
+
+  /**
+   * `work` in a transaction, retried when it loses a race; the users it created are announced
+   * once it has committed (an attempt that rolled back created nobody).
+   */
+  private write<T>(work: (tx: EntityManager, created: Created) => Promise<T>): Promise<T> {
+    return this.retryingRaces(async () => {
+      const created: Created = [];
+      const result = await this.dataSource.transaction((tx) => work(tx, created));
+      for (const { user, provider } of created) this.rootUsers.created(user, provider);
+      return result;
+    });
   }
 
   /**
@@ -248,6 +326,11 @@ export class AccountService {
       }
     }
   }
+}
+
+/** TypeORM's postgres driver answers UPDATE ... RETURNING with [rows, count]. */
+function returnedRows(result: unknown[]): unknown[] {
+  return Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
 }
 
 function usable(user: UserEntity): UserEntity {

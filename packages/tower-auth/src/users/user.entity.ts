@@ -14,13 +14,21 @@ export class UserEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;
 
-  /** Unique case-insensitively (index on lower(email)). */
+  /** Unique case-insensitively among users that hold it (`emailClaimed`). */
   @Column({ type: 'text' })
   email: string;
 
   /** Proven by a provider or a redeemed magic link; only verified addresses link accounts. */
   @Column({ name: 'email_verified', type: 'boolean', default: false })
   emailVerified: boolean;
+
+  /**
+   * The user holds its address: magic links and logins that verify the address find it. False
+   * for a user made by an OpenID login whose provider did not verify the address: it is only
+   * shown, never links, is never verified and never matches a root e-mail entry.
+   */
+  @Column({ name: 'email_claimed', type: 'boolean', default: true })
+  emailClaimed: boolean;
 
   @Column({ name: 'user_name', type: 'text' })
   userName: string;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type Repository } from 'typeorm';
+import { DataSource, In, type Repository } from 'typeorm';
 import { UserEntity } from './user.entity.js';
 
 export interface UserPage {
@@ -20,12 +20,22 @@ export class UserRepository {
     return this.users.findOneBy({ id });
   }
 
-  /** The user with this address, compared as the unique index does (lower-cased). */
+  /**
+   * The user who holds this address (lower-cased, as the unique index compares). Others may
+   * carry it unproven (an OIDC login whose provider did not verify it); they are not its owner.
+   */
   findByEmail(normalizedEmail: string): Promise<UserEntity | null> {
     return this.users
       .createQueryBuilder('u')
-      .where('lower(u.email) = :email', { email: normalizedEmail })
+      .where('lower(u.email) = :email AND u.email_claimed', { email: normalizedEmail })
       .getOne();
+  }
+
+  /** Those of `ids` (bigint-shaped) that name a user. */
+  async existingIds(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.users.find({ select: { id: true }, where: { id: In([...ids]) } });
+    return new Set(rows.map((row) => row.id));
   }
 
   async touchLastAccess(id: string, at: Date): Promise<void> {
