@@ -56,7 +56,11 @@ async function snapshot(query: Query, schema: string): Promise<Record<string, un
     ),
     columns: ws(
       await query(
-        `SELECT concat_ws(' ', c.relname, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),
+        // The column's place among the live ones: a column dropped and added again leaves a gap
+        // in attnum that a database which never dropped it does not have.
+        `SELECT concat_ws(' ', c.relname,
+                  row_number() OVER (PARTITION BY c.oid ORDER BY a.attnum), a.attname,
+                  format_type(a.atttypid, a.atttypmod),
                   a.attnotnull, a.attidentity, pg_get_expr(d.adbin, d.adrelid)) AS def
            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -204,7 +208,11 @@ describe('a database migrated before the tower_auth schema', () => {
   it('moves every table into tower_auth with its rows, and leaves nothing in public', async () => {
     expect(legacyShape.relations).toContain('r users');
     const ran = await ds.runMigrations({ transaction: 'each' });
-    expect(ran.map((m) => m.name)).toEqual(['TowerAuthSchema1764300000004']);
+    // The move, then the migrations that came after it.
+    expect(ran.map((m) => m.name)).toEqual([
+      'TowerAuthSchema1764300000004',
+      'UserEmailClaimed1764300000007',
+    ]);
 
     const [user] = await ds.query(
       `SELECT id::text, email, user_name, email_verified FROM tower_auth.users WHERE id = $1`,
@@ -281,6 +289,8 @@ describe('a database migrated before the tower_auth schema', () => {
   });
 
   it('moves back on down() and forward again on up()', async () => {
+    // Undo what came after the move, then the move itself.
+    await ds.undoLastMigration({ transaction: 'each' });
     await ds.undoLastMigration({ transaction: 'each' });
     expect(await snapshot(onDataSource(ds), 'public')).toEqual(legacyShape);
     const [schema] = await ds.query(`SELECT to_regnamespace('tower_auth') AS oid`);

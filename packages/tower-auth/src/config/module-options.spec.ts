@@ -58,7 +58,8 @@ function sample(spec: KeySpec): unknown {
     case 'secret':
       return `${spec.id}-secret-value-long-enough-for-any-rule`;
     case 'boolean':
-      return true;
+      // Requiring verified e-mails and trusting unverified ones exclude each other.
+      return spec.id !== 'oidcTrustUnverifiedEmail';
     case 'port':
       return 2525;
     case 'integer':
