@@ -1,8 +1,8 @@
 /**
  * Boot and memory: time from spawning `node dist/main.js` to the first `/health` 200, on an
  * external Postgres and on the embedded one (first boot creates the cluster; the second reuses
- * it), and the resident memory of the service after BENCH_RSS_SECONDS (default 60) of load on a
- * guarded route and the refresh endpoint. Needs `npm run build` first (npm run bench does it).
+ * it), and the resident memory of the service after BENCH_RSS_SECONDS (default 60) of load on
+ * the guarded `/user-info` (one user read), `/service-info` and `/health`. Needs `npm run build` first (npm run bench does it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -95,7 +95,7 @@ export async function runBootBenchmark(): Promise<BenchReport> {
       connections: 10,
       duration: RSS_SECONDS,
       requests: [
-        { method: 'GET', path: '/demo/me', headers: { authorization: `Bearer ${token}` } },
+        { method: 'GET', path: '/user-info', headers: { authorization: `Bearer ${token}` } },
         { method: 'GET', path: '/service-info' },
         { method: 'GET', path: '/health' },
       ],
@@ -107,7 +107,7 @@ export async function runBootBenchmark(): Promise<BenchReport> {
     rows.push({
       benchmark: `RSS after ${RSS_SECONDS} s of load`,
       result: `${after.toFixed(0)} MiB`,
-      detail: `${before.toFixed(0)} MiB before; ${formatInt(load.requests.total)} requests (guarded route, service-info, health), 10 connections`,
+      detail: `${before.toFixed(0)} MiB before; ${formatInt(load.requests.total)} requests (user-info, service-info, health), 10 connections`,
     });
     await stop(warm.service);
   } finally {
@@ -148,9 +148,9 @@ async function signedToken(url: string, port: number): Promise<string> {
   }
   const tokens = new TokenService(benchConfig({ DATABASE_URL: url }), systemClock);
   const token = tokens.sign({ userId, sessionId: randomUUID(), roles: ['user'] });
-  const res = await fetch(`http://127.0.0.1:${port}/demo/me`, {
+  const res = await fetch(`http://127.0.0.1:${port}/user-info`, {
     headers: { authorization: `Bearer ${token}` },
   });
-  if (res.status !== 200) throw new Error(`guarded route answered ${res.status}`);
+  if (res.status !== 200) throw new Error(`/user-info answered ${res.status}`);
   return token;
 }

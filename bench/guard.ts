@@ -1,7 +1,8 @@
 /**
  * HTTP cost of the global SessionGuard: GET /demo/ping (Bearer token, guarded) against
  * GET /demo/public (@Public), the same handler on the same app, and against a bare Fastify
- * server answering the same JSON, on Fastify and Express. All servers run in this process on loopback; autocannon
+ * server answering the same JSON, on Fastify and Express. The app is the service with the
+ * example host module the tests use (test/harness/demo.module.ts) added next to its own. All servers run in this process on loopback; autocannon
  * fires from a worker thread (BENCH_WORKERS=0 fires from this thread instead). Rounds
  * alternate the targets, so drift of the machine hits every target alike; the figure kept is
  * the median of the rounds.
@@ -18,6 +19,7 @@ import type {
 } from '../packages/tower-auth/src/config/tower-config.types.js';
 import { SessionService } from '../packages/tower-auth/src/sessions/session.service.js';
 import { UserEntity } from '../packages/tower-auth/src/users/user.entity.js';
+import { DEMO_HOST } from '../test/harness/demo.module.js';
 import {
   ADMIN_URL,
   NOISE_LIMIT,
@@ -122,7 +124,7 @@ async function startApp(
   config: TowerConfig,
   platform: HttpPlatform,
 ): Promise<{ app: INestApplication; guarded: Target; public: Target }> {
-  const app = await createApp(config, { platform, logger: false });
+  const app = await createApp(config, { platform, logger: false, ...DEMO_HOST });
   await app.listen(0, '127.0.0.1');
   const base = baseUrl(app.getHttpServer() as Server);
   const dataSource = app.get(DataSource);

@@ -94,10 +94,12 @@ ${problemText}${warningText}
   on 127.0.0.1. autocannon (20 connections) fires from a worker thread so the load generator
   does not share the servers' event loop. After a warm-up run per target, the rounds alternate
   the targets (rotating the order each round); each figure is the median of the rounds, and
-  ratios are ratios of medians. \`GET /demo/ping\` (guarded) and \`GET /demo/public\`
-  (\`@Public()\`) run the same handler and both carry the same valid Bearer access token (the
-  public route ignores it), so guarded / public is the guard's cost alone; every response is
-  checked for status 200 and the exact expected body.
+  ratios are ratios of medians. The app is the service plus the example host module the tests
+  use (test/harness/demo.module.ts; the service itself has no \`/demo\` routes):
+  \`GET /demo/ping\` (guarded) and \`GET /demo/public\` (\`@Public()\`) run the same handler
+  and both carry the same valid Bearer access token (the public route ignores it), so
+  guarded / public is the guard's cost alone; every response is checked for status 200 and the
+  exact expected body.
 - **Goals** (on Fastify): guarded / public ≥ 0.85, guarded / bare Fastify ≥ 0.50.
 - **Refresh (bench/refresh.ts).** 16 sessions each refresh in a loop on Fastify, every request
   carrying the refresh token the previous answer returned (real rotation, never the grace
@@ -111,8 +113,8 @@ ${problemText}${warningText}
 - **Boot and memory (bench/boot.ts).** \`node dist/main.js\` spawned with only its environment;
   the time to the first \`/health\` 200 (polled every 10 ms) on an external Postgres (second
   boot: migrations already done) and on the embedded one (second boot: cluster reused), and the
-  service's resident memory (VmRSS) after BENCH_RSS_SECONDS (60) of autocannon load cycling a
-  guarded route, \`/service-info\` and \`/health\`.
+  service's resident memory (VmRSS) after BENCH_RSS_SECONDS (60) of autocannon load cycling
+  the guarded \`/user-info\` (Bearer token, one user read), \`/service-info\` and \`/health\`.
 - **Purge (bench/purge.ts).** BENCH_PURGE_ROWS (100,000) dead rows over the six purged tables
   plus 0.5 % live ones that must stay; the purge runs once (batches of 5,000, each its own
   transaction) while another connection inserts single rows into the same tables back to back.

@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import {
   AuthModule,
@@ -9,7 +9,6 @@ import {
 } from 'tower-auth';
 import { withApiAlias } from 'tower-auth/openapi';
 import { DatabaseModule } from '../database/database.module.js';
-import { DemoModule } from '../demo/demo.module.js';
 import { HealthController } from './health.controller.js';
 import { RootController } from './root.controller.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
@@ -22,15 +21,19 @@ import { OpenApiModule } from './openapi/openapi.module.js';
  */
 @Module({})
 export class AppModule {
-  static forRoot(config: TowerConfig, options: { clock?: Clock } = {}): DynamicModule {
+  static forRoot(
+    config: TowerConfig,
+    options: { clock?: Clock; modules?: (Type | DynamicModule)[] } = {},
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         TowerConfigModule.forRoot(config),
         DatabaseModule.forRoot(),
         AuthModule.forRoot({ config, clock: options.clock, apiAlias: true }),
-        DemoModule,
         OpenApiModule,
+        // A host application's own modules, next to the service's (none in main.ts).
+        ...(options.modules ?? []),
       ],
       // `/` sends a browser to the login page; `/api` itself is nothing.
       controllers: [...withApiAlias([HealthController]), RootController],

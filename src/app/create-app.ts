@@ -1,4 +1,10 @@
-import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
+import type {
+  DynamicModule,
+  INestApplication,
+  LoggerService,
+  LogLevel,
+  Type,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -10,6 +16,13 @@ export interface CreateAppOptions {
   platform?: HttpPlatform;
   logger?: LoggerService | LogLevel[] | false;
   clock?: Clock;
+  /**
+   * Modules of a host application, imported next to the service's own (the tests and the
+   * benchmarks add an example one); `main.ts` adds none.
+   */
+  modules?: (Type | DynamicModule)[];
+  /** Descriptions of the OpenAPI tags the routes of `modules` use. */
+  openApiTags?: Record<string, string>;
 }
 
 /** Request bodies above this are refused with 413 (ephemeral content has its own limit). */
@@ -22,7 +35,7 @@ export async function createApp(
   options: CreateAppOptions = {},
 ): Promise<INestApplication> {
   const platform = options.platform ?? config.http.platform;
-  const module = AppModule.forRoot(config, { clock: options.clock });
+  const module = AppModule.forRoot(config, { clock: options.clock, modules: options.modules });
   const logger = options.logger ?? ['log', 'warn', 'error'];
   if (platform === 'express') {
     const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), {
@@ -33,7 +46,7 @@ export async function createApp(
     app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
     app.set('trust proxy', false);
     app.disable('x-powered-by');
-    publishOpenApi(app, config);
+    publishOpenApi(app, config, options.openApiTags);
     return app;
   }
   // maxParamLength: Fastify refuses longer path parameters with 414 before any route runs;
@@ -45,11 +58,15 @@ export async function createApp(
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger });
   // Nest 12's Fastify adapter parses JSON and url-encoded forms itself, within bodyLimit.
-  publishOpenApi(app, config);
+  publishOpenApi(app, config, options.openApiTags);
   return app;
 }
 
 /** The scanner needs the application itself; the document is built on first request. */
-function publishOpenApi(app: INestApplication, config: TowerConfig): void {
-  app.get(OpenApiDocument).useFactory(() => buildOpenApiDocument(app, config));
+function publishOpenApi(
+  app: INestApplication,
+  config: TowerConfig,
+  tags: Record<string, string> = {},
+): void {
+  app.get(OpenApiDocument).useFactory(() => buildOpenApiDocument(app, config, tags));
 }

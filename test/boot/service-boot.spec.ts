@@ -36,6 +36,34 @@ describe('the built service', () => {
     }
   }, 60_000);
 
+  it('serves the module routes but no example host routes: nothing under /demo', async () => {
+    const db = await createTestDatabase({ empty: true });
+    const port = await freePort();
+    const run = startService({
+      DATABASE_URL: db.url,
+      PORT: String(port),
+      TOWER_JWT_SECRET: 'a-secret-of-the-boot-test-that-is-long-enough-0123',
+    });
+    try {
+      await waitForHealth(port, run, 30_000);
+      const get = (p: string): Promise<Response> => fetch(`http://127.0.0.1:${port}${p}`);
+      for (const p of ['/demo/ping', '/demo/public', '/demo/me', '/demo/root', '/api/demo/ping']) {
+        expect({ path: p, status: (await get(p)).status }).toEqual({ path: p, status: 404 });
+      }
+      expect((await get('/user-info')).status).toBe(401);
+      const doc = (await (await get('/openapi.json')).json()) as {
+        paths: Record<string, unknown>;
+        tags: { name: string }[];
+      };
+      expect(Object.keys(doc.paths)).toContain('/user-info');
+      expect(Object.keys(doc.paths).filter((p) => p.startsWith('/demo'))).toEqual([]);
+      expect(doc.tags.map((tag) => tag.name)).not.toContain('demo');
+    } finally {
+      expect(await stopService(run)).toBe(0);
+      await db.drop();
+    }
+  }, 60_000);
+
   it('boots with no configuration at all on the embedded database, and reuses it the second time', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tower-boot-embedded-'));
     const port = await freePort();

@@ -9,6 +9,7 @@ import type {
   TowerConfig,
 } from '../../packages/tower-auth/src/config/tower-config.types.js';
 import type { Clock } from '../../packages/tower-auth/src/common/clock.js';
+import { DEMO_HOST } from './demo.module.js';
 
 export const PLATFORMS: HttpPlatform[] = ['fastify', 'express'];
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -29,13 +30,17 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * The service as main.ts builds it, plus the example host routes of demo.module.ts (`/demo/...`:
+ * public, signed-in and root-only), which the service itself does not serve.
+ */
 export async function startTestApp(
   platform: HttpPlatform,
   env: Record<string, string | undefined>,
   clock?: Clock,
 ): Promise<TestApp> {
   const config = testConfig(env);
-  const app = await createApp(config, { platform, logger: false, clock });
+  const app = await createApp(config, { platform, logger: false, clock, ...DEMO_HOST });
   await app.init();
   if (platform === 'fastify')
     await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();

@@ -17,6 +17,7 @@ import type { UserEntity } from '../../packages/tower-auth/src/users/user.entity
 import { createUser } from '../factories/users.js';
 import { PLATFORMS, TEST_SECRET, testConfig } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
+import { DEMO_HOST } from '../harness/demo.module.js';
 
 /*
  * Hostile credentials and bodies against the guard (GET /user-info, GET /demo/me) and the
@@ -113,6 +114,7 @@ async function startHostileApp(platform: HttpPlatform, databaseUrl: string): Pro
   const app = await createApp(config, {
     platform,
     logger: new RecordingLogger(),
+    ...DEMO_HOST,
   });
   await app.init();
   if (platform === 'fastify')

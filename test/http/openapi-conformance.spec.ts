@@ -39,7 +39,7 @@ describe.each(PLATFORMS)('answers match the OpenAPI document on %s', (platform) 
     });
   };
 
-  it('service routes: health, service-info, the demo module', async () => {
+  it('service routes: health, service-info, and the example host module (harness)', async () => {
     const s = request(t.server);
     check('get', '/health', await s.get('/health'), 200);
     check('get', '/service-info', await s.get('/service-info'), 200);

@@ -26,15 +26,19 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   [API_TAGS.admin]: 'Root users only',
   [API_TAGS.pages]: 'HTML for people',
   [API_TAGS.openapi]: 'This document and its browsable page',
-  demo: 'A module of the host application protecting its routes with the auth decorators',
 };
 
 /**
  * The OpenAPI 3.1 document of every route of `app`, as written by the decorators on the
  * controllers, with the `/api` twins folded into the canonical paths and each operation's
- * security and 401/403 responses taken from its access rule.
+ * security and 401/403 responses taken from its access rule. `tags` describes the tags of
+ * routes the application adds to the service's (createApp's `modules`).
  */
-export function buildOpenApiDocument(app: INestApplication, config: TowerConfig): OpenAPIObject {
+export function buildOpenApiDocument(
+  app: INestApplication,
+  config: TowerConfig,
+  tags: Record<string, string> = {},
+): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setOpenAPIVersion('3.1.0')
     .setTitle('tower-auth')
@@ -43,7 +47,7 @@ export function buildOpenApiDocument(app: INestApplication, config: TowerConfig)
     .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
     .addServer(config.serverUrl, 'The service')
     .addServer(`${config.serverUrl}/${API_PREFIX}`, `The same routes under /${API_PREFIX}`);
-  for (const [name, description] of Object.entries(TAG_DESCRIPTIONS)) {
+  for (const [name, description] of Object.entries({ ...TAG_DESCRIPTIONS, ...tags })) {
     builder.addTag(name, description);
   }
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) builder.addSecurity(name, scheme);

@@ -10,8 +10,9 @@ function object(properties: Record<string, object>): object {
 }
 
 /**
- * Another module of the host platform protecting its routes with the auth module's
- * decorators; it imports nothing but the `tower-auth` package.
+ * A module of a host application protecting its routes with the auth module's decorators; it
+ * imports nothing but the `tower-auth` package. Not part of the service: the tests and the
+ * benchmarks add it (see demo.module.ts) to exercise public, signed-in and root-only host routes.
  */
 @Controller('demo')
 @ApiTags('demo')
