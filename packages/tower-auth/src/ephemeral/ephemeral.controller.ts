@@ -3,6 +3,7 @@ import {
   Controller,
   ForbiddenException,
   Get,
+  Inject,
   Logger,
   Param,
   Post,
@@ -12,12 +13,13 @@ import {
 } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '../http/openapi.metadata.js';
 import type { IncomingMessage } from 'node:http';
+import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Authenticated, Public } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import { noStore } from '../http/http-response.js';
 import { ApiContent, ApiErrors, ApiJson } from '../http/openapi.decorators.js';
 import { API_TAGS, schemaRef } from '../http/openapi.schemas.js';
-import { API_PREFIX } from '../http/routes.js';
+import { isApiAliasPath } from '../http/routes.js';
 import {
   CONTENT_HEADERS,
   nodeResponse,
@@ -55,7 +57,10 @@ function gone(): ForbiddenException {
 @Controller('ephemeral')
 @ApiTags(API_TAGS.ephemeral)
 export class EphemeralController {
-  constructor(private readonly ephemeral: EphemeralService) {}
+  constructor(
+    private readonly ephemeral: EphemeralService,
+    @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
+  ) {}
 
   @Get(':name')
   @Public()
@@ -142,7 +147,7 @@ export class EphemeralController {
       return await this.ephemeral.create(input.content, {
         ...input.options,
         createdBy: user.userId,
-        apiPrefix: (request.originalUrl ?? request.url ?? '').startsWith(`/${API_PREFIX}/`),
+        apiPrefix: isApiAliasPath(request.originalUrl ?? request.url ?? '', this.config.serverPath),
       });
     } catch (error) {
       if (!(error instanceof EphemeralError)) throw error;
