@@ -12,7 +12,14 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiOperation, ApiParam, ApiTags, type OpenAPIObject } from '@nestjs/swagger';
 import { TOWER_CONFIG, type TowerConfig, Public } from 'tower-auth';
-import { ApiContent, ApiErrors, ApiJson, API_TAGS, API_PREFIX } from 'tower-auth/openapi';
+import {
+  ApiContent,
+  ApiErrors,
+  ApiJson,
+  API_TAGS,
+  API_PREFIX,
+  isApiAliasPath,
+} from 'tower-auth/openapi';
 import { VERSION } from '../../version.js';
 import { OpenApiDocument } from './openapi.document.js';
 import { INIT_SCRIPT, INIT_SCRIPT_BODY, openApiPage, openApiPageCsp } from './openapi.page.js';
@@ -69,7 +76,8 @@ export class OpenApiController {
   @ApiContent(200, 'Swagger UI, served with a strict Content-Security-Policy', ['text/html'])
   page(@Req() request: HttpRequest, @Res() response: unknown): void {
     const { httpAdapter } = this.adapterHost;
-    const base = `${underApi(request) ? `/${API_PREFIX}` : ''}/openapi`;
+    const under = isApiAliasPath(request.originalUrl ?? request.url ?? '', this.config.serverPath);
+    const base = `${this.config.serverPath}${under ? `/${API_PREFIX}` : ''}/openapi`;
     const headers: Record<string, string> = {
       'Content-Type': 'text/html; charset=utf-8',
       'Cache-Control': 'no-cache',
@@ -112,10 +120,6 @@ export class OpenApiController {
     const body = zipped && asset.gzipped ? asset.gzipped : asset.body;
     return new StreamableFile(body, { type: asset.type, length: body.length });
   }
-}
-
-function underApi(request: HttpRequest): boolean {
-  return (request.originalUrl ?? request.url ?? '').startsWith(`/${API_PREFIX}/`);
 }
 
 /** `Accept-Encoding` names gzip with a weight above zero. */

@@ -22,8 +22,8 @@ window.addEventListener('load', function () {
 `;
 
 /**
- * `base`: `/openapi` or `/api/openapi`, the path the page was asked for, so the page and
- * its assets come through the same prefix (a proxy may forward only `/api`).
+ * `base`: `/openapi` or `/api/openapi` under the server URL's path, the path the page was asked
+ * for, so the page and its assets come through the same prefix (a proxy may forward only `/api`).
  */
 export function openApiPage(base: string, title: string, assetVersion: string): string {
   const asset = (name: string): string => `${base}/${name}?v=${encodeURIComponent(assetVersion)}`;

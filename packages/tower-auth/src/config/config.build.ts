@@ -29,6 +29,11 @@ export function isLocalUrl(url: string | null): boolean {
   }
 }
 
+/** The path of a normalised server URL: '' for a root URL, otherwise `/seg...` without a trailing slash. */
+export function serverPathOf(serverUrl: string): string {
+  return new URL(serverUrl).pathname.replace(/\/+$/, '');
+}
+
 export interface DerivedAuth {
   readonly github: boolean;
   readonly google: boolean;
@@ -59,6 +64,7 @@ export function buildTowerConfig(values: ResolvedValues): TowerConfig {
   const serverUrl = values.str('serverUrl')!;
   return {
     serverUrl,
+    serverPath: serverPathOf(serverUrl),
     serverUrlIsLocal: derived.serverUrlIsLocal,
     secureCookies: serverUrl.startsWith('https:'),
     unsafeMode: values.bool('unsafeMode'),

@@ -328,6 +328,15 @@ describe('derived values', () => {
   });
 
   it.each([
+    ['https://tower.example.com/', 'https://tower.example.com', ''],
+    ['https://example.com/v1/', 'https://example.com/v1', '/v1'],
+    ['https://example.com/tools/tower//', 'https://example.com/tools/tower', '/tools/tower'],
+  ])('derives the base path of %s', (url, serverUrl, serverPath) => {
+    const c = config(null, { TOWER_SERVER_URL: url, TOWER_SMTP_HOST: 'mail' });
+    expect({ serverUrl: c.serverUrl, serverPath: c.serverPath }).toEqual({ serverUrl, serverPath });
+  });
+
+  it.each([
     ['http://localhost:8000', true],
     ['http://app.localhost', true],
     ['http://127.0.0.2:3000', true],

@@ -82,6 +82,12 @@ export interface SmtpConfig {
 export interface TowerConfig {
   /** Public base URL, no trailing slash. */
   readonly serverUrl: string;
+  /**
+   * The path of the server URL, no trailing slash: '' for `https://host`, '/v1' for
+   * `https://host/v1` (a host's global prefix, or a proxy's). Every path the module hands a
+   * browser (cookie paths, page scripts and the URLs they call) starts with it.
+   */
+  readonly serverPath: string;
   /** True when the server URL's host is localhost / 127.0.0.0/8 / [::1]. */
   readonly serverUrlIsLocal: boolean;
   /** True when the server URL is https (cookies get `Secure`). */

@@ -20,7 +20,7 @@ import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.deco
 import { noStore } from '../http/http-response.js';
 import { ApiContent, ApiErrors, ApiJson } from '../http/openapi.decorators.js';
 import { API_TAGS, schemaRef } from '../http/openapi.schemas.js';
-import { API_PREFIX } from '../http/routes.js';
+import { isApiAliasPath } from '../http/routes.js';
 import {
   CONTENT_HEADERS,
   nodeResponse,
@@ -153,7 +153,7 @@ export class EphemeralController {
       return await this.ephemeral.create(input.content, {
         ...input.options,
         createdBy: user.userId,
-        apiPrefix: (request.originalUrl ?? request.url ?? '').startsWith(`/${API_PREFIX}/`),
+        apiPrefix: isApiAliasPath(request.originalUrl ?? request.url ?? '', this.config.serverPath),
       });
     } catch (error) {
       if (!(error instanceof EphemeralError)) throw error;

@@ -2,6 +2,7 @@ import type { TowerConfig } from '../config/tower-config.types.js';
 
 export const ACCESS_COOKIE = 'JWT';
 export const REFRESH_COOKIE = 'JWT_REFRESH_TOKEN';
+/** The refresh endpoint, relative to the server URL: the only path the refresh cookie goes to. */
 export const REFRESH_COOKIE_PATH = '/oauth/access_token';
 
 /** More values than this for one name is not a browser talking; the rest are ignored. */
@@ -33,6 +34,19 @@ function attributes(config: TowerConfig, path: string, maxAge: number): string {
   return `Path=${path}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
 }
 
+/**
+ * The path of the cookies every route of the module reads: the server URL's path (`/v1` under
+ * a global prefix, which covers `/v1/api` too), `/` for a root URL.
+ */
+export function cookieRootPath(config: Pick<TowerConfig, 'serverPath'>): string {
+  return config.serverPath || '/';
+}
+
+/** Where the refresh cookie is sent: the refresh endpoint under the server URL's path. */
+export function refreshCookiePath(config: Pick<TowerConfig, 'serverPath'>): string {
+  return `${config.serverPath}${REFRESH_COOKIE_PATH}`;
+}
+
 /** Both session cookies (SPEC §3); never a Domain attribute. */
 export function sessionCookies(
   config: TowerConfig,
@@ -40,15 +54,15 @@ export function sessionCookies(
   refreshToken: string,
 ): string[] {
   return [
-    `${ACCESS_COOKIE}=${accessToken}; ${attributes(config, '/', config.auth.accessTokenExpiration)}`,
-    `${REFRESH_COOKIE}=${refreshToken}; ${attributes(config, REFRESH_COOKIE_PATH, config.auth.refreshCookieMaxAge)}`,
+    `${ACCESS_COOKIE}=${accessToken}; ${attributes(config, cookieRootPath(config), config.auth.accessTokenExpiration)}`,
+    `${REFRESH_COOKIE}=${refreshToken}; ${attributes(config, refreshCookiePath(config), config.auth.refreshCookieMaxAge)}`,
   ];
 }
 
 /** Same names and paths, emptied and expired. */
 export function clearedCookies(config: TowerConfig): string[] {
   return [
-    `${ACCESS_COOKIE}=; ${attributes(config, '/', 0)}`,
-    `${REFRESH_COOKIE}=; ${attributes(config, REFRESH_COOKIE_PATH, 0)}`,
+    `${ACCESS_COOKIE}=; ${attributes(config, cookieRootPath(config), 0)}`,
+    `${REFRESH_COOKIE}=; ${attributes(config, refreshCookiePath(config), 0)}`,
   ];
 }

@@ -21,7 +21,7 @@ const FORM_TYPE = 'application/x-www-form-urlencoded';
 
 export const SESSION_COOKIES_SET: HeadersObject = {
   'Set-Cookie': {
-    description: `\`${ACCESS_COOKIE}\` (the access token; Path /) and \`${REFRESH_COOKIE}\` (the refresh token; Path /oauth/access_token), both HttpOnly and SameSite=Lax, Secure when the server URL is https`,
+    description: `\`${ACCESS_COOKIE}\` (the access token; Path: the server URL's path, \`/\` for a root URL) and \`${REFRESH_COOKIE}\` (the refresh token; Path \`/oauth/access_token\` under the server URL's path), both HttpOnly and SameSite=Lax, Secure when the server URL is https`,
     schema: { type: 'string' },
   },
 };

@@ -26,13 +26,13 @@ export const SECURITY_SCHEMES: Record<string, SecuritySchemeObject> = {
     type: 'apiKey',
     in: 'cookie',
     name: ACCESS_COOKIE,
-    description: `The access token in the \`${ACCESS_COOKIE}\` cookie (Path /, HttpOnly, SameSite=Lax) that a browser login sets. State-changing requests it authenticates must come from this origin (Origin / Sec-Fetch-Site), otherwise 403.`,
+    description: `The access token in the \`${ACCESS_COOKIE}\` cookie (Path: the server URL's path, \`/\` for a root URL; HttpOnly, SameSite=Lax) that a browser login sets. State-changing requests it authenticates must come from this origin (Origin / Sec-Fetch-Site), otherwise 403.`,
   },
   [SECURITY.refreshCookie]: {
     type: 'apiKey',
     in: 'cookie',
     name: REFRESH_COOKIE,
-    description: `The opaque refresh token in the \`${REFRESH_COOKIE}\` cookie (Path ${REFRESH_COOKIE_PATH}, HttpOnly, SameSite=Lax); rotated by every refresh.`,
+    description: `The opaque refresh token in the \`${REFRESH_COOKIE}\` cookie (Path ${REFRESH_COOKIE_PATH} under the server URL's path, HttpOnly, SameSite=Lax); rotated by every refresh.`,
   },
 };
 
@@ -141,7 +141,8 @@ export const OPENAPI_SCHEMAS = {
       authTypes: { type: 'array', items: { type: 'string', enum: AUTH_TYPES } },
       loginPath: {
         ...string,
-        description: '`/oauth/login/oidc` when OIDC is the only login method, else `/auth`',
+        description:
+          'Where a login starts, relative to `serverUrl`: `/oauth/login/oidc` when OIDC is the only login method, else `/auth`',
       },
       heartbeatInterval: { ...integer, description: 'Seconds between browser refreshes' },
       logoutUrl: { ...string, format: 'uri' },

@@ -11,6 +11,19 @@ export const API_PREFIX = 'api';
 const aliases = new WeakMap<Type, Type>();
 
 /**
+ * Whether a request path (`/v1/api/ephemeral?x`) is under the `/api` copy of the routes: what
+ * follows the server URL's path (`serverPath`, '' for a root URL) starts with `/api/`. A path
+ * that does not start with `serverPath` (a proxy that strips it) is taken as it is.
+ */
+export function isApiAliasPath(path: string, serverPath: string): boolean {
+  const within =
+    serverPath !== '' && (path === serverPath || path.startsWith(`${serverPath}/`))
+      ? path.slice(serverPath.length)
+      : path;
+  return within.startsWith(`/${API_PREFIX}/`);
+}
+
+/**
  * The controllers, each followed by a copy of itself at `api/<path>`. The copy is a subclass:
  * it shares the handlers and their metadata (access rules, OpenAPI descriptions), so it is the
  * same route at another path, and it is made once per controller.

@@ -12,6 +12,10 @@ export interface ServiceInfo {
   appName: string;
   serverUrl: string;
   authTypes: AuthType[];
+  /**
+   * Where a login starts, relative to `serverUrl` (which holds any prefix): clients, the login
+   * page among them, go to `${serverUrl}${loginPath}`.
+   */
   loginPath: string;
   /** Seconds between the browser's refresh heartbeats. */
   heartbeatInterval: number;

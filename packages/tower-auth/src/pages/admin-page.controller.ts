@@ -34,8 +34,11 @@ export class AdminPageController {
   page(@Res() response: unknown): void {
     const nonce = styleNonce();
     const html = adminPage(
-      { appName: this.config.appName, nonce },
-      { accountHref: `${this.config.serverUrl}/auth`, script: scriptRef('admin-page.js') },
+      { appName: this.config.appName, nonce, base: this.config.serverPath },
+      {
+        accountHref: `${this.config.serverUrl}/auth`,
+        script: scriptRef('admin-page.js', this.config.serverPath),
+      },
     );
     sendPage(this.adapterHost.httpAdapter, response, html, pagePolicy(nonce, this.origin, true));
   }

@@ -61,7 +61,11 @@ export class AuthPageController {
   @ApiContent(200, 'The page (no-store, no-referrer, strict CSP)', ['text/html'])
   async page(@Query() query: Record<string, unknown>, @Res() response: unknown): Promise<void> {
     const nonce = styleNonce();
-    const chrome: PageChrome = { appName: this.config.appName, nonce };
+    const chrome: PageChrome = {
+      appName: this.config.appName,
+      nonce,
+      base: this.config.serverPath,
+    };
     const { html, scripts } = await this.render(chrome, (name) => single(query[name]));
     sendPage(this.adapterHost.httpAdapter, response, html, pagePolicy(nonce, this.origin, scripts));
   }
@@ -98,10 +102,11 @@ export class AuthPageController {
       state: success === 'true' ? 'signed-in' : 'sign-in',
       choice: signInChoice(this.config, next),
       next,
-      continueHref: `${base}${next ?? '/'}`,
+      // `next` is a path on this origin (what a host's front end knows), not under serverUrl.
+      continueHref: next ? `${this.origin}${next}` : `${base}/`,
       logoutAction: `${base}/logout`,
       adminHref: `${base}/auth/admin`,
-      script: scriptRef('login-page.js'),
+      script: scriptRef('login-page.js', this.config.serverPath),
     });
     return { html, scripts: true };
   }

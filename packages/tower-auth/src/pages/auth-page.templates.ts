@@ -11,6 +11,11 @@ export interface PageChrome {
   readonly appName: string;
   /** Per-response CSP nonce of the style element. */
   readonly nonce: string;
+  /**
+   * The server URL's path ('' or `/v1`), on `<html data-base>` when not empty: the pages'
+   * scripts put it in front of every path they fetch (the CSP allows no inline script).
+   */
+  readonly base: string;
 }
 
 export interface LayoutOptions {
@@ -29,8 +34,9 @@ export function layout(
   const script = options.script
     ? `<script type="module" src="${escapeHtml(options.script.src)}" integrity="${escapeHtml(options.script.integrity)}"></script>\n`
     : '';
+  const base = chrome.base ? ` data-base="${escapeHtml(chrome.base)}"` : '';
   return `<!doctype html>
-<html lang="en">
+<html lang="en"${base}>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -16,6 +16,7 @@ export interface PageAsset {
   readonly integrity: string;
 }
 
+/** Relative to the server URL's path. */
 export const ASSETS_PATH = '/auth/assets';
 export type AssetName = 'login-page.js' | 'admin-page.js';
 const NAMES: readonly AssetName[] = ['login-page.js', 'admin-page.js'];
@@ -39,8 +40,14 @@ export function pageAsset(name: string): PageAsset | undefined {
   return ASSETS.get(name);
 }
 
-/** What a page needs to load one of the scripts: a versioned, same-origin URL and its SRI. */
-export function scriptRef(name: AssetName): { src: string; integrity: string } {
+/**
+ * What a page needs to load one of the scripts: a versioned, same-origin URL under the server
+ * URL's path (`serverPath`) and its SRI.
+ */
+export function scriptRef(name: AssetName, serverPath: string): { src: string; integrity: string } {
   const asset = ASSETS.get(name)!;
-  return { src: `${ASSETS_PATH}/${name}?v=${asset.version}`, integrity: asset.integrity };
+  return {
+    src: `${serverPath}${ASSETS_PATH}/${name}?v=${asset.version}`,
+    integrity: asset.integrity,
+  };
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import * as client from 'openid-client';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { TOWER_CONFIG, type ProviderId, type TowerConfig } from '../config/tower-config.types.js';
-import { cookieValues } from '../http/cookies.js';
+import { cookieRootPath, cookieValues } from '../http/cookies.js';
 import { CookieSealer } from './cookie-sealer.js';
 import type { LoginFlow } from './provider.js';
 
@@ -28,8 +28,9 @@ interface SealedFlow {
 /**
  * The login flow (state, nonce, PKCE verifier, provider, return path) lives in the browser,
  * sealed by CookieSealer (AES-256-GCM, key derived from the JWT secret): any instance can read
- * it, nobody else can read or forge it, and nothing is stored server-side. HttpOnly, Path=/
- * (the callback is also served under /api), 10 minutes.
+ * it, nobody else can read or forge it, and nothing is stored server-side. HttpOnly, 10
+ * minutes, on the server URL's path (`/`, or `/v1` under a prefix: the callback is also served
+ * under `/api`).
  *
  * Form-POST callbacks: a provider that answers with `response_mode=form_post` makes the
  * browser POST cross-site to the callback, and browsers do not send SameSite=Lax cookies with
@@ -105,7 +106,7 @@ export class FlowCookies {
 
   private cookies(value: string, maxAge: number): string[] {
     const secure = this.config.secureCookies ? '; Secure' : '';
-    const base = `Path=/; Max-Age=${maxAge}; HttpOnly`;
+    const base = `Path=${cookieRootPath(this.config)}; Max-Age=${maxAge}; HttpOnly`;
     const cookies = [`${FLOW_COOKIE}=${value}; ${base}; SameSite=Lax${secure}`];
     if (this.config.secureCookies) {
       cookies.push(`${FLOW_COOKIE_CROSS_SITE}=${value}; ${base}; SameSite=None; Secure`);

@@ -5,6 +5,7 @@ import { CookieSealer, MAX_SEALED } from './cookie-sealer.js';
 
 export const LOGOUT_HINT_COOKIE = 'TOWER_OIDC_LOGOUT';
 const PURPOSE = 'oidc-logout-hint';
+/** Relative to the server URL's path. */
 const PATH = '/oauth/logout';
 
 /**
@@ -44,6 +45,6 @@ export class LogoutHintCookie {
 
   private cookie(value: string, maxAge: number): string {
     const secure = this.config.secureCookies ? '; Secure' : '';
-    return `${LOGOUT_HINT_COOKIE}=${value}; Path=${PATH}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
+    return `${LOGOUT_HINT_COOKIE}=${value}; Path=${this.config.serverPath}${PATH}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
   }
 }

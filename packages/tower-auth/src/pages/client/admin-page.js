@@ -13,6 +13,8 @@
  */
 
 const PAGE_SIZE = 20;
+/** The server URL's path ('' or `/v1`): every path below is relative to it. */
+const BASE = document.documentElement.dataset.base ?? '';
 /** @type {{users: Listing, audit: Listing}} */
 const listings = {
   users: { offset: 0, total: 0, filter: '' },
@@ -31,9 +33,9 @@ function say(id, text) {
   element(id).textContent = text;
 }
 
-/** @param {string} path @param {string} [method] */
+/** `path` is under the server URL's path. @param {string} path @param {string} [method] */
 function call(path, method = 'GET') {
-  return fetch(path, {
+  return fetch(`${BASE}${path}`, {
     method,
     headers: { Accept: 'application/json' },
     credentials: 'same-origin',

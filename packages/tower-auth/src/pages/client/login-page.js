@@ -21,6 +21,8 @@ const LABELS = {
   oidc: 'Sign in with OpenID Connect',
 };
 
+/** The server URL's path ('' or `/v1`): every path below is relative to it. */
+const BASE = document.documentElement.dataset.base ?? '';
 const root = element('login');
 /** @type {number | undefined} */
 let timer;
@@ -42,14 +44,14 @@ function say(id, text) {
 }
 
 /**
- * A JSON request to this server with this origin's cookies.
+ * A JSON request to this server (`path` under the server URL's path) with this origin's cookies.
  * @param {string} path @param {string} [method] @param {unknown} [body]
  */
 function call(path, method = 'GET', body = undefined) {
   /** @type {Record<string, string>} */
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  return fetch(path, {
+  return fetch(`${BASE}${path}`, {
     method,
     headers,
     credentials: 'same-origin',
