@@ -10,6 +10,7 @@ export {
   type ProviderId,
 } from './config/tower-config.types.js';
 export { Public, Authenticated, RootOnly } from './decorators/access.decorator.js';
+export { SameOriginOnly, CrossSiteAllowed } from './decorators/same-origin.decorator.js';
 export { CurrentUser, type AuthPrincipal } from './decorators/current-user.decorator.js';
 export { TokenService, TokenError, type Role, type AccessClaims } from './tokens/token.service.js';
 export { RefreshError, type IssuedTokens } from './sessions/session.service.js';

@@ -46,17 +46,18 @@ export async function startLogin(browser: Browser, provider: string, query = '')
 
 /**
  * Follows the provider's redirects and completes its login and consent interactions as
- * `account` (or aborts), until the provider sends the browser back to the service; returns
- * that callback URL without visiting it.
+ * `account` (or aborts), until the provider sends the browser back to the service (at
+ * `server`); returns that callback URL without visiting it.
  */
 export async function authorize(
   browser: Browser,
   url: string,
   act: { account: string } | { abort: true },
+  server = SERVER,
 ): Promise<string> {
   let current = url;
   for (let step = 0; step < 12; step++) {
-    if (current.startsWith(`${SERVER}/`)) return current;
+    if (current.startsWith(`${server}/`)) return current;
     const page = await browser.get(current);
     if (page.location) {
       current = page.location;
