@@ -267,6 +267,35 @@ describeInChromium('the login page in Chromium', () => {
     expectCleanPages();
   });
 
+  it('a sign-out link on another site only asks; the button signs out', async () => {
+    const user = await createUser(app.dataSource, { email: 'linked-out@example.com' });
+    const { accessToken } = await app.app
+      .get(SessionService)
+      .startSession(user, 'email', { userAgent: 'jest', ipAddress: '127.0.0.1' });
+    await context.addCookies([{ name: 'JWT', value: accessToken, url: app.url }]);
+    const page = await context.newPage();
+    // Served by the test itself: nothing leaves the machine.
+    await page.route('http://elsewhere.example/', (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body: `<a href="${app.url}/logout">Sign out of Tower</a>`,
+      }),
+    );
+    await page.goto('http://elsewhere.example/');
+    await page.getByRole('link', { name: 'Sign out of Tower' }).click();
+    await page.getByRole('heading', { name: 'Sign out of Tower?' }).waitFor();
+    expect(page.url()).toBe(`${app.url}/logout`);
+    expect((await sessionRow('linked-out@example.com')).revoked).toBeNull();
+    expect(await cookie('JWT')).toBeDefined();
+    await screenshot(page, 'f-sign-out-asks');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${app.url}/auth`);
+    expect((await sessionRow('linked-out@example.com')).revoked).not.toBeNull();
+    expect(await cookie('JWT')).toBeUndefined();
+    expectCleanPages();
+  });
+
   it('root users get the admin view: users, audit events, revoking a user’s sessions', async () => {
     const root = op.addAccount({ email: ROOT_EMAIL, given_name: 'Grace', family_name: 'Hopper' });
     const victim = await createUser(app.dataSource, { email: 'victim@example.com' });

@@ -5,6 +5,10 @@ import {
   ACCESS_RULE,
   type AccessRule,
 } from '../../packages/tower-auth/src/decorators/access.decorator.js';
+import {
+  ORIGIN_RULE,
+  type OriginRule,
+} from '../../packages/tower-auth/src/decorators/same-origin.decorator.js';
 import type { TestApp } from './app.js';
 
 export interface Route {
@@ -15,6 +19,8 @@ export interface Route {
   /** Every path it answers at (`/x` and `/api/x`), with `:param` placeholders. */
   paths: string[];
   rule: AccessRule | undefined;
+  /** @SameOriginOnly() or @CrossSiteAllowed(), if declared. */
+  origin: OriginRule | undefined;
 }
 
 /** Every handler of every controller in the application, with the rule it declares. */
@@ -36,7 +42,9 @@ export function routesOf(t: TestApp): Route[] {
         );
         const rule = (Reflect.getMetadata(ACCESS_RULE, handler) ??
           Reflect.getMetadata(ACCESS_RULE, controller)) as AccessRule | undefined;
-        routes.push({ name: `${controller.name}.${key}`, method, paths, rule });
+        const origin = (Reflect.getMetadata(ORIGIN_RULE, handler) ??
+          Reflect.getMetadata(ORIGIN_RULE, controller)) as OriginRule | undefined;
+        routes.push({ name: `${controller.name}.${key}`, method, paths, rule, origin });
       }
     }
   }

@@ -30,6 +30,22 @@ describe.each(PLATFORMS)('access rules on %s', (platform) => {
     expect(routes.filter((r) => r.rule === undefined).map((r) => r.name)).toEqual([]);
   });
 
+  it('every public route that changes state says whether other sites may send it', () => {
+    const unsafe = routesOf(t).filter(
+      (r) => r.rule === 'public' && !['GET', 'HEAD', 'OPTIONS'].includes(r.method),
+    );
+    expect(Object.fromEntries(unsafe.map((r) => [r.name, r.origin ?? 'undeclared']))).toMatchObject(
+      {
+        'LoginController.login': 'same-origin',
+        'GateController.access': 'same-origin',
+        'LogoutController.logoutByPost': 'same-origin',
+        'TokenController.refreshByPost': 'same-origin',
+        'OAuthLoginController.callbackByPost': 'cross-site',
+      },
+    );
+    expect(unsafe.filter((r) => r.origin === undefined).map((r) => r.name)).toEqual([]);
+  });
+
   it('every route that is not public answers 401 without a credential, at its path and under /api', async () => {
     const guarded = routesOf(t).filter((r) => r.rule !== 'public');
     expect(guarded.length).toBeGreaterThan(3);

@@ -74,6 +74,10 @@ describe.each(PLATFORMS)('answers match the OpenAPI document on %s', (platform) 
     );
     check('get', '/logout', await s.get('/logout').set('Accept', 'text/html'), 303);
     check('get', '/oauth/logout', await s.get('/oauth/logout'), 303);
+    const elsewhere = { Cookie: `JWT=${user}`, 'Sec-Fetch-Site': 'cross-site' };
+    check('get', '/logout', await s.get('/logout').set(elsewhere), 200);
+    check('get', '/oauth/logout', await s.get('/oauth/logout').set(elsewhere), 200);
+    check('post', '/logout', await s.post('/logout').set(elsewhere), 403);
   });
 
   it('e-mail and provider login', async () => {
@@ -98,6 +102,9 @@ describe.each(PLATFORMS)('answers match the OpenAPI document on %s', (platform) 
       await s.post('/login').type('form').set('Accept', 'text/html').send(form),
       303,
     );
+    const evil = { Origin: 'https://evil.example' };
+    check('post', '/login', await s.post('/login').set(evil).type('form').send(form), 403);
+    check('post', '/gate/access', await s.post('/gate/access').set(evil).send({}), 403);
     check('get', '/oauth/login/{provider}', await s.get('/oauth/login/github'), 404);
     check('get', '/oauth/callback/{provider}', await s.get('/oauth/callback/oidc?code=x'), 404);
   });

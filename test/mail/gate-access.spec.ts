@@ -3,7 +3,14 @@ import request from 'supertest';
 import { PLATFORMS } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { TestSmtpServer } from '../harness/smtp.js';
-import { auditTypes, outboxRows, smtpEnv, startMailApp, type MailApp } from './mail-kit.js';
+import {
+  auditTypes,
+  eventually,
+  outboxRows,
+  smtpEnv,
+  startMailApp,
+  type MailApp,
+} from './mail-kit.js';
 
 let ipCounter = 0;
 /** A fresh client address per request, so the per-client limit stays out of the way. */
@@ -152,6 +159,34 @@ describe.each(PLATFORMS)('POST /gate/access on %s', (platform) => {
     const rows = await outboxRows(t.dataSource);
     expect(rows.map((r) => r.recipient)).not.toContain('client-5@company.com');
     expect(await auditTypes(t.dataSource, 'magic_link_rate_limited')).toContainEqual({ client: 6 });
+  });
+
+  it('behind one trusted proxy, a client rotating the left-most X-Forwarded-For entry stays one client', async () => {
+    // The client writes the left part; the proxy appends the address it saw.
+    const proxySaw = '203.0.113.90';
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const res = await request(t.server)
+        .post('/gate/access')
+        .set('X-Forwarded-For', `192.0.2.${i + 1}, ${proxySaw}`)
+        .send({ email: `rotate-${i}@company.com` });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
+    const links: { ip_address: string }[] = await t.dataSource.query(
+      `SELECT DISTINCT t.ip_address FROM magic_link_tokens t JOIN users u ON u.id = t.user_id
+        WHERE u.email LIKE 'rotate-%'`,
+    );
+    expect(links).toEqual([{ ip_address: proxySaw }]);
+    const audited = await eventually(async () => {
+      const rows: { ip_address: string }[] = await t.dataSource.query(
+        `SELECT ip_address FROM audit_events WHERE type = 'magic_link_rate_limited'
+          AND ip_address IN ($1, '192.0.2.6', '192.0.2.7', '192.0.2.8')`,
+        [proxySaw],
+      );
+      return rows.length >= 3 ? rows : undefined;
+    }, 'three magic_link_rate_limited rows');
+    expect(audited).toEqual(Array(3).fill({ ip_address: proxySaw }));
   });
 
   it('sends a browser that posted the sign-in form back to the page', async () => {

@@ -80,7 +80,7 @@ describe.each(PLATFORMS)('magic-link login on %s', (platform) => {
       expect(res.text).toContain(`name="password" value="${token}"`);
       expect(res.text).not.toMatch(/<script|javascript:|http-equiv/i);
       expect(res.headers['cache-control']).toBe('no-store');
-      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['referrer-policy']).toBe('strict-origin');
       expect(res.headers['x-frame-options']).toBe('DENY');
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['content-security-policy']).toMatch(/default-src 'none'/);

@@ -43,17 +43,27 @@ export class Browser {
     return this.send('GET', url);
   }
 
-  post(url: string, form: Record<string, string>): Promise<Page> {
-    return this.send('POST', url, form);
+  /** `headers`: what a real browser would add (Origin, Sec-Fetch-Site), to the service only. */
+  post(
+    url: string,
+    form: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<Page> {
+    return this.send('POST', url, form, headers);
   }
 
-  async send(method: 'GET' | 'POST', url: string, form?: Record<string, string>): Promise<Page> {
+  async send(
+    method: 'GET' | 'POST',
+    url: string,
+    form?: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<Page> {
     const target = new URL(url);
     const cookie = this.cookieHeader(target);
     if (url.startsWith(`${this.app.serverUrl}/`)) {
-      let req = request(this.app.server)[method === 'GET' ? 'get' : 'post'](
-        `${target.pathname}${target.search}`,
-      );
+      let req = request(this.app.server)
+        [method === 'GET' ? 'get' : 'post'](`${target.pathname}${target.search}`)
+        .set(headers);
       if (cookie) req = req.set('Cookie', cookie);
       const res = form ? await req.type('form').send(form) : await req;
       const setCookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);

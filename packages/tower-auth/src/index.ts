@@ -34,6 +34,7 @@ export {
   type HttpPlatform,
 } from './config/tower-config.types.js';
 export { Public, Authenticated, RootOnly } from './decorators/access.decorator.js';
+export { SameOriginOnly, CrossSiteAllowed } from './decorators/same-origin.decorator.js';
 export { CurrentUser, type AuthPrincipal } from './decorators/current-user.decorator.js';
 export {
   type ContextCredential,

@@ -4,6 +4,7 @@
  * access rule of each route). Nothing here imports `@nestjs/swagger`.
  */
 export { ACCESS_RULE, type AccessRule } from './decorators/access.decorator.js';
+export { ORIGIN_RULE, type OriginRule } from './decorators/same-origin.decorator.js';
 export { API_PREFIX, isApiAliasPath, withApiAlias } from './http/routes.js';
 export {
   API_TAGS,

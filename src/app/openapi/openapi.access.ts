@@ -7,7 +7,7 @@ import type {
   ResponseObject,
   SecurityRequirementObject,
 } from '@nestjs/swagger';
-import { ACCESS_RULE, type AccessRule, SECURITY, schemaRef } from 'tower-auth/openapi';
+import { ACCESS_RULE, type AccessRule, ORIGIN_RULE, SECURITY, schemaRef } from 'tower-auth/openapi';
 
 const ERROR_CONTENT = { 'application/json': { schema: schemaRef('Error') } };
 
@@ -37,9 +37,15 @@ const UNSAFE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
 
 type Controller = new (...args: never[]) => object;
 
-/** `<Controller>_<method>` (the scanner's operation ids) to the rule the guard applies. */
-function accessRules(app: INestApplication): Map<string, AccessRule> {
-  const rules = new Map<string, AccessRule>();
+interface Rules {
+  access: AccessRule;
+  /** @SameOriginOnly(): refused when a browser says another site sent it. */
+  sameOrigin: boolean;
+}
+
+/** `<Controller>_<method>` (the scanner's operation ids) to the rules the guard applies. */
+function accessRules(app: INestApplication): Map<string, Rules> {
+  const rules = new Map<string, Rules>();
   for (const module of app.get(ModulesContainer).values()) {
     for (const wrapper of module.controllers.values()) {
       const controller = wrapper.metatype as Controller | null;
@@ -49,20 +55,28 @@ function accessRules(app: INestApplication): Map<string, AccessRule> {
         if (typeof handler !== 'function' || !Reflect.hasMetadata(PATH_METADATA, handler)) continue;
         const rule = (Reflect.getMetadata(ACCESS_RULE, handler) ??
           Reflect.getMetadata(ACCESS_RULE, controller)) as AccessRule | undefined;
+        const origin: unknown =
+          Reflect.getMetadata(ORIGIN_RULE, handler) ?? Reflect.getMetadata(ORIGIN_RULE, controller);
         // The guard treats a route without a rule as one for signed-in users.
-        rules.set(`${controller.name}_${key}`, rule ?? 'user');
+        rules.set(`${controller.name}_${key}`, {
+          access: rule ?? 'user',
+          sameOrigin: origin === 'same-origin',
+        });
       }
     }
   }
   return rules;
 }
 
-function forbidden(rule: AccessRule, method: string): ResponseObject | null {
+function forbidden({ access, sameOrigin }: Rules, method: string): ResponseObject | null {
+  const unsafe = UNSAFE_METHODS.has(method);
   const reasons = [
-    ...(rule === 'root' ? ['the user is not a root user'] : []),
-    ...(rule !== 'public' && UNSAFE_METHODS.has(method)
-      ? ['a cross-site request authenticated by the cookie']
-      : []),
+    ...(access === 'root' ? ['the user is not a root user'] : []),
+    ...(unsafe && sameOrigin
+      ? ['a browser says another site sent the request (`Sec-Fetch-Site`, `Origin`)']
+      : unsafe && access !== 'public'
+        ? ['a cross-site request authenticated by the cookie']
+        : []),
   ];
   if (reasons.length === 0) return null;
   const text = reasons.join(', or ');
@@ -80,10 +94,11 @@ export function applyAccessRules(document: OpenAPIObject, app: INestApplication)
     for (const [method, value] of Object.entries(item)) {
       const operation = value as OperationObject;
       if (typeof operation?.operationId !== 'string') continue;
-      const rule = rules.get(operation.operationId) ?? 'user';
-      operation.security ??= SECURITY_BY_RULE[rule];
+      const rule = rules.get(operation.operationId) ?? { access: 'user', sameOrigin: false };
+      operation.security ??= SECURITY_BY_RULE[rule.access];
       const responses = operation.responses;
-      if (rule !== 'public') responses['401'] ??= { $ref: '#/components/responses/Unauthorized' };
+      if (rule.access !== 'public')
+        responses['401'] ??= { $ref: '#/components/responses/Unauthorized' };
       const refused = forbidden(rule, method);
       if (refused) responses['403'] ??= refused;
       responses.default ??= { $ref: '#/components/responses/Error' };

@@ -73,7 +73,7 @@ export function buildTowerConfig(values: ResolvedValues): TowerConfig {
     jwtSecret: values.str('jwtSecret')!,
     jwtSecretGenerated: values.get('jwtSecret').source === 'generated',
     rootUsers: values.list('rootUsers'),
-    trustProxy: values.bool('trustProxy'),
+    trustProxy: values.num('trustProxy'),
     dataDir: values.str('dataDir')!,
     http: {
       host: values.str('httpHost')!,

@@ -11,6 +11,8 @@ export type ValueKind =
   | { readonly type: 'boolean' }
   | { readonly type: 'port'; readonly allowZero?: boolean }
   | { readonly type: 'integer' }
+  /** `false`, `true` (one) or how many proxies are in front of the service. */
+  | { readonly type: 'proxy-hops' }
   | { readonly type: 'duration'; readonly allowZero?: boolean }
   | { readonly type: 'list'; readonly style: ListStyle }
   | { readonly type: 'enum'; readonly values: readonly string[] }
@@ -78,7 +80,7 @@ export const KEY_SPECS = [
     { type: 'list', style: 'lower-case' },
     '',
   ),
-  spec('trustProxy', 'TOWER_TRUST_PROXY', 'tower.trust-proxy', bool, false),
+  spec('trustProxy', 'TOWER_TRUST_PROXY', 'tower.trust-proxy', { type: 'proxy-hops' }, false),
   spec('dataDir', 'TOWER_DATA_DIR', 'tower.data-dir', { type: 'path' }, '.data'),
   spec('httpPort', 'PORT', null, { type: 'port', allowZero: true }, 8000, 'http.port'),
   spec('httpHost', 'HOST', null, str, '0.0.0.0', 'http.host'),

@@ -49,7 +49,7 @@ describe('defaults', () => {
       jwtSecret: SECRET,
       jwtSecretGenerated: false,
       rootUsers: [],
-      trustProxy: false,
+      trustProxy: 0,
       dataDir: join(cwd, '.data'),
       http: { host: '0.0.0.0', port: 8000, platform: 'fastify' },
       database: { url: null, migrationsRun: true, embeddedDir: join(cwd, '.data', 'postgres') },
@@ -199,6 +199,14 @@ tower:
     expect(c.ephemeral.duration).toBe(28800);
   });
 
+  it('reads trust-proxy as a number of proxies: false, true (one) or a count', () => {
+    expect(config(null, { TOWER_TRUST_PROXY: 'false' }).trustProxy).toBe(0);
+    expect(config(null, { TOWER_TRUST_PROXY: 'true' }).trustProxy).toBe(1);
+    expect(config(null, { TOWER_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(config('tower:\n  trust-proxy: 3\n').trustProxy).toBe(3);
+    expect(config('tower:\n  trust-proxy: true\n').trustProxy).toBe(1);
+  });
+
   it('reads every other setting', () => {
     const c = config(
       `tower:
@@ -219,7 +227,7 @@ auth.mail.duration: 15m
       { PORT: '9000', HOST: '127.0.0.1', HTTP_PLATFORM: 'Express' },
     );
     expect(c.dataDir.endsWith('/state')).toBe(true);
-    expect(c.trustProxy).toBe(true);
+    expect(c.trustProxy).toBe(1);
     expect(c.database).toEqual({
       url: 'postgres://u:p@db/x',
       migrationsRun: false,

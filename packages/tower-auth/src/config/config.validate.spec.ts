@@ -234,7 +234,15 @@ describe('bad values name the key, the variable and the value', () => {
     [{ PORT: '70000' }, 'PORT (http.port): "70000" is not a valid port (0-65535)'],
     [
       { TOWER_TRUST_PROXY: 'maybe' },
-      'TOWER_TRUST_PROXY (tower.trust-proxy): "maybe" is not a boolean (use true/false, yes/no or 1/0)',
+      'TOWER_TRUST_PROXY (tower.trust-proxy): "maybe" is not true, false or a number of proxies (0-16)',
+    ],
+    [
+      { TOWER_TRUST_PROXY: '-1' },
+      'TOWER_TRUST_PROXY (tower.trust-proxy): "-1" is not true, false or a number of proxies (0-16)',
+    ],
+    [
+      { TOWER_TRUST_PROXY: '17' },
+      'TOWER_TRUST_PROXY (tower.trust-proxy): "17" is not true, false or a number of proxies (0-16)',
     ],
     [
       { HTTP_PLATFORM: 'koa' },

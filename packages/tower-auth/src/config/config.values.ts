@@ -35,6 +35,8 @@ export function parseValue(kind: ValueKind, raw: unknown, cwd: string): ParseRes
       return parsePort(text, kind.allowZero === true);
     case 'integer':
       return parsePositiveInteger(text);
+    case 'proxy-hops':
+      return parseProxyHops(text);
     case 'duration':
       return parseDurationValue(typeof raw === 'number' ? raw : text, kind.allowZero === true);
     case 'enum':
@@ -62,6 +64,19 @@ function parseBoolean(text: string): ParseResult {
   if (TRUE.has(lower)) return ok(true);
   if (FALSE.has(lower)) return ok(false);
   return fail('is not a boolean (use true/false, yes/no or 1/0)');
+}
+
+/** More proxies than this in front of one service is a typo. */
+const MAX_PROXY_HOPS = 16;
+
+function parseProxyHops(text: string): ParseResult {
+  const lower = text.toLowerCase();
+  if (TRUE.has(lower)) return ok(1);
+  if (FALSE.has(lower)) return ok(0);
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  return n <= MAX_PROXY_HOPS
+    ? ok(n)
+    : fail(`is not true, false or a number of proxies (0-${MAX_PROXY_HOPS})`);
 }
 
 function parsePort(text: string, allowZero: boolean): ParseResult {

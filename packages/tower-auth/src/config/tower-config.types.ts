@@ -100,8 +100,11 @@ export interface TowerConfig {
   readonly jwtSecretGenerated: boolean;
   /** Lower-cased ids or e-mails. */
   readonly rootUsers: readonly string[];
-  /** Honour X-Forwarded-For (tower.trust-proxy / TOWER_TRUST_PROXY). */
-  readonly trustProxy: boolean;
+  /**
+   * How many proxies in front of the service append to X-Forwarded-For (tower.trust-proxy /
+   * TOWER_TRUST_PROXY: `false` = 0, `true` = 1, or a count); 0 ignores the header.
+   */
+  readonly trustProxy: number;
   /** Local state: embedded database, generated development secret (TOWER_DATA_DIR, ./.data). */
   readonly dataDir: string;
   readonly http: {

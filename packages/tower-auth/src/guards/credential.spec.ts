@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { bearerToken, extractCredential } from './credential.js';
+import {
+  bearerToken,
+  extractCredential,
+  fromAnotherSite,
+  passesOriginCheck,
+} from './credential.js';
 
 describe('bearerToken', () => {
   it.each([
@@ -36,5 +41,35 @@ describe('extractCredential', () => {
       via: 'cookie',
     });
     expect(extractCredential({})).toBeNull();
+  });
+});
+
+describe('fromAnotherSite and passesOriginCheck', () => {
+  const origin = 'https://tower.example.com';
+
+  it.each([
+    [{ 'sec-fetch-site': 'cross-site' }],
+    [{ 'sec-fetch-site': 'same-site' }],
+    [{ origin: 'https://evil.example' }],
+    [{ origin: 'https://sub.tower.example.com' }],
+    [{ origin: 'http://tower.example.com' }],
+    [{ origin: 'null' }],
+    [{ origin, 'sec-fetch-site': 'cross-site' }],
+    [{ 'sec-fetch-site': 'same-origin', origin: 'https://evil.example' }],
+  ])('another site: %j', (headers) => {
+    expect(fromAnotherSite(headers, origin)).toBe(true);
+    expect(passesOriginCheck('POST', headers, origin)).toBe(false);
+    expect(passesOriginCheck('GET', headers, origin)).toBe(true);
+  });
+
+  it.each([
+    [{}],
+    [{ origin }],
+    [{ 'sec-fetch-site': 'same-origin' }],
+    [{ 'sec-fetch-site': 'none' }],
+    [{ origin, 'sec-fetch-site': 'same-origin' }],
+  ])('this site, or not a browser: %j', (headers) => {
+    expect(fromAnotherSite(headers, origin)).toBe(false);
+    expect(passesOriginCheck('DELETE', headers, origin)).toBe(true);
   });
 });

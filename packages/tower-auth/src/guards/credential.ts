@@ -38,15 +38,23 @@ export function bearerToken(header: string): string | null {
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
+ * The browser says another site made this request: `Sec-Fetch-Site` other than `same-origin`
+ * or `none` (typed in, a bookmark), or an `Origin` other than the server's (`null` included:
+ * sandboxed frames and some redirects send it). A client that sends neither is not a browser
+ * and is taken at its word.
+ */
+export function fromAnotherSite(headers: Headers, serverOrigin: string): boolean {
+  const site = headers['sec-fetch-site'];
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return true;
+  const origin = headers.origin;
+  return typeof origin === 'string' && origin !== serverOrigin;
+}
+
+/**
  * A state-changing request carried by a cookie must come from our own pages: browsers send
  * Origin (and Sec-Fetch-Site) with such requests. A client that sends neither is not a
  * browser, so no other site can have made it send the cookie.
  */
 export function passesOriginCheck(method: string, headers: Headers, serverOrigin: string): boolean {
-  if (!UNSAFE.has(method.toUpperCase())) return true;
-  const site = headers['sec-fetch-site'];
-  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return false;
-  const origin = headers.origin;
-  if (typeof origin === 'string') return origin === serverOrigin;
-  return true;
+  return !UNSAFE.has(method.toUpperCase()) || !fromAnotherSite(headers, serverOrigin);
 }

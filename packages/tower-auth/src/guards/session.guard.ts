@@ -11,6 +11,7 @@ import { Reflector } from '@nestjs/core';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { ACCESS_RULE, type AccessRule } from '../decorators/access.decorator.js';
 import { attachPrincipal, type AuthPrincipal } from '../decorators/current-user.decorator.js';
+import { ORIGIN_RULE, type OriginRule } from '../decorators/same-origin.decorator.js';
 import { RevocationService } from '../sessions/revocation.service.js';
 import { TokenError, TokenService, type AccessClaims } from '../tokens/token.service.js';
 import {
@@ -20,12 +21,20 @@ import {
 } from './context-credential.js';
 import { extractCredential, passesOriginCheck } from './credential.js';
 
+const CROSS_SITE_REFUSED = 'Cross-site request refused';
+
 interface HttpRequest {
   method: string;
   headers: Record<string, string | string[] | undefined>;
 }
 
 type Headers = HttpRequest['headers'];
+
+/** What a handler declares: its access rule, and whether only our own pages may send it. */
+interface RouteRules {
+  access: AccessRule | undefined;
+  sameOrigin: boolean;
+}
 
 /**
  * The global guard: every route needs a valid access token unless it is @Public(). No
@@ -35,7 +44,7 @@ type Headers = HttpRequest['headers'];
 @Injectable()
 export class SessionGuard implements CanActivate {
   private readonly serverOrigin: string;
-  private readonly rules = new WeakMap<object, WeakMap<object, AccessRule | undefined>>();
+  private readonly rules = new WeakMap<object, WeakMap<object, RouteRules>>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -50,18 +59,25 @@ export class SessionGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const rule = this.ruleOf(context);
-    if (rule === 'public') return true;
-    if (context.getType() !== 'http') return this.activateOther(context, rule);
+    const rules = this.rulesOf(context);
+    if (context.getType() !== 'http') {
+      return rules.access === 'public' || this.activateOther(context, rules.access);
+    }
+    if (rules.access === 'public' && !rules.sameOrigin) return true;
     const request = context.switchToHttp().getRequest<HttpRequest>();
+    // Before anything else, credential or not: a refused request must change nothing.
+    if (rules.sameOrigin && !passesOriginCheck(request.method, request.headers, this.serverOrigin))
+      throw new ForbiddenException(CROSS_SITE_REFUSED);
+    if (rules.access === 'public') return true;
     const principal = this.authenticate(request.headers);
     if (
       principal.via === 'cookie' &&
       !passesOriginCheck(request.method, request.headers, this.serverOrigin)
     ) {
-      throw new ForbiddenException('Cross-site request refused');
+      throw new ForbiddenException(CROSS_SITE_REFUSED);
     }
-    if (rule === 'root' && !principal.isRoot) throw new ForbiddenException('Root users only');
+    if (rules.access === 'root' && !principal.isRoot)
+      throw new ForbiddenException('Root users only');
     attachPrincipal(request, principal);
     return true;
   }
@@ -81,22 +97,26 @@ export class SessionGuard implements CanActivate {
   }
 
   /**
-   * The handler's rule, else its controller's. Metadata is fixed once the app is built, so it is
-   * read once per handler instead of on every request.
+   * The handler's rules, else its controller's. Metadata is fixed once the app is built, so it
+   * is read once per handler instead of on every request.
    */
-  private ruleOf(context: ExecutionContext): AccessRule | undefined {
+  private rulesOf(context: ExecutionContext): RouteRules {
     const handler = context.getHandler();
     const controller = context.getClass();
     // Keyed by controller too: an inherited handler may sit under controllers with other rules.
     let known = this.rules.get(controller);
     if (!known) this.rules.set(controller, (known = new WeakMap()));
-    if (known.has(handler)) return known.get(handler);
-    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [
-      handler,
-      controller,
-    ]);
-    known.set(handler, rule);
-    return rule;
+    const cached = known.get(handler);
+    if (cached) return cached;
+    const targets = [handler, controller];
+    const rules: RouteRules = {
+      access: this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, targets),
+      sameOrigin:
+        this.reflector.getAllAndOverride<OriginRule | undefined>(ORIGIN_RULE, targets) ===
+        'same-origin',
+    };
+    known.set(handler, rules);
+    return rules;
   }
 
   private authenticate(headers: Headers): AuthPrincipal {

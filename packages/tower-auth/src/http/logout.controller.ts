@@ -1,9 +1,12 @@
 import { applyDecorators, Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ApiOperation, ApiTags } from './openapi.metadata.js';
+import { ApiOperation, ApiResponse, ApiTags } from './openapi.metadata.js';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
+import { SameOriginOnly } from '../decorators/same-origin.decorator.js';
+import { extractCredential, fromAnotherSite } from '../guards/credential.js';
+import { sendSignOutPage } from '../pages/sign-out-page.js';
 import { SessionService } from '../sessions/session.service.js';
 import { clearedCookies } from './cookies.js';
 import { setCookies, wantsJson } from './http-response.js';
@@ -13,7 +16,7 @@ import {
   ApiRedirect,
   SESSION_COOKIES_CLEARED,
 } from './openapi.decorators.js';
-import { API_TAGS, SECURITY } from './openapi.schemas.js';
+import { API_TAGS, SECURITY, schemaRef } from './openapi.schemas.js';
 
 interface LogoutRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -22,30 +25,49 @@ interface LogoutRequest {
 const LOGOUT_DESCRIPTION =
   'Revokes the session named by the access token (Bearer or cookie; an expired one still names it) and clears both cookies. Without a credential it only clears the cookies.';
 
-function ApiLogout(): MethodDecorator {
+const SIGNED_OUT_JSON = 'Signed out (`Accept: application/json`)';
+
+/** `page`: the GET's other 200, the HTML page a link from another site gets. */
+function ApiLogout(page?: string): MethodDecorator {
   return applyDecorators(
     ApiOptionalCredential(SECURITY.bearer, SECURITY.accessCookie),
     ApiRedirect('Signed out (a browser)', '`${serverUrl}/`', SESSION_COOKIES_CLEARED),
-    ApiJson(200, 'Signed out (`Accept: application/json`)', 'LoggedOut', SESSION_COOKIES_CLEARED),
+    page
+      ? ApiResponse({
+          status: 200,
+          description: `${SIGNED_OUT_JSON}; or ${page}`,
+          headers: SESSION_COOKIES_CLEARED,
+          content: {
+            'application/json': { schema: schemaRef('LoggedOut') },
+            'text/html': { schema: { type: 'string' } },
+          },
+        })
+      : ApiJson(200, SIGNED_OUT_JSON, 'LoggedOut', SESSION_COOKIES_CLEARED),
   );
 }
 
 /**
  * Ends the session named by the access token (cookie or Bearer, expired or not: a signed
  * token still names it) and clears both cookies. Public, so a stale or missing credential
- * still gets a clean sign-out rather than a 401.
+ * still gets a clean sign-out rather than a 401. Another site can make a browser do neither:
+ * its POST is refused (403) and its link gets a "Sign out?" page.
  */
 @Controller('logout')
 @Public()
 @ApiTags(API_TAGS.sessions)
 export class LogoutController {
+  private readonly origin: string;
+
   constructor(
     private readonly sessions: SessionService,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
-  ) {}
+  ) {
+    this.origin = new URL(config.serverUrl).origin;
+  }
 
   @Post()
+  @SameOriginOnly()
   @ApiOperation({ summary: 'Sign out', description: LOGOUT_DESCRIPTION })
   @ApiLogout()
   logoutByPost(@Req() request: LogoutRequest, @Res() response: unknown): Promise<void> {
@@ -57,14 +79,35 @@ export class LogoutController {
     summary: 'Sign out (GET: where an OIDC provider sends the browser back)',
     description: LOGOUT_DESCRIPTION,
   })
-  @ApiLogout()
-  logoutByGet(@Req() request: LogoutRequest, @Res() response: unknown): Promise<void> {
-    return this.logout(request, response);
+  @ApiLogout(
+    'a link followed from another site while signed in: a "Sign out?" page whose button posts `POST /logout` (nothing is revoked or cleared)',
+  )
+  async logoutByGet(@Req() request: LogoutRequest, @Res() response: unknown): Promise<void> {
+    if (fromAnotherSite(request.headers, this.origin)) this.askFirst(request, response);
+    else await this.logout(request, response);
+  }
+
+  /** A sign-out link followed from another site ends nothing by itself. */
+  private askFirst(request: LogoutRequest, response: unknown): void {
+    if (extractCredential(request.headers) !== null) {
+      sendSignOutPage(this.adapterHost.httpAdapter, response, this.config, {
+        method: 'post',
+        action: `${this.config.serverUrl}/logout`,
+      });
+      return;
+    }
+    // Nothing to end (e.g. the provider's redirect after /oauth/logout ended it): the usual
+    // answer, without touching cookies, which another site must not be able to clear.
+    this.signedOut(request, response);
   }
 
   private async logout(request: LogoutRequest, response: unknown): Promise<void> {
     await this.sessions.logout(request.headers, requestInfo(request, this.config.trustProxy));
     setCookies(response, clearedCookies(this.config));
+    this.signedOut(request, response);
+  }
+
+  private signedOut(request: LogoutRequest, response: unknown): void {
     const { httpAdapter } = this.adapterHost;
     if (wantsJson(request.headers)) {
       httpAdapter.reply(response, { loggedOut: true }, 200);

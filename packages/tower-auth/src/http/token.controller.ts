@@ -13,6 +13,7 @@ import { ApiOperation, ApiSecurity, ApiTags } from './openapi.metadata.js';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
+import { SameOriginOnly } from '../decorators/same-origin.decorator.js';
 import { RefreshError, SessionService, type IssuedTokens } from '../sessions/session.service.js';
 import { REFRESH_COOKIE, cookieValues, sessionCookies } from './cookies.js';
 import { noStore, setCookies } from './http-response.js';
@@ -75,6 +76,7 @@ export class TokenController {
   ) {}
 
   @Post()
+  @SameOriginOnly()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Refresh the session (Nextflow, API clients)',

@@ -14,6 +14,7 @@ import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
+import { SameOriginOnly } from '../decorators/same-origin.decorator.js';
 import { noStore } from '../http/http-response.js';
 import { ApiErrors, ApiFormOrJson, ApiJson, ApiRedirect } from '../http/openapi.decorators.js';
 import { API_TAGS } from '../http/openapi.schemas.js';
@@ -46,6 +47,7 @@ export class GateController {
   ) {}
 
   @Post('access')
+  @SameOriginOnly()
   @ApiOperation({
     summary: 'Ask for a sign-in link by e-mail',
     description:

@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
+import { SameOriginOnly } from '../decorators/same-origin.decorator.js';
 import { LoginResponder } from '../http/login-response.js';
 import {
   ApiErrors,
@@ -37,6 +38,7 @@ export class LoginController {
   ) {}
 
   @Post()
+  @SameOriginOnly()
   @ApiOperation({
     summary: 'Redeem a sign-in link',
     description:

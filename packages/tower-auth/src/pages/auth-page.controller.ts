@@ -26,7 +26,7 @@ const MAX_ECHO = 128;
  * (`?success=false&error=code`) and the "check your inbox" note (`?requested=true`), all
  * without script; otherwise the login page (sign-in choices, or the signed-in view after
  * `?success=true`) with its same-origin script. GET and HEAD never change anything. Served
- * with no-store, no-referrer (the URL may hold a token) and a strict CSP.
+ * with no-store, a Referer of the origin only (the URL may hold a token) and a strict CSP.
  */
 @Controller('auth')
 @Public()
@@ -58,7 +58,7 @@ export class AuthPageController {
   @ApiQuery({ name: 'error', required: false, description: 'A login error code' })
   @ApiQuery({ name: 'next', required: false })
   @ApiQuery({ name: 'requested', required: false, schema: { type: 'string', enum: ['true'] } })
-  @ApiContent(200, 'The page (no-store, no-referrer, strict CSP)', ['text/html'])
+  @ApiContent(200, 'The page (no-store, Referrer-Policy strict-origin, strict CSP)', ['text/html'])
   async page(@Query() query: Record<string, unknown>, @Res() response: unknown): Promise<void> {
     const nonce = styleNonce();
     const chrome: PageChrome = {

@@ -33,7 +33,9 @@ export function pagePolicy(nonce: string, serverOrigin: string, scripts: boolean
 
 /**
  * Answers with a page: never cached (it may show who is signed in), never framed, and no
- * Referer leaves it (its URL may hold a magic-link token).
+ * Referer carries more than this origin (its URL may hold a magic-link token). `strict-origin`
+ * rather than `no-referrer`: under `no-referrer` a browser sends `Origin: null` with the
+ * page's own form posts, which the same-origin check must refuse.
  */
 export function sendPage(
   httpAdapter: HttpServer,
@@ -44,7 +46,7 @@ export function sendPage(
   const headers: Record<string, string> = {
     'Content-Type': 'text/html; charset=utf-8',
     'Cache-Control': 'no-store',
-    'Referrer-Policy': 'no-referrer',
+    'Referrer-Policy': 'strict-origin',
     'X-Content-Type-Options': 'nosniff',
     'X-Frame-Options': 'DENY',
     'Content-Security-Policy': policy,

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import os from 'node:os';
 import { loadTowerConfigOrThrow } from '../config/config.loader.js';
 import type { TowerConfig } from '../config/tower-config.types.js';
-import { FLOW_COOKIE, FLOW_COOKIE_CROSS_SITE, FlowCookies } from './login-flow.js';
+import { FLOW_COOKIE, FLOW_COOKIE_CROSS_SITE, FlowCookies, HOST_PREFIX } from './login-flow.js';
 
 function testConfig(env: Record<string, string> = {}): TowerConfig {
   return loadTowerConfigOrThrow({
@@ -75,24 +75,33 @@ describe('FlowCookies', () => {
     expect(flows.cleared()).toEqual([`${FLOW_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`]);
   });
 
-  it('adds a Secure SameSite=None copy for form-POST callbacks when the server is https', () => {
+  it('on https: __Host- names, a Secure SameSite=None copy for form-POST callbacks', () => {
     const secure = new FlowCookies(
       testConfig({ TOWER_SERVER_URL: 'https://tower.example.com' }),
       clock,
     );
     const flow = secure.create('oidc', null);
     const cookies = secure.seal(flow);
-    expect(cookies[0]).toMatch(/SameSite=Lax; Secure$/);
-    expect(cookies[1]).toMatch(
-      new RegExp(
-        `^${FLOW_COOKIE_CROSS_SITE}=v1\\.[\\w-]+; Path=/; Max-Age=600; HttpOnly; SameSite=None; Secure$`,
+    expect(cookies).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^${HOST_PREFIX}${FLOW_COOKIE}=v1\\.[\\w-]+; Path=/; Max-Age=600; HttpOnly; SameSite=Lax; Secure$`,
+        ),
       ),
-    );
+      expect.stringMatching(
+        new RegExp(
+          `^${HOST_PREFIX}${FLOW_COOKIE_CROSS_SITE}=v1\\.[\\w-]+; Path=/; Max-Age=600; HttpOnly; SameSite=None; Secure$`,
+        ),
+      ),
+    ]);
     // A cross-site POST carries only the SameSite=None copy; it is enough.
     expect(secure.open(sent(cookies.slice(1)))).toEqual(flow);
     expect(secure.cleared().map((c) => c.split('=')[0])).toEqual([
-      FLOW_COOKIE,
-      FLOW_COOKIE_CROSS_SITE,
+      `${HOST_PREFIX}${FLOW_COOKIE}`,
+      `${HOST_PREFIX}${FLOW_COOKIE_CROSS_SITE}`,
     ]);
+    // The same sealed value under a plain name (what a sibling subdomain can set) is ignored.
+    const value = cookies[0].split(';')[0].split('=')[1];
+    expect(secure.open(`${FLOW_COOKIE}=${value}; ${FLOW_COOKIE_CROSS_SITE}=${value}`)).toBeNull();
   });
 });

@@ -6,10 +6,15 @@ import { cookieRootPath, cookieValues } from '../http/cookies.js';
 import { CookieSealer } from './cookie-sealer.js';
 import type { LoginFlow } from './provider.js';
 
-/** The flow cookie every browser gets (SameSite=Lax). */
+/** The flow cookie every browser gets (SameSite=Lax); `__Host-` prefixed on https. */
 export const FLOW_COOKIE = 'TOWER_OAUTH_FLOW';
 /** Its SameSite=None copy for providers that answer with a cross-site form POST (https only). */
 export const FLOW_COOKIE_CROSS_SITE = 'TOWER_OAUTH_FLOW_FP';
+/**
+ * Browsers accept a cookie with this prefix only from a secure origin with Secure, Path=/ and
+ * no Domain: a sibling subdomain can set a plain cookie for the parent domain, never this one.
+ */
+export const HOST_PREFIX = '__Host-';
 /** Seconds a browser has to come back from the provider. */
 export const FLOW_LIFETIME = 600;
 
@@ -38,16 +43,26 @@ interface SealedFlow {
  * (which browsers accept only with Secure); the callback reads either and clears both. The
  * copy grants nothing by itself: it only completes a flow this browser started, and the state
  * it holds must match the provider's answer.
+ *
+ * On https both names carry the `__Host-` prefix and only prefixed cookies are read, so a
+ * sibling subdomain cannot plant a flow of its own (the attacker's sealed flow, which would
+ * finish the attacker's login in the victim's browser). On http (localhost development)
+ * browsers refuse the prefix, so the plain name stays.
  */
 @Injectable()
 export class FlowCookies {
   private readonly sealer: CookieSealer;
+  /** The SameSite=Lax cookie's name, and the SameSite=None copy's (https only). */
+  private readonly names: { readonly lax: string; readonly crossSite: string | null };
 
   constructor(
     @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.sealer = new CookieSealer(config.jwtSecret);
+    this.names = config.secureCookies
+      ? { lax: HOST_PREFIX + FLOW_COOKIE, crossSite: HOST_PREFIX + FLOW_COOKIE_CROSS_SITE }
+      : { lax: FLOW_COOKIE, crossSite: null };
   }
 
   /** A new flow for `provider` with fresh state, nonce and PKCE verifier. */
@@ -83,9 +98,10 @@ export class FlowCookies {
 
   /** The flow the browser carries, or null when absent, tampered with or expired. */
   open(cookieHeader: string | string[] | undefined): LoginFlow | null {
+    const { lax, crossSite } = this.names;
     const values = [
-      ...cookieValues(cookieHeader, FLOW_COOKIE),
-      ...cookieValues(cookieHeader, FLOW_COOKIE_CROSS_SITE),
+      ...cookieValues(cookieHeader, lax),
+      ...(crossSite ? cookieValues(cookieHeader, crossSite) : []),
     ];
     for (const value of values) {
       const flow = this.unseal(value);
@@ -105,12 +121,14 @@ export class FlowCookies {
   }
 
   private cookies(value: string, maxAge: number): string[] {
+    const { lax, crossSite } = this.names;
     const secure = this.config.secureCookies ? '; Secure' : '';
-    const base = `Path=${cookieRootPath(this.config)}; Max-Age=${maxAge}; HttpOnly`;
-    const cookies = [`${FLOW_COOKIE}=${value}; ${base}; SameSite=Lax${secure}`];
-    if (this.config.secureCookies) {
-      cookies.push(`${FLOW_COOKIE_CROSS_SITE}=${value}; ${base}; SameSite=None; Secure`);
-    }
+    // On https the names carry the `__Host-` prefix, which requires Path=/ and no Domain;
+    // on http the cookie is scoped to the server URL's path like the session cookies.
+    const path = this.config.secureCookies ? '/' : cookieRootPath(this.config);
+    const base = `Path=${path}; Max-Age=${maxAge}; HttpOnly`;
+    const cookies = [`${lax}=${value}; ${base}; SameSite=Lax${secure}`];
+    if (crossSite) cookies.push(`${crossSite}=${value}; ${base}; SameSite=None; Secure`);
     return cookies;
   }
 }

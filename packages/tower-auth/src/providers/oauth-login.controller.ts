@@ -22,6 +22,7 @@ import {
 } from '../http/openapi.metadata.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
+import { CrossSiteAllowed } from '../decorators/same-origin.decorator.js';
 import { noStore, setCookies } from '../http/http-response.js';
 import { LoginResponder, safeReturnPath } from '../http/login-response.js';
 import {
@@ -31,7 +32,7 @@ import {
   SESSION_COOKIES_SET,
 } from '../http/openapi.decorators.js';
 import { API_TAGS, schemaRef } from '../http/openapi.schemas.js';
-import { FLOW_COOKIE, FlowCookies } from './login-flow.js';
+import { FLOW_COOKIE, FlowCookies, HOST_PREFIX } from './login-flow.js';
 import { LogoutHintCookie } from './logout-hint.js';
 import { ProviderRegistry } from './provider-registry.js';
 import { LoginFailure, ProviderLoginService } from './provider-login.service.js';
@@ -89,7 +90,7 @@ export class OAuthLoginController {
   @Get('login/:provider')
   @ApiOperation({
     summary: 'Start a login at a provider',
-    description: `Stores the flow (state, nonce, PKCE verifier, provider, return path) in the sealed, 10-minute \`${FLOW_COOKIE}\` cookie and sends the browser to the provider.`,
+    description: `Stores the flow (state, nonce, PKCE verifier, provider, return path) in the sealed, 10-minute \`${FLOW_COOKIE}\` cookie (\`${HOST_PREFIX}${FLOW_COOKIE}\` when the server URL is https) and sends the browser to the provider.`,
   })
   @ApiProvider()
   @ApiQuery({
@@ -100,7 +101,12 @@ export class OAuthLoginController {
   @ApiRedirect(
     "To the provider's authorization endpoint (with the flow cookie), or to the result page when the provider cannot be reached",
     'The authorization URL, or `${serverUrl}/auth?success=false&error=provider_error`',
-    { 'Set-Cookie': { description: `\`${FLOW_COOKIE}\``, schema: { type: 'string' } } },
+    {
+      'Set-Cookie': {
+        description: `\`${FLOW_COOKIE}\`, or on https \`${HOST_PREFIX}${FLOW_COOKIE}\` and its SameSite=None copy`,
+        schema: { type: 'string' },
+      },
+    },
   )
   async login(
     @Param('provider') id: string,
@@ -138,8 +144,13 @@ export class OAuthLoginController {
     return this.callback(id, callbackParams(query), request, response);
   }
 
-  /** `response_mode=form_post` (see FlowCookies for the cookie that makes it work). */
+  /**
+   * `response_mode=form_post` (see FlowCookies for the cookie that makes it work). The
+   * provider's page posts it from another site, so no origin check: the `state` it carries
+   * must match this browser's sealed flow cookie.
+   */
   @Post('callback/:provider')
+  @CrossSiteAllowed()
   @ApiOperation({ summary: 'Finish a login (response_mode=form_post)' })
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBody({ schema: schemaRef('ProviderCallback') })

@@ -4,14 +4,17 @@ import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
+import { fromAnotherSite } from '../guards/credential.js';
 import { clearedCookies } from '../http/cookies.js';
 import { noStore, setCookies } from '../http/http-response.js';
 import {
+  ApiContent,
   ApiOptionalCredential,
   ApiRedirect,
   SESSION_COOKIES_CLEARED,
 } from '../http/openapi.decorators.js';
 import { API_TAGS, SECURITY } from '../http/openapi.schemas.js';
+import { sendSignOutPage } from '../pages/sign-out-page.js';
 import { SessionService } from '../sessions/session.service.js';
 import { describeError } from './oauth-client.js';
 import { LogoutHintCookie } from './logout-hint.js';
@@ -25,13 +28,16 @@ interface HttpRequest {
  * `GET /oauth/logout`: ends the session here like `/logout`, then sends the browser to the
  * OIDC provider's `end_session_endpoint` (when it has one) with
  * `post_logout_redirect_uri=${serverUrl}/logout`, so the provider session ends too. A session
- * that did not come from the OIDC provider just goes to `/`.
+ * that did not come from the OIDC provider just goes to `/`. A link followed from another site
+ * ends nothing (neither here nor at the provider, which the sealed id_token hint would let it
+ * do silently): it gets a "Sign out?" page whose button repeats the request from this origin.
  */
 @Controller('oauth/logout')
 @Public()
 @ApiTags(API_TAGS.sessions)
 export class OidcLogoutController {
   private readonly logger = new Logger('OidcLogout');
+  private readonly origin: string;
 
   constructor(
     private readonly registry: ProviderRegistry,
@@ -39,7 +45,9 @@ export class OidcLogoutController {
     private readonly sessions: SessionService,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
-  ) {}
+  ) {
+    this.origin = new URL(config.serverUrl).origin;
+  }
 
   @Get()
   @ApiOperation({
@@ -53,7 +61,19 @@ export class OidcLogoutController {
     "The provider's end-session URL, or `${serverUrl}/`",
     SESSION_COOKIES_CLEARED,
   )
+  @ApiContent(
+    200,
+    'A link followed from another site: a "Sign out?" page whose button repeats this request from this origin; nothing is ended',
+    ['text/html'],
+  )
   async logout(@Req() request: HttpRequest, @Res() response: unknown): Promise<void> {
+    if (fromAnotherSite(request.headers, this.origin)) {
+      sendSignOutPage(this.adapterHost.httpAdapter, response, this.config, {
+        method: 'get',
+        action: `${this.config.serverUrl}/oauth/logout`,
+      });
+      return;
+    }
     const loggedInWith = await this.endSession(request);
     const hint = this.logoutHints.read(request.headers.cookie);
     setCookies(response, [...clearedCookies(this.config), ...this.logoutHints.cleared()]);
