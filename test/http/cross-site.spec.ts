@@ -61,7 +61,7 @@ describe.each(PLATFORMS)('requests another site makes a browser send, on %s', (p
 
   async function consumed(token: string): Promise<boolean> {
     const [row] = await t.dataSource.query(
-      `SELECT consumed_at FROM magic_link_tokens WHERE token_hash = sha256(convert_to($1, 'UTF8'))`,
+      `SELECT consumed_at FROM tower_auth.magic_link_tokens WHERE token_hash = sha256(convert_to($1, 'UTF8'))`,
       [token],
     );
     return (row as { consumed_at: Date | null }).consumed_at !== null;
@@ -135,7 +135,7 @@ describe.each(PLATFORMS)('requests another site makes a browser send, on %s', (p
         .send({ email: 'victim@example.com' });
       expectRefused(res);
     }
-    const users = await t.dataSource.query(`SELECT 1 FROM users WHERE email = $1`, [
+    const users = await t.dataSource.query(`SELECT 1 FROM tower_auth.users WHERE email = $1`, [
       'victim@example.com',
     ]);
     expect(users).toEqual([]);

@@ -174,13 +174,13 @@ describe.each(PLATFORMS)('POST /gate/access on %s', (platform) => {
     }
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
     const links: { ip_address: string }[] = await t.dataSource.query(
-      `SELECT DISTINCT t.ip_address FROM magic_link_tokens t JOIN users u ON u.id = t.user_id
+      `SELECT DISTINCT t.ip_address FROM tower_auth.magic_link_tokens t JOIN tower_auth.users u ON u.id = t.user_id
         WHERE u.email LIKE 'rotate-%'`,
     );
     expect(links).toEqual([{ ip_address: proxySaw }]);
     const audited = await eventually(async () => {
       const rows: { ip_address: string }[] = await t.dataSource.query(
-        `SELECT ip_address FROM audit_events WHERE type = 'magic_link_rate_limited'
+        `SELECT ip_address FROM tower_auth.audit_events WHERE type = 'magic_link_rate_limited'
           AND ip_address IN ($1, '192.0.2.6', '192.0.2.7', '192.0.2.8')`,
         [proxySaw],
       );

@@ -60,6 +60,8 @@ function sample(spec: KeySpec): unknown {
     case 'boolean':
       // Requiring verified e-mails and trusting unverified ones exclude each other.
       return spec.id !== 'oidcTrustUnverifiedEmail';
+    case 'proxy-hops':
+      return 2;
     case 'port':
       return 2525;
     case 'integer':
@@ -230,7 +232,7 @@ describe('a full example', () => {
       appName: 'Acme Tower',
       contactEmail: 'tower@example.com',
       rootUsers: ['admin@example.com', '7'],
-      trustProxy: true,
+      trustProxy: 1,
       smtp: { host: 'smtp.example.com', port: 465, starttlsEnabled: true, starttlsRequired: true },
       ephemeral: { duration: 4 * 3600, maxBytes: 65536 },
       authTypes: ['github', 'google', 'oidc'],
@@ -294,7 +296,7 @@ describe('value forms', () => {
       trustProxy: 'yes',
       smtp: { host: 'mail', port: '2525', auth: 'false' },
     });
-    expect(config).toMatchObject({ trustProxy: true, smtp: { port: 2525, auth: false } });
+    expect(config).toMatchObject({ trustProxy: 1, smtp: { port: 2525, auth: false } });
   });
 
   it('treats undefined, null and empty strings as not given', () => {

@@ -187,8 +187,12 @@ export interface AuthModuleConfigOptions {
   readonly contactEmail?: string;
   /** User ids or e-mails (case-insensitive) that are root; e-mails match verified ones only. */
   readonly rootUsers?: ListOption;
-  /** Take the client address from `X-Forwarded-For` (rate limits, audit); default false. */
-  readonly trustProxy?: FlagOption;
+  /**
+   * How many proxies in front of the application append to `X-Forwarded-For`: the client
+   * address (rate limits, audit) is the entry that many places from the right. `true` is one,
+   * `false` (the default) ignores the header.
+   */
+  readonly trustProxy?: FlagOption | NumberOption;
   readonly auth?: AuthConfigOptions;
   readonly smtp?: SmtpConfigOptions;
   readonly tokens?: TokenConfigOptions;
