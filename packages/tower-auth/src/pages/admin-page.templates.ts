@@ -10,6 +10,7 @@ const AUDIT_TYPES = [
   'refresh_token_reused',
   'logout',
   'session_revoked',
+  'job_session_started',
   'user_created',
   'identity_linked',
   'magic_link_requested',
