@@ -16,6 +16,7 @@ import { PLATFORMS, TEST_SECRET } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { startSessionApp, TestClock, type SessionApp } from '../harness/session-app.js';
 import { createUser } from '../factories/users.js';
+import { mismatches, type JsonObject } from '../http/openapi-kit.js';
 
 /*
  * The seed's story of a launched job (SPEC §4): the platform hands Nextflow TOWER_ACCESS_TOKEN,
@@ -29,6 +30,7 @@ import { createUser } from '../factories/users.js';
 const API = '/api';
 const H = 3600;
 const MIN = 60;
+const BEARER = { type: 'bearer' } as const;
 /** The seed's example for long queue times, with the micronaut keys of docs/configuration.md. */
 const LONG_QUEUE_YML = `tower:
   ephemeral:
@@ -189,6 +191,17 @@ describe.each(PLATFORMS)('job launch credentials on %s', (platform) => {
     await long?.close();
   });
 
+  let rootUser: UserEntity | undefined;
+  /** A fresh access token of the root user (each test may come hours after the last). */
+  async function rootToken(): Promise<string> {
+    rootUser ??= await createUser(t.dataSource, { email: ROOT_EMAIL });
+    const tokens = await t.sessions.startSession(rootUser, 'email', {
+      userAgent: 'jest',
+      ipAddress: '127.0.0.1',
+    });
+    return tokens.accessToken;
+  }
+
   const PARAMS = { input: 's3://bucket/samples.csv', outdir: 's3://bucket/results', reads: 2 };
 
   async function launch(app: SessionApp): Promise<{ userId: string; job: LaunchCredentials }> {
@@ -287,7 +300,7 @@ describe.each(PLATFORMS)('job launch credentials on %s', (platform) => {
 
   it('shows the job session as such to root, and revoking it by id stops its token within a second', async () => {
     const { userId, job } = await launch(t);
-    const root = (await t.login({ email: ROOT_EMAIL })).tokens.accessToken;
+    const root = await rootToken();
     const browser = await t.sessions.startSession(await userOf(t, userId), 'email', {
       userAgent: 'Firefox',
       ipAddress: '10.0.0.8',
@@ -352,6 +365,36 @@ describe.each(PLATFORMS)('job launch credentials on %s', (platform) => {
       .delete(`/admin/sessions/not-a-uuid`)
       .auth(root, { type: 'bearer' });
     expect(bad.status).toBe(400);
+  });
+
+  it('the admin session routes answer as the OpenAPI document says', async () => {
+    const doc = (await request(t.server).get('/openapi.json').expect(200)).body as JsonObject;
+    const root = await rootToken();
+    const { userId, job } = await launch(t);
+    const check = (method: string, route: string, res: Answer, status: number): void => {
+      expect({
+        status: res.status,
+        problems: mismatches(doc, method, route, res as never),
+      }).toEqual({ status, problems: [] });
+    };
+    const s = request(t.server);
+    const list = '/admin/users/{id}/sessions';
+    check('get', list, await s.get(`/admin/users/${userId}/sessions`).auth(root, BEARER), 200);
+    check('get', list, await s.get('/admin/users/999999999/sessions').auth(root, BEARER), 404);
+    check('get', list, await s.get('/admin/users/x/sessions').auth(root, BEARER), 400);
+    const one = '/admin/sessions/{id}';
+    check(
+      'delete',
+      one,
+      await s.delete(`/admin/sessions/${job.sessionId}`).auth(root, BEARER),
+      204,
+    );
+    check(
+      'delete',
+      one,
+      await s.delete(`/admin/sessions/${job.sessionId}`).auth(root, BEARER),
+      404,
+    );
   });
 
   it('the host ends a job session by its id when the run is over', async () => {
