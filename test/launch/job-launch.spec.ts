@@ -279,6 +279,36 @@ describe.each(PLATFORMS)('job launch credentials on %s', (platform) => {
     await startsAndWorks(long, job, userId);
   });
 
+  it('takes YAML params as written, and refuses oversized ones before any session exists', async () => {
+    const user = await createUser(t.dataSource);
+    const yaml = 'input: samples.csv\nreads: 2\n';
+    const job = await launcher.issue(user.id, { params: yaml, extension: 'yml' });
+    expect(job.paramsUrl).toMatch(/\.yml$/);
+    const params = await new NextflowJob(t.server, job).fetchParams();
+    expect(params.status).toBe(200);
+    expect(params.headers['content-type']).toMatch(/^application\/yaml/);
+    expect(params.text).toBe(yaml);
+    // Single use: a second fetch is refused.
+    expect((await new NextflowJob(t.server, job).fetchParams()).status).toBe(403);
+
+    const sessionsOf = async (): Promise<number> =>
+      Number(
+        (
+          await t.dataSource.query(
+            `SELECT count(*) AS n FROM tower_auth.sessions WHERE user_id = $1`,
+            [user.id],
+          )
+        )[0].n,
+      );
+    const before = await sessionsOf();
+    const huge = 'x'.repeat(t.config.ephemeral.maxBytes + 1);
+    await expect(launcher.issue(user.id, { params: huge })).rejects.toMatchObject({
+      name: 'EphemeralError',
+      code: 'too_large',
+    });
+    expect(await sessionsOf()).toBe(before);
+  });
+
   it('refuses an unknown or disabled user before anything is created', async () => {
     const count = async (): Promise<number> =>
       Number((await t.dataSource.query(`SELECT count(*) AS n FROM tower_auth.sessions`))[0].n);
@@ -313,7 +343,13 @@ describe.each(PLATFORMS)('job launch credentials on %s', (platform) => {
     const sessions = (listed.body as { sessions: Record<string, unknown>[] }).sessions;
     expect(sessions).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ id: job.sessionId, kind: 'job', provider: 'launch' }),
+        expect.objectContaining({
+          id: job.sessionId,
+          kind: 'job',
+          provider: 'launch',
+          userAgent: 'launcher/1.0',
+          ipAddress: '10.0.0.7',
+        }),
         expect.objectContaining({ id: browser.sessionId, kind: 'browser', provider: 'email' }),
       ]),
     );
@@ -327,19 +363,25 @@ describe.each(PLATFORMS)('job launch credentials on %s', (platform) => {
       ).status,
     ).toBe(403);
 
+    // The other instance on the same database (`long`) accepts the job's token too, until...
+    expect((await new NextflowJob(long.server, job).userInfo()).status).toBe(200);
     const ended = await request(t.server)
       .delete(`/admin/sessions/${job.sessionId}`)
       .auth(root, { type: 'bearer' });
     expect(ended.status).toBe(204);
 
+    // ...the revocation reaches it within a second.
     const deadline = performance.now() + 1000;
-    let status: number;
+    let statuses: number[];
     do {
-      status = (await new NextflowJob(t.server, job).userInfo()).status;
-      if (status === 401) break;
+      statuses = [
+        (await new NextflowJob(t.server, job).userInfo()).status,
+        (await new NextflowJob(long.server, job).userInfo()).status,
+      ];
+      if (statuses.every((s) => s === 401)) break;
       await new Promise((r) => setTimeout(r, 50));
     } while (performance.now() < deadline);
-    expect(status).toBe(401);
+    expect(statuses).toEqual([401, 401]);
     expect((await new NextflowJob(t.server, job).refresh()).status).toBe(400);
     // The browser session of the same user goes on; the job is gone from the listing.
     expect(
