@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from '@jest/globals';
 import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { LaunchCredentialsService } from '../../packages/tower-auth/src/launch/launch-credentials.service.js';
 import { SessionService } from '../../packages/tower-auth/src/sessions/session.service.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { TestOidcProvider, type AccountClaims } from '../harness/oidc-provider.js';
@@ -302,6 +303,9 @@ describeInChromium('the login page in Chromium', () => {
     await app.app
       .get(SessionService)
       .startSession(victim, 'email', { userAgent: 'jest', ipAddress: '127.0.0.1' });
+    const job = await app.app
+      .get(LaunchCredentialsService)
+      .issue(victim.id, { params: { input: 'samples.csv' } });
     const page = await context.newPage();
     await page.goto(`${app.url}/auth`);
     await page.getByRole('link', { name: 'Sign in with Okta' }).click();
@@ -319,6 +323,20 @@ describeInChromium('the login page in Chromium', () => {
     await page.getByLabel('E-mail contains').fill('victim@');
     await page.getByRole('button', { name: 'Search users' }).click();
     await page.getByRole('status').filter({ hasText: 'Users 1–1 of 1' }).waitFor();
+    // The launched job's session is told apart from the browser login, and ends on its own.
+    await page.getByRole('button', { name: 'Show the sessions of victim@example.com' }).click();
+    await page.getByRole('status').filter({ hasText: '2 live sessions, 1 of them job.' }).waitFor();
+    const sessions = page.locator('#sessions-table');
+    expect(await sessions.getByRole('cell', { name: 'Job', exact: true }).count()).toBe(1);
+    await sessions.getByRole('cell', { name: 'Browser (email)' }).waitFor();
+    await page.getByRole('button', { name: /^End the job session started / }).click();
+    await page.getByRole('status').filter({ hasText: 'Ended the job session.' }).waitFor();
+    expect(await sessions.getByRole('cell', { name: 'Job', exact: true }).count()).toBe(0);
+    const [jobRow] = await app.dataSource.query(
+      `SELECT revoked_at FROM tower_auth.sessions WHERE id = $1`,
+      [job.sessionId],
+    );
+    expect(jobRow.revoked_at).not.toBeNull();
     await page.getByRole('button', { name: 'Revoke the sessions of victim@example.com' }).click();
     await page.getByRole('status').filter({ hasText: 'Revoked 1 session of victim@' }).waitFor();
     expect((await sessionRow('victim@example.com')).revoked).not.toBeNull();
@@ -328,7 +346,8 @@ describeInChromium('the login page in Chromium', () => {
     const typeCells = page.locator('#audit-table tbody td:nth-child(2)');
     for (let attempt = 1; ; attempt++) {
       await page.getByRole('button', { name: 'Show events' }).click();
-      if ((await typeCells.allTextContents()).join() === 'session_revoked') break;
+      // The job session ended above, then the rest of the user's sessions.
+      if ((await typeCells.allTextContents()).join() === 'session_revoked,session_revoked') break;
       if (attempt === 20) throw new Error('the session_revoked event never showed');
       await page.waitForTimeout(250);
     }

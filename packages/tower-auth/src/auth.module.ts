@@ -22,6 +22,7 @@ import {
 import { SessionGuard } from './guards/session.guard.js';
 import { AdminController } from './http/admin.controller.js';
 import { JsonExceptionFilter } from './http/json-exception.filter.js';
+import { LAUNCH } from './launch/launch.feature.js';
 import { LoginResponder } from './http/login-response.js';
 import { LogoutController } from './http/logout.controller.js';
 import { withApiAlias } from './http/routes.js';
@@ -84,7 +85,7 @@ const SERVICES = [
 ];
 
 /** Each feature folder owns its wiring (`<feature>.feature.ts`). */
-const FEATURES = [MAIL_LOGIN, PROVIDER_LOGIN, EPHEMERAL, PAGES, PURGE];
+const FEATURES = [MAIL_LOGIN, PROVIDER_LOGIN, EPHEMERAL, PAGES, PURGE, LAUNCH];
 
 const CONTROLLERS: Type[] = [
   ServiceInfoController,

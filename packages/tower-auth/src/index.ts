@@ -61,4 +61,12 @@ export {
   type EphemeralEndpoint,
   type EphemeralOptions,
 } from './ephemeral/ephemeral.service.js';
+export {
+  LaunchCredentialsService,
+  LaunchError,
+  type LaunchCredentials,
+  type LaunchErrorCode,
+  type LaunchOptions,
+} from './launch/launch-credentials.service.js';
+export { type SessionKind } from './sessions/session.entity.js';
 export { isDatabaseUnavailable } from './database/unavailable.js';

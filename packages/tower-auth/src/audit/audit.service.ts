@@ -9,6 +9,7 @@ export type AuditType =
   | 'refresh_token_reused'
   | 'logout'
   | 'session_revoked'
+  | 'job_session_started'
   | 'user_created'
   | 'identity_linked'
   | 'magic_link_requested'

@@ -10,6 +10,7 @@ const AUDIT_TYPES = [
   'refresh_token_reused',
   'logout',
   'session_revoked',
+  'job_session_started',
   'user_created',
   'identity_linked',
   'magic_link_requested',
@@ -40,7 +41,8 @@ function table(name: string, title: string, columns: readonly string[]): string 
 
 /**
  * `GET /auth/admin`: the shell of the admin view. `admin-page.js` fills it from the root-only
- * routes (GET /admin/users, GET /admin/audit, DELETE /admin/users/{id}/sessions); anyone else
+ * routes (GET /admin/users, GET /admin/audit, DELETE /admin/users/{id}/sessions, a user's
+ * sessions with browser logins and job sessions told apart); anyone else
  * gets their 401/403 shown in words.
  */
 export function adminPage(
@@ -63,6 +65,11 @@ export function adminPage(
 </form>
 ${table('users', 'Users', ['Id', 'E-mail', 'Name', 'Last access', 'Sessions'])}
 ${pager('users')}
+</section>
+<section id="sessions-section" aria-labelledby="sessions-title" hidden>
+<h2 id="sessions-title">Sessions</h2>
+<p id="sessions-owner" class="note"></p>
+${table('sessions', 'Sessions', ['Kind', 'Started', 'Last refresh', 'Expires', 'Address', 'Client', 'End'])}
 </section>
 <section aria-labelledby="audit-title">
 <h2 id="audit-title">Audit events</h2>

@@ -1,5 +1,9 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
+/** A browser login, or the credentials handed to a launched job (LaunchCredentialsService). */
+export type SessionKind = 'browser' | 'job';
+export const SESSION_KINDS: readonly SessionKind[] = ['browser', 'job'];
+
 /**
  * One row per login. The row is the refresh-token family: the current refresh token's hash,
  * the previous one's (for the grace window) and when it was rotated. Tokens are stored as
@@ -16,6 +20,9 @@ export class SessionEntity {
 
   @Column({ type: 'text' })
   provider: string;
+
+  @Column({ type: 'text', default: 'browser' })
+  kind: SessionKind;
 
   @Column({ name: 'refresh_hash', type: 'bytea' })
   refreshHash: Buffer;

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { UserEntity } from '../users/user.entity.js';
+import type { SessionKind } from './session.entity.js';
 
 export interface SessionRow {
   id: string;
   userId: string;
   provider: string;
+  kind: SessionKind;
   refreshHash: Buffer;
   previousHash: Buffer | null;
   rotatedAt: Date | null;
@@ -18,6 +20,7 @@ export interface NewSession {
   id: string;
   userId: string;
   provider: string;
+  kind: SessionKind;
   refreshHash: Buffer;
   idleExpiresAt: Date;
   absoluteExpiresAt: Date;
@@ -25,9 +28,22 @@ export interface NewSession {
   ipAddress: string | null;
 }
 
+/** What the admin view shows of a live session (never a token or its hash). */
+export interface SessionSummary {
+  id: string;
+  kind: SessionKind;
+  provider: string;
+  createdAt: Date;
+  lastRefreshAt: Date | null;
+  /** When its refresh token stops working unless it is used (the idle expiry, or the cap). */
+  expiresAt: Date;
+  userAgent: string | null;
+  ipAddress: string | null;
+}
+
 /** The session columns, qualified by `t`, named as SessionRow's fields. */
 const columns = (t: string): string =>
-  `${t}.id, ${t}.user_id AS "userId", ${t}.provider, ${t}.refresh_hash AS "refreshHash",
+  `${t}.id, ${t}.user_id AS "userId", ${t}.provider, ${t}.kind, ${t}.refresh_hash AS "refreshHash",
    ${t}.previous_hash AS "previousHash", ${t}.rotated_at AS "rotatedAt",
    ${t}.idle_expires_at AS "idleExpiresAt", ${t}.absolute_expires_at AS "absoluteExpiresAt",
    ${t}.revoked_at AS "revokedAt"`;
@@ -64,8 +80,8 @@ export class SessionRepository {
   async insert(s: NewSession): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO tower_auth.sessions (id, user_id, provider, refresh_hash, idle_expires_at, absolute_expires_at,
-                             user_agent, ip_address)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+                             user_agent, ip_address, kind)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
         s.id,
         s.userId,
@@ -75,6 +91,7 @@ export class SessionRepository {
         s.absoluteExpiresAt,
         s.userAgent,
         s.ipAddress,
+        s.kind,
       ],
     );
   }
@@ -155,6 +172,19 @@ export class SessionRepository {
       [userId, at, reason],
     );
     return (extractRows(rows) as { id: string }[]).map((r) => r.id);
+  }
+
+  /** A user's sessions that are neither revoked nor expired, newest first. */
+  async listLive(userId: string, at: Date, limit: number): Promise<SessionSummary[]> {
+    return this.dataSource.query(
+      `SELECT id, kind, provider, created_at AS "createdAt", last_refresh_at AS "lastRefreshAt",
+              least(idle_expires_at, absolute_expires_at) AS "expiresAt",
+              user_agent AS "userAgent", ip_address AS "ipAddress"
+         FROM tower_auth.sessions
+        WHERE user_id = $1 AND revoked_at IS NULL AND idle_expires_at > $2 AND absolute_expires_at > $2
+        ORDER BY created_at DESC, id LIMIT $3`,
+      [userId, at, limit],
+    );
   }
 
   async findById(id: string): Promise<SessionRow | null> {

@@ -10,6 +10,7 @@ import type { UserEntity } from '../users/user.entity.js';
 import { UserRepository } from '../users/user.repository.js';
 import { hashToken, isRefreshTokenShaped, newRefreshToken, RefreshChain } from './refresh-token.js';
 import { RevocationService } from './revocation.service.js';
+import type { SessionKind } from './session.entity.js';
 import { SessionRepository, type SessionRow } from './session.repository.js';
 
 export interface IssuedTokens {
@@ -32,6 +33,8 @@ export class RefreshError extends Error {
     this.name = 'RefreshError';
   }
 }
+
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** How far a stale refresh token is walked forward to find the family it belonged to. */
 const REUSE_LOOKAHEAD = 64;
@@ -56,12 +59,17 @@ export class SessionService {
     this.chain = new RefreshChain(config.jwtSecret);
   }
 
-  /** The one way a login becomes a session; every login provider calls it. */
+  /**
+   * The one way a login becomes a session; every login provider calls it. A `job` session is
+   * the one a launched job refreshes (LaunchCredentialsService): same rules, shown as such.
+   */
   async startSession(
     user: UserEntity,
     provider: string,
     request: RequestInfo,
+    options: { kind?: SessionKind } = {},
   ): Promise<IssuedTokens> {
+    const kind = options.kind ?? 'browser';
     const now = this.clock.now();
     const refreshToken = newRefreshToken();
     const absolute = now + this.config.auth.sessionMaxLifetime * 1000;
@@ -69,6 +77,7 @@ export class SessionService {
       id: randomUUID(),
       userId: user.id,
       provider,
+      kind,
       refreshHash: hashToken(refreshToken),
       idleExpiresAt: new Date(
         Math.min(now + this.config.auth.refreshTokenExpiration * 1000, absolute),
@@ -79,10 +88,11 @@ export class SessionService {
     await this.sessions.insert(session);
     await this.users.touchLastAccess(user.id, new Date(now));
     this.audit.record({
-      type: 'login_success',
+      type: kind === 'job' ? 'job_session_started' : 'login_success',
       userId: user.id,
       provider,
       ipAddress: request.ipAddress,
+      ...(kind === 'job' ? { detail: { sessionId: session.id } } : {}),
     });
     return this.issue(user, session.id, refreshToken, now);
   }
@@ -179,6 +189,28 @@ export class SessionService {
     const revoked = await this.sessions.revoke(sessionId, reason, new Date(this.clock.now()));
     this.revocations.markRevoked(sessionId);
     return revoked;
+  }
+
+  /**
+   * Ends one session by its id (an admin, or a host when the job it launched has finished) and
+   * audits it; its access tokens stop on every instance within a second. False when there is
+   * no such live session.
+   */
+  async revokeById(
+    sessionId: string,
+    reason: string,
+    by: { userId?: string | null; ipAddress?: string | null } = {},
+  ): Promise<boolean> {
+    const row = SESSION_ID.test(sessionId) ? await this.sessions.findById(sessionId) : null;
+    if (!row || !(await this.revoke(sessionId, reason))) return false;
+    this.audit.record({
+      type: 'session_revoked',
+      userId: row.userId,
+      provider: row.provider,
+      ipAddress: by.ipAddress ?? null,
+      detail: { reason, sessionId, kind: row.kind, ...(by.userId ? { by: by.userId } : {}) },
+    });
+    return true;
   }
 
   async revokeAllForUser(userId: string, reason: string): Promise<number> {

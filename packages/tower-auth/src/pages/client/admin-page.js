@@ -10,6 +10,9 @@
  * @typedef {{id: string, type: string, userId: string | null, provider: string | null,
  *   ipAddress: string | null, detail: Record<string, unknown>, createdAt: string}} AuditEvent
  * @typedef {{offset: number, total: number, filter: string}} Listing
+ * @typedef {{id: string, kind: 'browser' | 'job', provider: string, createdAt: string,
+ *   lastRefreshAt: string | null, expiresAt: string, userAgent: string | null,
+ *   ipAddress: string | null}} Session
  */
 
 const PAGE_SIZE = 20;
@@ -81,7 +84,7 @@ function cell(text) {
   return td;
 }
 
-/** @param {'users' | 'audit'} name @param {HTMLTableCellElement[][]} rows */
+/** @param {'users' | 'audit' | 'sessions'} name @param {HTMLTableCellElement[][]} rows */
 function fill(name, rows) {
   const body = element(`${name}-table`).querySelector('tbody');
   body?.replaceChildren(
@@ -108,6 +111,18 @@ function paged(name, shown, noun) {
 /** @param {User} user */
 function revokeButton(user) {
   const td = document.createElement('td');
+  const show = document.createElement('button');
+  show.type = 'button';
+  show.className = 'secondary';
+  show.textContent = 'Show sessions';
+  show.setAttribute('aria-label', `Show the sessions of ${user.email}`);
+  show.addEventListener('click', () => {
+    say('admin-alert', '');
+    loadSessions(user).catch(() =>
+      say('admin-alert', 'The service cannot be reached. Please try again.'),
+    );
+  });
+  td.append(show, ' ');
   const button = document.createElement('button');
   button.type = 'button';
   button.className = 'danger';
@@ -131,6 +146,76 @@ async function revoke(user, button) {
   } finally {
     button.disabled = false;
   }
+  return undefined;
+}
+
+/** A browser login or a launched job's credentials, in words. @param {Session} s */
+function kindOf(s) {
+  return s.kind === 'job' ? 'Job' : `Browser (${s.provider})`;
+}
+
+/** @param {User} user @param {Session} session */
+function endButton(user, session) {
+  const td = document.createElement('td');
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'danger';
+  button.textContent = 'End';
+  button.setAttribute(
+    'aria-label',
+    `End the ${session.kind === 'job' ? 'job' : 'browser'} session started ${when(session.createdAt)}`,
+  );
+  button.addEventListener('click', () => void endSession(user, session, button));
+  td.append(button);
+  return td;
+}
+
+/** @param {User} user @param {Session} session @param {HTMLButtonElement} button */
+async function endSession(user, session, button) {
+  button.disabled = true;
+  say('admin-alert', '');
+  try {
+    const res = await api(`/admin/sessions/${encodeURIComponent(session.id)}`, 'DELETE');
+    if (!res.ok && res.status !== 404) return await failed(res);
+    await loadSessions(user);
+    say(
+      'sessions-status',
+      res.ok
+        ? `Ended the ${kindOf(session).toLowerCase()} session.`
+        : 'That session had already ended.',
+    );
+  } finally {
+    button.disabled = false;
+  }
+  return undefined;
+}
+
+/** The live sessions of one user, jobs told apart from browser logins. @param {User} user */
+async function loadSessions(user) {
+  const res = await api(`/admin/users/${encodeURIComponent(user.id)}/sessions`);
+  if (!res.ok) return failed(res);
+  const { sessions } = /** @type {{sessions: Session[]}} */ (await res.json());
+  element('sessions-section').hidden = false;
+  say('sessions-owner', `Live sessions of ${user.email}`);
+  fill(
+    'sessions',
+    sessions.map((s) => [
+      cell(kindOf(s)),
+      cell(when(s.createdAt)),
+      cell(when(s.lastRefreshAt)),
+      cell(when(s.expiresAt)),
+      cell(s.ipAddress),
+      cell(s.userAgent),
+      endButton(user, s),
+    ]),
+  );
+  const jobs = sessions.filter((s) => s.kind === 'job').length;
+  say(
+    'sessions-status',
+    sessions.length === 0
+      ? 'No live sessions.'
+      : `${sessions.length} live session${sessions.length === 1 ? '' : 's'}, ${jobs} of them job${jobs === 1 ? '' : 's'}.`,
+  );
   return undefined;
 }
 
