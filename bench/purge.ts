@@ -92,7 +92,7 @@ export async function runPurgeBenchmark(
 
     const config = benchConfig({ DATABASE_URL: db.url });
     const purge = new PurgeService(
-      new PurgeRepository(dataSource),
+      new PurgeRepository(dataSource, config),
       new AuditService(dataSource),
       config,
       systemClock,

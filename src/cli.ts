@@ -17,7 +17,10 @@ async function migration(action: string): Promise<number> {
   const embedded = config.database.url
     ? null
     : await startEmbeddedPostgres(config.database.embeddedDir, out);
-  const dataSource = createDataSource(config.database.url ?? embedded!.url);
+  // Migrations take locks and run DDL in transactions: on Postgres itself, not via a pooler.
+  const dataSource = createDataSource(
+    config.database.directUrl ?? config.database.url ?? embedded!.url,
+  );
   try {
     await dataSource.initialize();
     if (action === 'run') {

@@ -1,8 +1,18 @@
-import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Optional,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { Public } from 'tower-auth';
+import { isDatabaseUnavailable, Public, RevocationService, TOWER_CONFIG } from 'tower-auth';
+import type { TowerConfig } from 'tower-auth';
 import { ApiErrors, ApiJson, API_TAGS } from 'tower-auth/openapi';
+import { ListenCheck } from '../database/listen-check.js';
 
 const ROUND_TRIP_TIMEOUT_MS = 2000;
 
@@ -11,11 +21,53 @@ export interface HealthBody {
   database: 'up';
 }
 
-/** Liveness plus one database round trip, bounded so a dead database answers 503 quickly. */
+/** What readiness looked at; each value other than the first of its list makes it 503. */
+export interface ReadinessChecks {
+  database: 'up' | 'down';
+  migrations: 'applied' | 'pending' | 'unknown';
+  /** `not-delivered`: the listener's connection cannot LISTEN (a transaction-mode pooler). */
+  revocations: 'listening' | 'disconnected' | 'not-delivered';
+  config: 'loaded' | 'missing';
+}
+
+const READY: ReadinessChecks = {
+  database: 'up',
+  migrations: 'applied',
+  revocations: 'listening',
+  config: 'loaded',
+};
+
+const checksSchema = {
+  type: 'object',
+  properties: {
+    database: { type: 'string', enum: ['up', 'down'] },
+    migrations: { type: 'string', enum: ['applied', 'pending', 'unknown'] },
+    revocations: {
+      type: 'string',
+      enum: ['listening', 'disconnected', 'not-delivered'],
+      description:
+        '`not-delivered`: notifications do not reach the listener (PgBouncer in transaction mode without DATABASE_DIRECT_URL)',
+    },
+    config: { type: 'string', enum: ['loaded', 'missing'] },
+  },
+  required: ['database', 'migrations', 'revocations', 'config'],
+};
+
+/**
+ * Probes: `/health` (kept: one database round trip), `/health/live` (the process answers,
+ * nothing else: a database outage must not get the process restarted) and `/health/ready`
+ * (every dependency a request needs, so a balancer sends traffic only to an instance that can
+ * serve it and stops while the database is away).
+ */
 @Controller('health')
 @ApiTags(API_TAGS.service)
 export class HealthController {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly moduleRef: ModuleRef,
+    @Optional() @Inject(TOWER_CONFIG) private readonly config?: TowerConfig,
+    @Optional() private readonly listenCheck?: ListenCheck,
+  ) {}
 
   @Get()
   @Public()
@@ -30,6 +82,89 @@ export class HealthController {
       throw new ServiceUnavailableException('The database is unavailable');
     }
     return { status: 'ok', database: 'up' };
+  }
+
+  @Get('live')
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Liveness: the process answers (no database)' })
+  @ApiJson(200, 'The process answers', {
+    type: 'object',
+    properties: { status: { type: 'string', enum: ['ok'] } },
+    required: ['status'],
+  })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Readiness: a database round trip, every migration applied, the revocation listener connected, the configuration loaded',
+  })
+  @ApiJson(200, 'Ready to serve', {
+    type: 'object',
+    properties: { status: { type: 'string', enum: ['ok'] }, checks: checksSchema },
+    required: ['status', 'checks'],
+  })
+  @ApiJson(503, 'Not ready: `message` names what failed, `checks` holds every check', {
+    allOf: [
+      { $ref: '#/components/schemas/Error' },
+      { type: 'object', properties: { checks: checksSchema }, required: ['checks'] },
+    ],
+  })
+  async ready(): Promise<{ status: 'ok'; checks: ReadinessChecks }> {
+    const checks: ReadinessChecks = {
+      ...(await this.databaseChecks()),
+      revocations: this.revocationCheck(),
+      config: this.config ? 'loaded' : 'missing',
+    };
+    const failed = (Object.keys(READY) as (keyof ReadinessChecks)[]).filter(
+      (name) => checks[name] !== READY[name],
+    );
+    if (failed.length > 0) {
+      throw new ServiceUnavailableException({ message: `Not ready: ${failed.join(', ')}`, checks });
+    }
+    return { status: 'ok', checks };
+  }
+
+  /** One round trip, then the applied migrations against the ones this build carries. */
+  private async databaseChecks(): Promise<Pick<ReadinessChecks, 'database' | 'migrations'>> {
+    try {
+      await withTimeout(this.dataSource.query('SELECT 1'), ROUND_TRIP_TIMEOUT_MS);
+    } catch {
+      return { database: 'down', migrations: 'unknown' };
+    }
+    const names = this.dataSource.migrations.map((m) => m.name ?? m.constructor.name);
+    const table = this.dataSource.options.migrationsTableName ?? 'migrations';
+    try {
+      const rows = await withTimeout(
+        this.dataSource.query<{ applied: number }[]>(
+          `SELECT count(DISTINCT name)::int AS applied FROM "${table.replace(/"/g, '""')}" WHERE name = ANY($1)`,
+          [names],
+        ),
+        ROUND_TRIP_TIMEOUT_MS,
+      );
+      return {
+        database: 'up',
+        migrations: rows[0]?.applied === names.length ? 'applied' : 'pending',
+      };
+    } catch (error) {
+      // No migrations table yet is "pending"; a database gone since the round trip is "down".
+      if (isDatabaseUnavailable(error) || (error as Error).message === 'timeout') {
+        return { database: 'down', migrations: 'unknown' };
+      }
+      return { database: 'up', migrations: 'pending' };
+    }
+  }
+
+  private revocationCheck(): ReadinessChecks['revocations'] {
+    const revocations = this.moduleRef.get(RevocationService, { strict: false });
+    if (!revocations.connected) return 'disconnected';
+    if (this.listenCheck?.delivered === false) return 'not-delivered';
+    return 'listening';
   }
 }
 

@@ -9,6 +9,7 @@ import {
 import { DataSource } from 'typeorm';
 import { TOWER_CONFIG, type TowerConfig } from 'tower-auth';
 import { createDataSource } from './data-source.js';
+import { ListenCheck } from './listen-check.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres.js';
 
 const EMBEDDED_DATABASE = Symbol('EMBEDDED_DATABASE');
@@ -34,10 +35,15 @@ export class DatabaseModule implements OnApplicationShutdown {
         {
           provide: EMBEDDED_DATABASE,
           inject: [TOWER_CONFIG],
-          useFactory: (config: TowerConfig) =>
-            config.database.url
-              ? null
-              : startEmbeddedPostgres(config.database.embeddedDir, (m) => logger.log(m)),
+          useFactory: (config: TowerConfig) => {
+            if (config.database.url) return null;
+            if (config.database.directUrl) {
+              throw new Error(
+                'DATABASE_DIRECT_URL is set without DATABASE_URL: it goes with a pooler in DATABASE_URL',
+              );
+            }
+            return startEmbeddedPostgres(config.database.embeddedDir, (m) => logger.log(m));
+          },
         },
         {
           provide: DataSource,
@@ -45,8 +51,9 @@ export class DatabaseModule implements OnApplicationShutdown {
           useFactory: (config: TowerConfig, embedded: EmbeddedDatabase | null) =>
             openDataSource(config, embedded),
         },
+        ListenCheck,
       ],
-      exports: [DataSource],
+      exports: [DataSource, ListenCheck],
     };
   }
 
@@ -65,16 +72,28 @@ async function openDataSource(
   const dataSource = createDataSource(url);
   try {
     await dataSource.initialize();
-    if (config.database.migrationsRun) {
-      const applied = await dataSource.runMigrations({ transaction: 'each' });
-      if (applied.length > 0)
-        logger.log(`Applied migrations: ${applied.map((m) => m.name).join(', ')}`);
-    }
+    if (config.database.migrationsRun) await runMigrations(config.database.directUrl, dataSource);
   } catch (error) {
     await embedded?.stop();
     throw new Error(`Cannot open the database: ${describeDbError(error)}`, { cause: error });
   }
   return dataSource;
+}
+
+/**
+ * Migrations run DDL in transactions and read the migrations table between them: with a
+ * pooler in front (DATABASE_URL), on a short-lived connection to Postgres itself.
+ */
+async function runMigrations(directUrl: string | null, pooled: DataSource): Promise<void> {
+  const dataSource = directUrl ? createDataSource(directUrl, { poolSize: 1 }) : pooled;
+  try {
+    if (dataSource !== pooled) await dataSource.initialize();
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    if (applied.length > 0)
+      logger.log(`Applied migrations: ${applied.map((m) => m.name).join(', ')}`);
+  } finally {
+    if (dataSource !== pooled && dataSource.isInitialized) await dataSource.destroy();
+  }
 }
 
 /** The driver's message, without the connection string (it may hold a password). */

@@ -12,8 +12,9 @@ import { startSessionApp, type SessionApp } from '../harness/session-app.js';
 
 /**
  * Postgres goes away under load and comes back (issue 8 §2): token-guarded routes never notice,
- * routes that need the database answer a quick 503 (never 500, never a hang), /health says so,
- * and everything recovers without a restart, the revocation listener included.
+ * routes that need the database answer a quick 503 (never 500, never a hang), /health and
+ * /health/ready say so while /health/live stays 200, and everything recovers without a
+ * restart, the revocation listener (and with it readiness) included.
  */
 const OUTAGE_MS = 10_000;
 /** A database route must give up within this (connection timeout 5 s plus slack). */
@@ -92,15 +93,19 @@ describe('Postgres outage', () => {
     })();
 
     expect((await request(t.server).get('/health')).status).toBe(200);
+    expect((await request(t.server).get('/health/ready')).status).toBe(200);
     await db.stop();
     const outageStarted = Date.now();
 
-    const during: Record<string, Timed[]> = { userInfo: [], health: [], refresh: [] };
+    const during: Record<string, Timed[]> = { userInfo: [], health: [], ready: [], refresh: [] };
+    const live: number[] = [];
     while (Date.now() - outageStarted < OUTAGE_MS) {
       during.userInfo.push(
         await timed(() => request(t.server).get('/user-info').set('Authorization', bearer)),
       );
       during.health.push(await timed(() => request(t.server).get('/health')));
+      during.ready.push(await timed(() => request(t.server).get('/health/ready')));
+      live.push((await request(t.server).get('/health/live')).status);
       during.refresh.push(
         await timed(() =>
           request(t.server)
@@ -125,6 +130,10 @@ describe('Postgres outage', () => {
     });
     expect(during.userInfo[0].retryAfter).toBe('5');
     expect(during.health[0].body.message).toBe('The database is unavailable');
+    expect(during.ready.at(-1)!.body).toMatchObject({
+      checks: { database: 'down', migrations: 'unknown', revocations: 'disconnected' },
+    });
+    expect(new Set(live)).toEqual(new Set([200]));
 
     await startDatabase();
     // Revoked while the listener is still reconnecting: the reload on reconnect must catch it.
@@ -149,6 +158,13 @@ describe('Postgres outage', () => {
       30_000,
     );
     expect(health.status).toBe(200);
+    // Ready again once the listener is back too, without a restart.
+    const ready = await eventually(
+      () => request(t.server).get('/health/ready'),
+      (res) => res.status === 200,
+      30_000,
+    );
+    expect(ready.body).toMatchObject({ status: 'ok', checks: { revocations: 'listening' } });
     expect((await request(t.server).get('/user-info').set('Authorization', bearer)).status).toBe(
       200,
     );

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AUTH_MIGRATIONS } from '../../packages/tower-auth/src/database/schema.js';
 import { PLATFORMS, startTestApp, type TestApp } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 
@@ -28,6 +30,30 @@ describe.each(PLATFORMS)('foundation routes on %s', (platform) => {
     async (path) => {
       const res = await request(t.server).get(path).expect(200);
       expect(res.body).toEqual({ status: 'ok', database: 'up' });
+    },
+  );
+
+  it.each(['/health/live', '/api/health/live'])(
+    'GET %s answers 200 from the process alone',
+    async (path) => {
+      const res = await request(t.server).get(path).expect(200);
+      expect(res.body).toEqual({ status: 'ok' });
+    },
+  );
+
+  it.each(['/health/ready', '/api/health/ready'])(
+    'GET %s answers 200 with every readiness check passed',
+    async (path) => {
+      const res = await request(t.server).get(path).expect(200);
+      expect(res.body).toEqual({
+        status: 'ok',
+        checks: {
+          database: 'up',
+          migrations: 'applied',
+          revocations: 'listening',
+          config: 'loaded',
+        },
+      });
     },
   );
 
@@ -96,6 +122,16 @@ describe.each(PLATFORMS)('health when the database goes away on %s', (platform) 
     const t = await startTestApp(platform, { DATABASE_URL: db.url });
     try {
       await request(t.server).get('/health').expect(200);
+      await request(t.server).get('/health/ready').expect(200);
+      // A build newer than the schema (DB_MIGRATIONS_RUN=false, migrations not run yet).
+      await t.app
+        .get(DataSource)
+        .query(`DELETE FROM migrations WHERE name = $1`, [AUTH_MIGRATIONS.at(-1)!.name]);
+      const pending = await request(t.server).get('/health/ready').expect(503);
+      expect(pending.body).toMatchObject({
+        message: 'Not ready: migrations',
+        checks: { database: 'up', migrations: 'pending', revocations: 'listening' },
+      });
       await db.drop();
       const res = await request(t.server).get('/health').expect(503);
       expect(res.body).toEqual({
@@ -103,6 +139,15 @@ describe.each(PLATFORMS)('health when the database goes away on %s', (platform) 
         error: 'Service Unavailable',
         message: 'The database is unavailable',
       });
+      // Not ready, and says why; still alive (a restart would not bring the database back).
+      const ready = await request(t.server).get('/health/ready').expect(503);
+      expect(ready.body).toMatchObject({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        checks: { database: 'down', migrations: 'unknown', config: 'loaded' },
+      });
+      expect(ready.body.message).toMatch(/^Not ready: database, migrations/);
+      await request(t.server).get('/health/live').expect(200);
     } finally {
       await t.close();
     }

@@ -42,6 +42,8 @@ describe.each(PLATFORMS)('answers match the OpenAPI document on %s', (platform) 
   it('service routes: health, service-info, and the example host module (harness)', async () => {
     const s = request(t.server);
     check('get', '/health', await s.get('/health'), 200);
+    check('get', '/health/live', await s.get('/health/live'), 200);
+    check('get', '/health/ready', await s.get('/health/ready'), 200);
     check('get', '/service-info', await s.get('/service-info'), 200);
     check('get', '/demo/public', await s.get('/demo/public'), 200);
     check('get', '/demo/me', await s.get('/demo/me').auth(user, { type: 'bearer' }), 200);

@@ -13,6 +13,7 @@ export {
   type SmtpConfigOptions,
   type TokenConfigOptions,
   type EphemeralConfigOptions,
+  type DatabaseConfigOptions,
   type GithubConfigOptions,
   type GoogleConfigOptions,
   type OidcConfigOptions,
@@ -44,6 +45,7 @@ export { SessionGuard } from './guards/session.guard.js';
 export { JsonExceptionFilter, type ErrorBody } from './http/json-exception.filter.js';
 export { TokenService, TokenError, type Role, type AccessClaims } from './tokens/token.service.js';
 export { SessionService, RefreshError, type IssuedTokens } from './sessions/session.service.js';
+export { RevocationService } from './sessions/revocation.service.js';
 export { UserDirectory, type DirectoryUser } from './users/user-directory.service.js';
 export { CLOCK, systemClock, type Clock } from './common/clock.js';
 export { AllowListService } from './allow-list/allow-list.service.js';

@@ -82,6 +82,7 @@ export function buildTowerConfig(values: ResolvedValues): TowerConfig {
     },
     database: {
       url: values.str('dbUrl'),
+      directUrl: values.str('dbDirectUrl'),
       migrationsRun: values.bool('dbMigrationsRun'),
       embeddedDir: values.str('dbEmbeddedDir')!,
     },

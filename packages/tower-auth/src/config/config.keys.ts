@@ -93,6 +93,8 @@ export const KEY_SPECS = [
     'http.platform',
   ),
   spec('dbUrl', 'DATABASE_URL', 'tower.db.url', { type: 'database-url' }, null),
+  // Postgres itself when DATABASE_URL is a transaction-mode pooler: LISTEN and session locks.
+  spec('dbDirectUrl', 'DATABASE_DIRECT_URL', 'tower.db.direct-url', { type: 'database-url' }, null),
   spec('dbMigrationsRun', 'DB_MIGRATIONS_RUN', 'tower.db.migrations-run', bool, true),
   spec(
     'dbEmbeddedDir',

@@ -213,7 +213,8 @@ tower:
   data-dir: state
   trust-proxy: yes
   db:
-    url: postgres://u:p@db/x
+    url: postgres://u:p@pgbouncer:6432/x
+    direct-url: postgres://u:p@db/x
     migrations-run: "no"
     embedded-dir: /var/pg
   auth:
@@ -229,7 +230,8 @@ auth.mail.duration: 15m
     expect(c.dataDir.endsWith('/state')).toBe(true);
     expect(c.trustProxy).toBe(1);
     expect(c.database).toEqual({
-      url: 'postgres://u:p@db/x',
+      url: 'postgres://u:p@pgbouncer:6432/x',
+      directUrl: 'postgres://u:p@db/x',
       migrationsRun: false,
       embeddedDir: '/var/pg',
     });

@@ -31,6 +31,7 @@ export const MODULE_OPTION_PATHS = {
   httpHost: null,
   httpPlatform: null,
   dbUrl: null,
+  dbDirectUrl: 'database.directUrl',
   dbMigrationsRun: null,
   dbEmbeddedDir: null,
   smtpHost: 'smtp.host',

@@ -164,6 +164,16 @@ export interface EphemeralConfigOptions {
   readonly maxBytes?: NumberOption;
 }
 
+/** The host's DataSource is the module's; this only adds what a connection pooler needs. */
+export interface DatabaseConfigOptions {
+  /**
+   * Postgres itself (`postgres://…`) when the DataSource goes through a transaction-mode
+   * pooler such as PgBouncer: the revocation listener (LISTEN) and the purge's advisory lock
+   * need a session of their own. Unset: they connect with the DataSource's settings.
+   */
+  readonly directUrl?: string;
+}
+
 /**
  * Sources, highest first: `env`, then these typed options, then `configFile`, then defaults.
  * `env` comes first as it does for the service (where `TOWER_*` beats `tower.yml`): what an
@@ -197,6 +207,7 @@ export interface AuthModuleConfigOptions {
   readonly smtp?: SmtpConfigOptions;
   readonly tokens?: TokenConfigOptions;
   readonly ephemeral?: EphemeralConfigOptions;
+  readonly database?: DatabaseConfigOptions;
   /**
    * `TOWER_*` variables, Seqera style (pass `process.env` or a subset). They override every
    * other source; empty values count as unset. The standalone service's own settings
@@ -206,7 +217,8 @@ export interface AuthModuleConfigOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /**
    * A `tower.yml` to read (relative to `cwd`); it must exist. Its `${NAME}` placeholders are
-   * resolved from `env` only. Service-only keys (`tower.db.*`, `tower.data-dir`) are ignored.
+   * resolved from `env` only. Service-only keys (`tower.db.*` but `tower.db.direct-url`,
+   * `tower.data-dir`) are ignored.
    */
   readonly configFile?: string;
   /** Base of relative paths (`configFile`, `smtp.caFile`); default the working directory. */

@@ -115,6 +115,12 @@ export interface TowerConfig {
   readonly database: {
     /** null: run embedded Postgres in `embeddedDir`. */
     readonly url: string | null;
+    /**
+     * Postgres itself, for the connections that hold session state (the revocation listener,
+     * the purge's advisory lock, migrations) when `url` is a transaction-mode pooler; null:
+     * those use the pool's settings.
+     */
+    readonly directUrl: string | null;
     readonly migrationsRun: boolean;
     readonly embeddedDir: string;
   };

@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import pg from 'pg';
 import { directConnectionConfig } from '../database/direct-connection.js';
 import { DataSource } from 'typeorm';
+import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 
 /** The tables the purge keeps small, in the order it visits them. */
 export const PURGE_TABLES = [
@@ -67,15 +68,22 @@ const CONNECT_TIMEOUT_MS = 5000;
  */
 @Injectable()
 export class PurgeRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
+  ) {}
 
   /** Runs `work` holding the lock; null, without waiting, when any instance holds it. */
   async withPurgeLock<T>(work: (session: PurgeSession) => Promise<T>): Promise<T | null> {
     const client = new pg.Client(
-      directConnectionConfig(this.dataSource, {
-        application_name: PURGE_APPLICATION_NAME,
-        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      }),
+      directConnectionConfig(
+        this.dataSource,
+        {
+          application_name: PURGE_APPLICATION_NAME,
+          connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        },
+        this.config.database.directUrl,
+      ),
     );
     // A dropped connection surfaces as the failing query's error; this keeps it from crashing.
     client.on('error', () => undefined);

@@ -39,6 +39,7 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy, OnAppli
   /** Session id → when the entry may be forgotten (ms). Insertion order ≈ expiry order. */
   private readonly revoked = new Map<string, number>();
   private readonly windowMs: number;
+  private readonly directUrl: string | null;
   private client: pg.Client | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private attempts = 0;
@@ -52,10 +53,16 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy, OnAppli
     @Optional() private readonly tokens?: TokenService,
   ) {
     this.windowMs = (config.auth.accessTokenExpiration + CLOCK_SKEW_S) * 1000;
+    this.directUrl = config.database.directUrl ?? null;
   }
 
   /** The listener is connected: revocations from other instances arrive (health reporting). */
   get isReady(): boolean {
+    return this.client !== null;
+  }
+
+  /** The same, for readiness probes and metrics. */
+  get connected(): boolean {
     return this.client !== null;
   }
 
@@ -117,10 +124,14 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy, OnAppli
   /** Connects, LISTENs, then reloads: loading after LISTEN leaves no gap for a revocation. */
   private async open(): Promise<pg.Client> {
     const client = new pg.Client(
-      directConnectionConfig(this.dataSource, {
-        application_name: REVOCATION_APPLICATION_NAME,
-        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      }),
+      directConnectionConfig(
+        this.dataSource,
+        {
+          application_name: REVOCATION_APPLICATION_NAME,
+          connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        },
+        this.directUrl,
+      ),
     );
     let lost = false;
     const onLost = (err?: Error): void => {
