@@ -5,7 +5,7 @@ import { EphemeralRepository } from './ephemeral.repository.js';
 import { EphemeralService } from './ephemeral.service.js';
 
 /**
- * Ephemeral endpoints (issue 6): the controllers and providers AuthModule registers for this
+ * Ephemeral endpoints: the controllers and providers AuthModule registers for this
  * feature. Kept here so the feature owns its wiring; `exports` are what other modules may inject.
  */
 export const EPHEMERAL: {

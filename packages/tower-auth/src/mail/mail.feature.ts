@@ -9,7 +9,7 @@ import { MailerService } from './mailer.service.js';
 import { OutboxWorker } from './outbox-worker.service.js';
 
 /**
- * E-mail (magic link) login, its outbox and rate limits (issue 4): the controllers and providers AuthModule registers for this
+ * E-mail (magic link) login, its outbox and rate limits: the controllers and providers AuthModule registers for this
  * feature. Kept here so the feature owns its wiring; `exports` are what other modules may inject.
  */
 export const MAIL_LOGIN: {

@@ -7,7 +7,7 @@ import { ProviderLoginService } from './provider-login.service.js';
 import { ProviderRegistry } from './provider-registry.js';
 
 /**
- * OAuth 2 / OpenID Connect logins (issue 5): the controllers and providers AuthModule registers for this
+ * OAuth 2 / OpenID Connect logins: the controllers and providers AuthModule registers for this
  * feature. Kept here so the feature owns its wiring; `exports` are what other modules may inject.
  */
 export const PROVIDER_LOGIN: {

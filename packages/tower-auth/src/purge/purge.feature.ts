@@ -4,7 +4,7 @@ import { PurgeRepository } from './purge.repository.js';
 import { PurgeService } from './purge.service.js';
 
 /**
- * The purge job (issue 6): what AuthModule registers for it. The schedule runs on every
+ * The purge job: what AuthModule registers for it. The schedule runs on every
  * instance; the advisory lock lets one of them purge at a time.
  */
 export const PURGE: {
