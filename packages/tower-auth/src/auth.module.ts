@@ -8,6 +8,10 @@ import {
   type Type,
 } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { AccessTokenRepository } from './access-tokens/access-token.repository.js';
+import { AccessTokenService } from './access-tokens/access-token.service.js';
+import { AccessTokensController } from './access-tokens/access-tokens.controller.js';
+import { AdminTokensController } from './access-tokens/admin-tokens.controller.js';
 import { AllowListService } from './allow-list/allow-list.service.js';
 import { AuditService } from './audit/audit.service.js';
 import { CLOCK, systemClock, type Clock } from './common/clock.js';
@@ -81,6 +85,8 @@ const SERVICES = [
   AllowListService,
   LoginResponder,
   SchemaCheck,
+  AccessTokenRepository,
+  AccessTokenService,
 ];
 
 /** Each feature folder owns its wiring (`<feature>.feature.ts`). */
@@ -92,6 +98,8 @@ const CONTROLLERS: Type[] = [
   LogoutController,
   UserInfoController,
   AdminController,
+  AccessTokensController,
+  AdminTokensController,
   ...FEATURES.flatMap((feature) => feature.controllers),
 ];
 
@@ -148,6 +156,7 @@ export class AuthModule {
         TOWER_CONFIG,
         TokenService,
         SessionService,
+        AccessTokenService,
         AllowListService,
         UserDirectory,
         CLOCK,

@@ -1,0 +1,311 @@
+import { Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import { CLOCK, type Clock } from '../common/clock.js';
+import { clientAddress, type RequestInfo } from '../common/request-info.js';
+import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
+import type { TokenPrincipal } from '../decorators/current-user.decorator.js';
+import { RevocationService } from '../sessions/revocation.service.js';
+import { SessionService } from '../sessions/session.service.js';
+import {
+  formatAccessKey,
+  hashAccessSecret,
+  newAccessSecret,
+  parseAccessKey,
+  secretMatches,
+} from './access-key.js';
+import {
+  AccessTokenRepository,
+  isNameClash,
+  type AccessTokenCredential,
+  type AccessTokenRow,
+} from './access-token.repository.js';
+
+/** Tokens held in memory per instance; the least recently used goes first. */
+const CACHE_SIZE = 5000;
+/** A cached token is read again after this long, whatever the notifications said (ms). */
+const CACHE_TTL_MS = 10 * 60_000;
+/** `lastUsed` is written at most this often per token (ms). */
+const LAST_USED_INTERVAL_MS = 60_000;
+
+/** Seqera's shape of a token in the Tokens API. */
+export interface AccessTokenInfo {
+  id: number;
+  name: string;
+  dateCreated: string;
+  lastUsed: string | null;
+}
+
+export interface CreatedAccessToken {
+  /** Shown once: only a hash of its secret is kept. */
+  accessKey: string;
+  token: AccessTokenInfo;
+}
+
+export type AccessTokenErrorCode = 'name_taken' | 'invalid';
+
+/** A refused create; the message is safe to show. */
+export class AccessTokenError extends Error {
+  constructor(
+    readonly code: AccessTokenErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AccessTokenError';
+  }
+}
+
+interface CachedToken {
+  readonly hash: Buffer;
+  readonly userId: string;
+  readonly expiresAt: number | null;
+  readonly loadedAt: number;
+  readonly principal: TokenPrincipal;
+  /** When this instance last wrote `lastUsed` (0: not yet). */
+  lastWrite: number;
+}
+
+interface UseRequest {
+  headers: Record<string, string | string[] | undefined>;
+  ip?: string;
+  socket?: { remoteAddress?: string };
+}
+
+const logger = new Logger('AccessTokens');
+
+export function toAccessTokenInfo(row: AccessTokenRow): AccessTokenInfo {
+  return {
+    id: Number(row.id),
+    name: row.name,
+    dateCreated: row.dateCreated.toISOString(),
+    lastUsed: row.lastUsed?.toISOString() ?? null,
+  };
+}
+
+/**
+ * Personal access tokens: created and listed by their owner, verified by the guard. A token is
+ * read from the database once per instance and then verified from memory (bounded, least
+ * recently used first out, expiry checked on every use). The database's notifications (a token
+ * deleted, its user deleted or disabled) evict it on every instance; after the listener
+ * reconnects, everything is read again, since notifications may have been missed meanwhile.
+ */
+@Injectable()
+export class AccessTokenService {
+  private readonly cache = new Map<string, CachedToken>();
+  /** Reads in flight, so that a burst of requests with a new token makes one query. */
+  private readonly loading = new Map<
+    string,
+    { read: Promise<AccessTokenCredential | null>; generation: number }
+  >();
+  /** Bumped by every eviction: a read that started before one must not fill the cache. */
+  private evictions = 0;
+
+  constructor(
+    private readonly tokens: AccessTokenRepository,
+    private readonly sessions: SessionService,
+    private readonly audit: AuditService,
+    revocations: RevocationService,
+    @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    revocations.onAccessTokenRevoked((payload) => this.evict(payload));
+    revocations.onResync(() => this.evictAll());
+  }
+
+  /** Tokens held in memory (metrics, tests). */
+  get cachedCount(): number {
+    return this.cache.size;
+  }
+
+  async create(
+    userId: string,
+    input: { name: string; expiresAt: Date | null },
+    request: RequestInfo,
+  ): Promise<CreatedAccessToken> {
+    const secret = newAccessSecret();
+    let row: AccessTokenRow;
+    try {
+      row = await this.tokens.insert({
+        userId,
+        name: input.name,
+        tokenHash: hashAccessSecret(secret),
+        expiresAt: input.expiresAt,
+        at: new Date(this.clock.now()),
+      });
+    } catch (error) {
+      if (isNameClash(error))
+        throw new AccessTokenError('name_taken', 'You already have a token with this name');
+      throw error;
+    }
+    this.audit.record({
+      type: 'token_created',
+      userId,
+      ipAddress: request.ipAddress,
+      detail: { tokenId: row.id, name: row.name },
+    });
+    return { accessKey: formatAccessKey(row.id, secret), token: toAccessTokenInfo(row) };
+  }
+
+  async list(userId: string): Promise<AccessTokenInfo[]> {
+    return (await this.tokens.listForUser(userId)).map(toAccessTokenInfo);
+  }
+
+  /** `ownerId` null: a root user deleting anyone's. False when there is no such token. */
+  async delete(
+    tokenId: string,
+    ownerId: string | null,
+    actor: { userId: string; ipAddress: string | null },
+  ): Promise<boolean> {
+    const deleted = await this.tokens.delete(tokenId, ownerId);
+    if (!deleted) return false;
+    this.evict(deleted.id);
+    this.audit.record({
+      type: 'token_deleted',
+      userId: deleted.userId,
+      ipAddress: actor.ipAddress,
+      detail: { tokenId: deleted.id, by: actor.userId },
+    });
+    return true;
+  }
+
+  async deleteAll(userId: string, request: RequestInfo): Promise<number> {
+    const ids = await this.tokens.deleteAllForUser(userId);
+    for (const id of ids) this.evict(id);
+    if (ids.length > 0)
+      this.audit.record({
+        type: 'token_deleted',
+        userId,
+        ipAddress: request.ipAddress,
+        detail: { tokenIds: ids, by: userId },
+      });
+    return ids.length;
+  }
+
+  /**
+   * The principal of a key that looks like one of ours. From memory when the token is known
+   * (no promise, no I/O), else after one primary-key read. Any failure is a 401.
+   */
+  authenticate(key: string, request?: UseRequest): TokenPrincipal | Promise<TokenPrincipal> {
+    const parsed = parseAccessKey(key);
+    if (!parsed) throw invalidToken();
+    const now = this.clock.now();
+    const cached = this.cache.get(parsed.tokenId);
+    if (cached && now - cached.loadedAt < CACHE_TTL_MS) {
+      // Most recently used last: the first key of the map is the one to drop.
+      this.cache.delete(parsed.tokenId);
+      this.cache.set(parsed.tokenId, cached);
+      return this.accept(cached, parsed.secret, now, request);
+    }
+    return this.load(parsed.tokenId).then((entry) => {
+      if (!entry) throw invalidToken();
+      return this.accept(entry, parsed.secret, this.clock.now(), request);
+    });
+  }
+
+  private accept(
+    entry: CachedToken,
+    secret: string,
+    now: number,
+    request: UseRequest | undefined,
+  ): TokenPrincipal {
+    if (!secretMatches(secret, entry.hash)) throw invalidToken();
+    if (entry.expiresAt !== null && entry.expiresAt <= now)
+      throw new UnauthorizedException('Access token expired');
+    if (now - entry.lastWrite >= LAST_USED_INTERVAL_MS) {
+      entry.lastWrite = now;
+      this.recordUse(entry, now, request);
+    }
+    return entry.principal;
+  }
+
+  /** Off the request path: the answer never waits for it, and a failure is only logged. */
+  private recordUse(entry: CachedToken, now: number, request: UseRequest | undefined): void {
+    const ipAddress = request ? clientAddress(request, this.config.trustProxy) : null;
+    const tokenId = entry.principal.tokenId;
+    this.tokens
+      .recordUse(tokenId, new Date(now), ipAddress)
+      .then((result) => {
+        if (result && ipAddress !== null && result.previousIp !== ipAddress)
+          this.audit.record({
+            type: 'token_first_use_from_new_address',
+            userId: result.userId,
+            ipAddress,
+            detail: { tokenId, previousAddress: result.previousIp },
+          });
+      })
+      .catch((error: unknown) => {
+        logger.warn(
+          `Could not record the use of token ${tokenId}: ${error instanceof Error ? error.message : 'unknown error'}`,
+        );
+      });
+  }
+
+  private async load(tokenId: string): Promise<CachedToken | null> {
+    let pending = this.loading.get(tokenId);
+    if (!pending) {
+      const read = this.tokens.credential(tokenId).finally(() => this.loading.delete(tokenId));
+      pending = { read, generation: this.evictions };
+      this.loading.set(tokenId, pending);
+    }
+    const row = await pending.read;
+    if (!row || row.userStatus !== 'active') return null;
+    const entry = this.entryOf(row);
+    if (pending.generation === this.evictions) this.remember(tokenId, entry);
+    return entry;
+  }
+
+  private entryOf(row: AccessTokenCredential): CachedToken {
+    const roles = this.sessions.rolesFor({
+      id: row.userId,
+      email: row.email,
+      emailVerified: row.emailVerified,
+      emailClaimed: row.emailClaimed,
+    });
+    const principal: TokenPrincipal = Object.freeze({
+      userId: row.userId,
+      email: row.email,
+      roles: Object.freeze([...roles]),
+      isRoot: roles.includes('root'),
+      via: 'bearer',
+      credential: 'token',
+      sessionId: null,
+      tokenId: row.id,
+    });
+    return {
+      hash: row.tokenHash,
+      userId: row.userId,
+      expiresAt: row.expiresAt?.getTime() ?? null,
+      loadedAt: this.clock.now(),
+      principal,
+      lastWrite: this.cache.get(row.id)?.lastWrite ?? 0,
+    };
+  }
+
+  private remember(tokenId: string, entry: CachedToken): void {
+    this.cache.delete(tokenId);
+    if (this.cache.size >= CACHE_SIZE) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+    this.cache.set(tokenId, entry);
+  }
+
+  /** A notification's payload: a token id, or `user:<id>` for every token of a user. */
+  private evict(payload: string): void {
+    this.evictions++;
+    if (!payload.startsWith('user:')) {
+      this.cache.delete(payload);
+      return;
+    }
+    const userId = payload.slice(5);
+    for (const [id, entry] of this.cache) if (entry.userId === userId) this.cache.delete(id);
+  }
+
+  private evictAll(): void {
+    this.evictions++;
+    this.cache.clear();
+  }
+}
+
+function invalidToken(): UnauthorizedException {
+  return new UnauthorizedException('Invalid access token');
+}
