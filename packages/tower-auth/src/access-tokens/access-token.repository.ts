@@ -100,25 +100,30 @@ export class AccessTokenRepository {
   }
 
   /**
-   * Records a use and returns the address of the previous recorded use (undefined when the
-   * token is gone), so that a use from a new address can be audited.
+   * Records uses of several tokens in one statement and returns, for each token still there,
+   * the address of its previous recorded use, so that a use from a new address can be audited.
    */
-  async recordUse(
-    id: string,
-    at: Date,
-    ipAddress: string | null,
-  ): Promise<{ previousIp: string | null; userId: string } | undefined> {
-    const rows = rowsOf<{ previousIp: string | null; userId: string }>(
+  async recordUses(
+    uses: readonly { id: string; at: Date; ipAddress: string | null }[],
+  ): Promise<{ id: string; userId: string; previousIp: string | null; ip: string | null }[]> {
+    if (uses.length === 0) return [];
+    return rowsOf(
       await this.dataSource.query(
-        `WITH previous AS (SELECT id, last_used_ip FROM tower_auth.access_tokens WHERE id = $1 FOR UPDATE)
-       UPDATE tower_auth.access_tokens t
-          SET last_used = greatest(t.last_used, $2), last_used_ip = coalesce($3, t.last_used_ip)
-         FROM previous WHERE t.id = previous.id
-       RETURNING previous.last_used_ip AS "previousIp", t.user_id::text AS "userId"`,
-        [id, at, ipAddress],
+        `WITH input AS (
+           SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[]) AS i (id, at, ip)),
+         previous AS (
+           SELECT t.id, t.last_used_ip FROM tower_auth.access_tokens t
+             JOIN input ON input.id = t.id ORDER BY t.id FOR UPDATE OF t)
+         UPDATE tower_auth.access_tokens t
+            SET last_used = greatest(t.last_used, input.at),
+                last_used_ip = coalesce(input.ip, t.last_used_ip)
+           FROM input JOIN previous ON previous.id = input.id
+          WHERE t.id = input.id
+        RETURNING t.id::text AS id, t.user_id::text AS "userId",
+                  previous.last_used_ip AS "previousIp", input.ip AS ip`,
+        [uses.map((u) => u.id), uses.map((u) => u.at), uses.map((u) => u.ipAddress)],
       ),
     );
-    return rows[0];
   }
 }
 

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  UnauthorizedException,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { clientAddress, type RequestInfo } from '../common/request-info.js';
@@ -20,12 +26,14 @@ import {
   type AccessTokenRow,
 } from './access-token.repository.js';
 
-/** Tokens held in memory per instance; the least recently used goes first. */
+/** Tokens held in memory per instance; the one read longest ago goes first. */
 const CACHE_SIZE = 5000;
 /** A cached token is read again after this long, whatever the notifications said (ms). */
 const CACHE_TTL_MS = 10 * 60_000;
 /** `lastUsed` is written at most this often per token (ms). */
 const LAST_USED_INTERVAL_MS = 60_000;
+/** Uses are written in one statement this long after the first of a batch (ms). */
+const USE_FLUSH_DELAY_MS = 500;
 
 /** Seqera's shape of a token in the Tokens API. */
 export interface AccessTokenInfo {
@@ -55,6 +63,7 @@ export class AccessTokenError extends Error {
 }
 
 interface CachedToken {
+  readonly tokenId: string;
   readonly hash: Buffer;
   readonly userId: string;
   readonly expiresAt: number | null;
@@ -62,6 +71,8 @@ interface CachedToken {
   readonly principal: TokenPrincipal;
   /** When this instance last wrote `lastUsed` (0: not yet). */
   lastWrite: number;
+  /** The whole key once it has matched the hash: its later requests skip the hashing. */
+  verifiedKey: string | null;
 }
 
 interface UseRequest {
@@ -83,14 +94,26 @@ export function toAccessTokenInfo(row: AccessTokenRow): AccessTokenInfo {
 
 /**
  * Personal access tokens: created and listed by their owner, verified by the guard. A token is
- * read from the database once per instance and then verified from memory (bounded, least
- * recently used first out, expiry checked on every use). The database's notifications (a token
- * deleted, its user deleted or disabled) evict it on every instance; after the listener
- * reconnects, everything is read again, since notifications may have been missed meanwhile.
+ * read from the database once per instance and then verified from memory (bounded, the one
+ * read longest ago first out, read again after ten minutes, expiry checked on every use). The
+ * database's notifications (a token deleted, its user deleted or disabled) evict it on every
+ * instance; after the listener reconnects, everything is read again, since notifications may
+ * have been missed meanwhile. `lastUsed` is written at most once a minute per token, in batches
+ * after the answers.
  */
 @Injectable()
-export class AccessTokenService {
+export class AccessTokenService implements OnModuleDestroy {
+  /** By token id, oldest read first out. */
   private readonly cache = new Map<string, CachedToken>();
+  /**
+   * The same entries by their whole verified key (a subset of `cache`, dropped with it): a map
+   * lookup hashes the whole string, so a hit costs no SHA-256 and leaks nothing of the secret.
+   */
+  private readonly verified = new Map<string, CachedToken>();
+  /** Uses waiting to be written, by token id. */
+  private readonly pendingUses = new Map<string, { at: Date; ipAddress: string | null }>();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
   /** Reads in flight, so that a burst of requests with a new token makes one query. */
   private readonly loading = new Map<
     string,
@@ -114,6 +137,13 @@ export class AccessTokenService {
   /** Tokens held in memory (metrics, tests). */
   get cachedCount(): number {
     return this.cache.size;
+  }
+
+  /** The uses not written yet are written before the database goes. */
+  async onModuleDestroy(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    await this.flush();
   }
 
   async create(
@@ -185,58 +215,81 @@ export class AccessTokenService {
    * (no promise, no I/O), else after one primary-key read. Any failure is a 401.
    */
   authenticate(key: string, request?: UseRequest): TokenPrincipal | Promise<TokenPrincipal> {
+    const now = this.clock.now();
+    const known = this.verified.get(key);
+    if (known && now - known.loadedAt < CACHE_TTL_MS) return this.admit(known, now, request);
     const parsed = parseAccessKey(key);
     if (!parsed) throw invalidToken();
-    const now = this.clock.now();
     const cached = this.cache.get(parsed.tokenId);
-    if (cached && now - cached.loadedAt < CACHE_TTL_MS) {
-      // Most recently used last: the first key of the map is the one to drop.
-      this.cache.delete(parsed.tokenId);
-      this.cache.set(parsed.tokenId, cached);
-      return this.accept(cached, parsed.secret, now, request);
-    }
+    if (cached && now - cached.loadedAt < CACHE_TTL_MS)
+      return this.accept(cached, key, parsed.secret, now, request);
     return this.load(parsed.tokenId).then((entry) => {
       if (!entry) throw invalidToken();
-      return this.accept(entry, parsed.secret, this.clock.now(), request);
+      return this.accept(entry, key, parsed.secret, this.clock.now(), request);
     });
   }
 
+  /** A key not verified yet: its secret against the stored hash, in constant time. */
   private accept(
     entry: CachedToken,
+    key: string,
     secret: string,
     now: number,
     request: UseRequest | undefined,
   ): TokenPrincipal {
     if (!secretMatches(secret, entry.hash)) throw invalidToken();
+    if (entry.verifiedKey === null && this.cache.get(entry.tokenId) === entry) {
+      entry.verifiedKey = key;
+      this.verified.set(key, entry);
+    }
+    return this.admit(entry, now, request);
+  }
+
+  private admit(entry: CachedToken, now: number, request: UseRequest | undefined): TokenPrincipal {
     if (entry.expiresAt !== null && entry.expiresAt <= now)
       throw new UnauthorizedException('Access token expired');
     if (now - entry.lastWrite >= LAST_USED_INTERVAL_MS) {
       entry.lastWrite = now;
-      this.recordUse(entry, now, request);
+      this.noteUse(entry.tokenId, now, request);
     }
     return entry.principal;
   }
 
-  /** Off the request path: the answer never waits for it, and a failure is only logged. */
-  private recordUse(entry: CachedToken, now: number, request: UseRequest | undefined): void {
+  /** Queued, and written with the others in one statement shortly after: never on the request. */
+  private noteUse(tokenId: string, now: number, request: UseRequest | undefined): void {
     const ipAddress = request ? clientAddress(request, this.config.trustProxy) : null;
-    const tokenId = entry.principal.tokenId;
-    this.tokens
-      .recordUse(tokenId, new Date(now), ipAddress)
-      .then((result) => {
-        if (result && ipAddress !== null && result.previousIp !== ipAddress)
+    this.pendingUses.set(tokenId, { at: new Date(now), ipAddress });
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      void this.flush();
+    }, USE_FLUSH_DELAY_MS);
+    this.flushTimer.unref();
+  }
+
+  /** Never rejects; one batch at a time. */
+  private flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      if (this.pendingUses.size === 0) return;
+      const uses = [...this.pendingUses].map(([id, use]) => ({ id, ...use }));
+      this.pendingUses.clear();
+      try {
+        for (const row of await this.tokens.recordUses(uses)) {
+          if (row.ip === null || row.previousIp === row.ip) continue;
           this.audit.record({
             type: 'token_first_use_from_new_address',
-            userId: result.userId,
-            ipAddress,
-            detail: { tokenId, previousAddress: result.previousIp },
+            userId: row.userId,
+            ipAddress: row.ip,
+            detail: { tokenId: row.id, previousAddress: row.previousIp },
           });
-      })
-      .catch((error: unknown) => {
+        }
+      } catch (error) {
         logger.warn(
-          `Could not record the use of token ${tokenId}: ${error instanceof Error ? error.message : 'unknown error'}`,
+          `Could not record the use of ${uses.length} token(s): ${error instanceof Error ? error.message : 'unknown error'}`,
         );
-      });
+      }
+    });
+    return this.flushing;
   }
 
   private async load(tokenId: string): Promise<CachedToken | null> {
@@ -271,38 +324,48 @@ export class AccessTokenService {
       tokenId: row.id,
     });
     return {
+      tokenId: row.id,
       hash: row.tokenHash,
       userId: row.userId,
       expiresAt: row.expiresAt?.getTime() ?? null,
       loadedAt: this.clock.now(),
       principal,
       lastWrite: this.cache.get(row.id)?.lastWrite ?? 0,
+      verifiedKey: null,
     };
   }
 
   private remember(tokenId: string, entry: CachedToken): void {
-    this.cache.delete(tokenId);
+    this.drop(tokenId);
     if (this.cache.size >= CACHE_SIZE) {
       const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
+      if (oldest !== undefined) this.drop(oldest);
     }
     this.cache.set(tokenId, entry);
+  }
+
+  private drop(tokenId: string): void {
+    const entry = this.cache.get(tokenId);
+    if (!entry) return;
+    this.cache.delete(tokenId);
+    if (entry.verifiedKey !== null) this.verified.delete(entry.verifiedKey);
   }
 
   /** A notification's payload: a token id, or `user:<id>` for every token of a user. */
   private evict(payload: string): void {
     this.evictions++;
     if (!payload.startsWith('user:')) {
-      this.cache.delete(payload);
+      this.drop(payload);
       return;
     }
     const userId = payload.slice(5);
-    for (const [id, entry] of this.cache) if (entry.userId === userId) this.cache.delete(id);
+    for (const [id, entry] of this.cache) if (entry.userId === userId) this.drop(id);
   }
 
   private evictAll(): void {
     this.evictions++;
     this.cache.clear();
+    this.verified.clear();
   }
 }
 
