@@ -12,6 +12,7 @@ import { AccessTokenRepository } from './access-tokens/access-token.repository.j
 import { AccessTokenService } from './access-tokens/access-token.service.js';
 import { AccessTokensController } from './access-tokens/access-tokens.controller.js';
 import { AdminTokensController } from './access-tokens/admin-tokens.controller.js';
+import { TokenUseRecorder } from './access-tokens/token-use.recorder.js';
 import { AllowListService } from './allow-list/allow-list.service.js';
 import { AuditService } from './audit/audit.service.js';
 import { CLOCK, systemClock, type Clock } from './common/clock.js';
@@ -87,6 +88,7 @@ const SERVICES = [
   SchemaCheck,
   AccessTokenRepository,
   AccessTokenService,
+  TokenUseRecorder,
 ];
 
 /** Each feature folder owns its wiring (`<feature>.feature.ts`). */

@@ -1,10 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  UnauthorizedException,
-  type OnModuleDestroy,
-} from '@nestjs/common';
+import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { clientAddress, type RequestInfo } from '../common/request-info.js';
@@ -19,21 +13,19 @@ import {
   parseAccessKey,
   secretMatches,
 } from './access-key.js';
+import { AccessTokenCache, type CachedToken } from './access-token.cache.js';
 import {
   AccessTokenRepository,
   isNameClash,
   type AccessTokenCredential,
   type AccessTokenRow,
 } from './access-token.repository.js';
+import { TokenUseRecorder } from './token-use.recorder.js';
 
-/** Tokens held in memory per instance; the one read longest ago goes first. */
-const CACHE_SIZE = 5000;
 /** A cached token is read again after this long, whatever the notifications said (ms). */
 const CACHE_TTL_MS = 10 * 60_000;
 /** `lastUsed` is written at most this often per token (ms). */
 const LAST_USED_INTERVAL_MS = 60_000;
-/** Uses are written in one statement this long after the first of a batch (ms). */
-const USE_FLUSH_DELAY_MS = 500;
 
 /** Seqera's shape of a token in the Tokens API. */
 export interface AccessTokenInfo {
@@ -62,26 +54,11 @@ export class AccessTokenError extends Error {
   }
 }
 
-interface CachedToken {
-  readonly tokenId: string;
-  readonly hash: Buffer;
-  readonly userId: string;
-  readonly expiresAt: number | null;
-  readonly loadedAt: number;
-  readonly principal: TokenPrincipal;
-  /** When this instance last wrote `lastUsed` (0: not yet). */
-  lastWrite: number;
-  /** The whole key once it has matched the hash: its later requests skip the hashing. */
-  verifiedKey: string | null;
-}
-
 interface UseRequest {
   headers: Record<string, string | string[] | undefined>;
   ip?: string;
   socket?: { remoteAddress?: string };
 }
-
-const logger = new Logger('AccessTokens');
 
 export function toAccessTokenInfo(row: AccessTokenRow): AccessTokenInfo {
   return {
@@ -102,48 +79,30 @@ export function toAccessTokenInfo(row: AccessTokenRow): AccessTokenInfo {
  * after the answers.
  */
 @Injectable()
-export class AccessTokenService implements OnModuleDestroy {
-  /** By token id, oldest read first out. */
-  private readonly cache = new Map<string, CachedToken>();
-  /**
-   * The same entries by their whole verified key (a subset of `cache`, dropped with it): a map
-   * lookup hashes the whole string, so a hit costs no SHA-256 and leaks nothing of the secret.
-   */
-  private readonly verified = new Map<string, CachedToken>();
-  /** Uses waiting to be written, by token id. */
-  private readonly pendingUses = new Map<string, { at: Date; ipAddress: string | null }>();
-  private flushTimer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> = Promise.resolve();
+export class AccessTokenService {
+  private readonly cache = new AccessTokenCache();
   /** Reads in flight, so that a burst of requests with a new token makes one query. */
   private readonly loading = new Map<
     string,
     { read: Promise<AccessTokenCredential | null>; generation: number }
   >();
-  /** Bumped by every eviction: a read that started before one must not fill the cache. */
-  private evictions = 0;
 
   constructor(
     private readonly tokens: AccessTokenRepository,
     private readonly sessions: SessionService,
     private readonly audit: AuditService,
+    private readonly uses: TokenUseRecorder,
     revocations: RevocationService,
     @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    revocations.onAccessTokenRevoked((payload) => this.evict(payload));
-    revocations.onResync(() => this.evictAll());
+    revocations.onAccessTokenRevoked((payload) => this.cache.evict(payload));
+    revocations.onResync(() => this.cache.evictAll());
   }
 
   /** Tokens held in memory (metrics, tests). */
   get cachedCount(): number {
     return this.cache.size;
-  }
-
-  /** The uses not written yet are written before the database goes. */
-  async onModuleDestroy(): Promise<void> {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
-    await this.flush();
   }
 
   async create(
@@ -187,7 +146,7 @@ export class AccessTokenService implements OnModuleDestroy {
   ): Promise<boolean> {
     const deleted = await this.tokens.delete(tokenId, ownerId);
     if (!deleted) return false;
-    this.evict(deleted.id);
+    this.cache.evict(deleted.id);
     this.audit.record({
       type: 'token_deleted',
       userId: deleted.userId,
@@ -199,7 +158,7 @@ export class AccessTokenService implements OnModuleDestroy {
 
   async deleteAll(userId: string, request: RequestInfo): Promise<number> {
     const ids = await this.tokens.deleteAllForUser(userId);
-    for (const id of ids) this.evict(id);
+    for (const id of ids) this.cache.evict(id);
     if (ids.length > 0)
       this.audit.record({
         type: 'token_deleted',
@@ -216,11 +175,11 @@ export class AccessTokenService implements OnModuleDestroy {
    */
   authenticate(key: string, request?: UseRequest): TokenPrincipal | Promise<TokenPrincipal> {
     const now = this.clock.now();
-    const known = this.verified.get(key);
+    const known = this.cache.withKey(key);
     if (known && now - known.loadedAt < CACHE_TTL_MS) return this.admit(known, now, request);
     const parsed = parseAccessKey(key);
     if (!parsed) throw invalidToken();
-    const cached = this.cache.get(parsed.tokenId);
+    const cached = this.cache.withId(parsed.tokenId);
     if (cached && now - cached.loadedAt < CACHE_TTL_MS)
       return this.accept(cached, key, parsed.secret, now, request);
     return this.load(parsed.tokenId).then((entry) => {
@@ -238,10 +197,7 @@ export class AccessTokenService implements OnModuleDestroy {
     request: UseRequest | undefined,
   ): TokenPrincipal {
     if (!secretMatches(secret, entry.hash)) throw invalidToken();
-    if (entry.verifiedKey === null && this.cache.get(entry.tokenId) === entry) {
-      entry.verifiedKey = key;
-      this.verified.set(key, entry);
-    }
+    this.cache.markVerified(entry, key);
     return this.admit(entry, now, request);
   }
 
@@ -255,54 +211,23 @@ export class AccessTokenService implements OnModuleDestroy {
     return entry.principal;
   }
 
-  /** Queued, and written with the others in one statement shortly after: never on the request. */
+  /** Queued, and written with the others shortly after: never on the request's path. */
   private noteUse(tokenId: string, now: number, request: UseRequest | undefined): void {
     const ipAddress = request ? clientAddress(request, this.config.trustProxy) : null;
-    this.pendingUses.set(tokenId, { at: new Date(now), ipAddress });
-    if (this.flushTimer) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = null;
-      void this.flush();
-    }, USE_FLUSH_DELAY_MS);
-    this.flushTimer.unref();
-  }
-
-  /** Never rejects; one batch at a time. */
-  private flush(): Promise<void> {
-    this.flushing = this.flushing.then(async () => {
-      if (this.pendingUses.size === 0) return;
-      const uses = [...this.pendingUses].map(([id, use]) => ({ id, ...use }));
-      this.pendingUses.clear();
-      try {
-        for (const row of await this.tokens.recordUses(uses)) {
-          if (row.ip === null || row.previousIp === row.ip) continue;
-          this.audit.record({
-            type: 'token_first_use_from_new_address',
-            userId: row.userId,
-            ipAddress: row.ip,
-            detail: { tokenId: row.id, previousAddress: row.previousIp },
-          });
-        }
-      } catch (error) {
-        logger.warn(
-          `Could not record the use of ${uses.length} token(s): ${error instanceof Error ? error.message : 'unknown error'}`,
-        );
-      }
-    });
-    return this.flushing;
+    this.uses.note(tokenId, new Date(now), ipAddress);
   }
 
   private async load(tokenId: string): Promise<CachedToken | null> {
     let pending = this.loading.get(tokenId);
     if (!pending) {
       const read = this.tokens.credential(tokenId).finally(() => this.loading.delete(tokenId));
-      pending = { read, generation: this.evictions };
+      pending = { read, generation: this.cache.generation };
       this.loading.set(tokenId, pending);
     }
     const row = await pending.read;
     if (!row || row.userStatus !== 'active') return null;
     const entry = this.entryOf(row);
-    if (pending.generation === this.evictions) this.remember(tokenId, entry);
+    if (pending.generation === this.cache.generation) this.cache.remember(entry);
     return entry;
   }
 
@@ -330,42 +255,9 @@ export class AccessTokenService implements OnModuleDestroy {
       expiresAt: row.expiresAt?.getTime() ?? null,
       loadedAt: this.clock.now(),
       principal,
-      lastWrite: this.cache.get(row.id)?.lastWrite ?? 0,
+      lastWrite: this.cache.withId(row.id)?.lastWrite ?? 0,
       verifiedKey: null,
     };
-  }
-
-  private remember(tokenId: string, entry: CachedToken): void {
-    this.drop(tokenId);
-    if (this.cache.size >= CACHE_SIZE) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.drop(oldest);
-    }
-    this.cache.set(tokenId, entry);
-  }
-
-  private drop(tokenId: string): void {
-    const entry = this.cache.get(tokenId);
-    if (!entry) return;
-    this.cache.delete(tokenId);
-    if (entry.verifiedKey !== null) this.verified.delete(entry.verifiedKey);
-  }
-
-  /** A notification's payload: a token id, or `user:<id>` for every token of a user. */
-  private evict(payload: string): void {
-    this.evictions++;
-    if (!payload.startsWith('user:')) {
-      this.drop(payload);
-      return;
-    }
-    const userId = payload.slice(5);
-    for (const [id, entry] of this.cache) if (entry.userId === userId) this.drop(id);
-  }
-
-  private evictAll(): void {
-    this.evictions++;
-    this.cache.clear();
-    this.verified.clear();
   }
 }
 
