@@ -1,7 +1,9 @@
 /**
  * HTTP cost of the global SessionGuard: GET /demo/ping (Bearer token, guarded) against
  * GET /demo/public (@Public), the same handler on the same app, and against a bare Fastify
- * server answering the same JSON, on Fastify and Express. The app is the service with the
+ * server answering the same JSON, on Fastify and Express. The same pair again with a personal
+ * access token as the Bearer (verified from the instance's memory after its first use), and the
+ * latency a new token's first request adds (its one database read). The app is the service with the
  * example host module the tests use (test/harness/demo.module.ts) added next to its own. All servers run in this process on loopback; autocannon
  * fires from a worker thread (BENCH_WORKERS=0 fires from this thread instead). Rounds
  * alternate the targets, so drift of the machine hits every target alike; the figure kept is
@@ -17,6 +19,7 @@ import type {
   HttpPlatform,
   TowerConfig,
 } from '../packages/tower-auth/src/config/tower-config.types.js';
+import { AccessTokenService } from '../packages/tower-auth/src/access-tokens/access-token.service.js';
 import { SessionService } from '../packages/tower-auth/src/sessions/session.service.js';
 import { UserEntity } from '../packages/tower-auth/src/users/user.entity.js';
 import { DEMO_HOST } from '../test/harness/demo.module.js';
@@ -57,9 +60,18 @@ export const DEFAULT_GUARD_OPTIONS: GuardBenchOptions = {
 };
 
 /** Goals of the issue, on Fastify. */
-export const GOALS = { guardedOverPublic: 0.85, guardedOverBare: 0.5 } as const;
+export const GOALS = {
+  guardedOverPublic: 0.85,
+  guardedOverBare: 0.5,
+  tokenOverPublic: 0.85,
+  /** ms a new personal access token's first request may add to a known token's. */
+  firstTokenRequestMs: 2,
+} as const;
 
-type TargetKind = 'guarded' | 'public' | 'bare';
+/** New tokens whose first request is timed. */
+const FIRST_USE_SAMPLES = 41;
+
+type TargetKind = 'guarded' | 'public' | 'bare' | 'token' | 'public-token';
 
 interface Target {
   readonly platform: HttpPlatform;
@@ -91,11 +103,13 @@ export async function runGuardBenchmark(
   try {
     const config = benchConfig({ DATABASE_URL: database.url });
     const targets: Target[] = [];
+    let firstUse: (() => Promise<FirstUse>) | null = null;
     // Sequential boots: the first one runs the migrations, the second finds them done.
     for (const platform of ['fastify', 'express'] as const) {
       const app = await startApp(config, platform);
       running.push({ close: () => app.app.close() });
-      targets.push(app.guarded, app.public);
+      targets.push(app.guarded, app.public, app.token, app.publicToken);
+      if (platform === 'fastify') firstUse = app.firstUse;
       if (platform === 'fastify') {
         const bare = await startBareFastify(app.guarded.expectBody);
         running.push({ close: () => bare.server.close() });
@@ -113,17 +127,31 @@ export async function runGuardBenchmark(
         record(target, result);
       }
     }
-    return report(targets, options);
+    const latency = firstUse ? await firstUse() : null;
+    return report(targets, options, latency);
   } finally {
     for (const server of running.reverse()) await server.close().catch(() => undefined);
     await database.drop();
   }
 }
 
+interface FirstUse {
+  /** ms of each new token's first request, and of its second. */
+  readonly first: number[];
+  readonly second: number[];
+}
+
 async function startApp(
   config: TowerConfig,
   platform: HttpPlatform,
-): Promise<{ app: INestApplication; guarded: Target; public: Target }> {
+): Promise<{
+  app: INestApplication;
+  guarded: Target;
+  public: Target;
+  token: Target;
+  publicToken: Target;
+  firstUse: () => Promise<FirstUse>;
+}> {
   const app = await createApp(config, { platform, logger: false, ...DEMO_HOST });
   await app.listen(0, '127.0.0.1');
   const base = baseUrl(app.getHttpServer() as Server);
@@ -135,8 +163,47 @@ async function startApp(
   const session = await app
     .get(SessionService)
     .startSession(user, 'email', { userAgent: 'tower-bench', ipAddress: null });
+  const tokens = app.get(AccessTokenService);
+  const newKey = async (name: string): Promise<string> =>
+    (await tokens.create(user.id, { name, expiresAt: null }, { userAgent: null, ipAddress: null }))
+      .accessKey;
+  const key = await newKey('bench');
   return {
     app,
+    token: newTarget({
+      platform,
+      kind: 'token',
+      label: 'GET /demo/ping (guarded, personal access token)',
+      url: `${base}/demo/ping`,
+      headers: { authorization: `Bearer ${key}` },
+      expectBody: JSON.stringify({ hello: 'world' }),
+    }),
+    publicToken: newTarget({
+      platform,
+      kind: 'public-token',
+      label: 'GET /demo/public (@Public, same token header)',
+      url: `${base}/demo/public`,
+      headers: { authorization: `Bearer ${key}` },
+      expectBody: JSON.stringify({ hello: 'world' }),
+    }),
+    firstUse: async () => {
+      const first: number[] = [];
+      const second: number[] = [];
+      for (let i = 0; i < FIRST_USE_SAMPLES; i++) {
+        const key = await newKey(`first-use-${i}`);
+        const headers = { authorization: `Bearer ${key}` };
+        // As in use: a token is created, then used; its creation's audit row is written by then.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        for (const into of [first, second]) {
+          const start = performance.now();
+          const response = await fetch(`${base}/demo/ping`, { headers });
+          await response.text();
+          into.push(performance.now() - start);
+          if (response.status !== 200) throw new Error(`first use answered ${response.status}`);
+        }
+      }
+      return { first, second };
+    },
     guarded: newTarget({
       platform,
       kind: 'guarded',
@@ -219,7 +286,11 @@ function record(target: Target, result: autocannon.Result): void {
   }
 }
 
-function report(targets: Target[], options: GuardBenchOptions): BenchReport {
+function report(
+  targets: Target[],
+  options: GuardBenchOptions,
+  firstUse: FirstUse | null,
+): BenchReport {
   const rows: BenchRow[] = [];
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -246,6 +317,15 @@ function report(targets: Target[], options: GuardBenchOptions): BenchReport {
     const pub = median(byKind('public')?.samples ?? []);
     const goalPublic = platform === 'fastify' ? GOALS.guardedOverPublic : null;
     rows.push(ratioRow(`${platform}: guarded / public`, guarded / pub, goalPublic));
+    const token = median(byKind('token')?.samples ?? []);
+    const pubToken = median(byKind('public-token')?.samples ?? []);
+    rows.push(
+      ratioRow(
+        `${platform}: token / public`,
+        token / pubToken,
+        platform === 'fastify' ? GOALS.tokenOverPublic : null,
+      ),
+    );
     const bare = byKind('bare');
     if (bare)
       rows.push(
@@ -255,6 +335,18 @@ function report(targets: Target[], options: GuardBenchOptions): BenchReport {
           GOALS.guardedOverBare,
         ),
       );
+  }
+  if (firstUse) {
+    const added = median(firstUse.first) - median(firstUse.second);
+    const goal = GOALS.firstTokenRequestMs;
+    rows.push({
+      benchmark: 'fastify: first request of a new personal access token',
+      result: `+${added.toFixed(2)} ms`,
+      detail:
+        `median of ${firstUse.first.length} new tokens: first request ${median(firstUse.first).toFixed(2)} ms, ` +
+        `second ${median(firstUse.second).toFixed(2)} ms (one client, sequential); ` +
+        `goal ≤ ${goal} ms added: ${added <= goal ? 'met' : 'NOT met'}`,
+    });
   }
   rows.push({
     benchmark: 'HTTP settings',

@@ -254,7 +254,12 @@ describeInChromium('the login page in Chromium', () => {
     await page.waitForURL(`${app.url}/auth?success=true`);
     await settled(page);
     await expectNoSideScroll(page);
-    expect(await tabThrough(page)).toEqual(['a:Continue', 'button:Sign out']);
+    expect(await tabThrough(page)).toEqual([
+      'a:Continue',
+      'button:Sign out',
+      'input:token-name',
+      'button:Create token',
+    ]);
     await screenshot(page, 'd-keyboard-signed-in');
 
     await page.reload();

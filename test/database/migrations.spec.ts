@@ -6,6 +6,7 @@ import { startTestApp } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 
 const TABLES = [
+  'access_tokens',
   'audit_events',
   'ephemeral_endpoints',
   'identities',

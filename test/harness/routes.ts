@@ -9,6 +9,7 @@ import {
   ORIGIN_RULE,
   type OriginRule,
 } from '../../packages/tower-auth/src/decorators/same-origin.decorator.js';
+import { CREDENTIAL_RULE } from '../../packages/tower-auth/src/decorators/session-only.decorator.js';
 import type { TestApp } from './app.js';
 
 export interface Route {
@@ -21,6 +22,8 @@ export interface Route {
   rule: AccessRule | undefined;
   /** @SameOriginOnly() or @CrossSiteAllowed(), if declared. */
   origin: OriginRule | undefined;
+  /** @SessionOnly(): personal access tokens are refused. */
+  sessionOnly: boolean;
 }
 
 /** Every handler of every controller in the application, with the rule it declares. */
@@ -44,7 +47,17 @@ export function routesOf(t: TestApp): Route[] {
           Reflect.getMetadata(ACCESS_RULE, controller)) as AccessRule | undefined;
         const origin = (Reflect.getMetadata(ORIGIN_RULE, handler) ??
           Reflect.getMetadata(ORIGIN_RULE, controller)) as OriginRule | undefined;
-        routes.push({ name: `${controller.name}.${key}`, method, paths, rule, origin });
+        const sessionOnly =
+          (Reflect.getMetadata(CREDENTIAL_RULE, handler) ??
+            Reflect.getMetadata(CREDENTIAL_RULE, controller)) === 'session';
+        routes.push({
+          name: `${controller.name}.${key}`,
+          method,
+          paths,
+          rule,
+          origin,
+          sessionOnly,
+        });
       }
     }
   }

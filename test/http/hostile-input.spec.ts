@@ -8,6 +8,7 @@ import { createHmac, createSign, generateKeyPairSync, randomBytes } from 'node:c
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app/create-app.js';
+import { AccessTokenService } from '../../packages/tower-auth/src/access-tokens/access-token.service.js';
 import type { HttpPlatform } from '../../packages/tower-auth/src/config/tower-config.types.js';
 import {
   SessionService,
@@ -103,6 +104,9 @@ interface HostileApp {
   server: Server;
   port: number;
   login(): Promise<{ user: UserEntity; tokens: IssuedTokens }>;
+  /** A personal access token of the user: its key and id. */
+  personalToken(userId: string, name: string): Promise<{ key: string; id: string }>;
+  deleteToken(id: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -136,6 +140,14 @@ async function startHostileApp(platform: HttpPlatform, databaseUrl: string): Pro
       track(tokens.refreshToken);
       return { user, tokens };
     },
+    personalToken: async (userId, name) => {
+      const created = await app
+        .get(AccessTokenService)
+        .create(userId, { name, expiresAt: null }, { userAgent: 'jest', ipAddress: null });
+      return { key: track(created.accessKey), id: String(created.token.id) };
+    },
+    deleteToken: (id) =>
+      app.get(AccessTokenService).delete(id, null, { userId: '0', ipAddress: null }),
     close: () => app.close(),
   };
 }
@@ -545,6 +557,86 @@ describe.each(PLATFORMS)('hostile input on %s', (platform) => {
       checkAnswer(await cookie(path, `JWT="${tokens.accessToken}`), 401);
       checkAnswer(await cookie(path, 'JWT=""'), 401);
       checkAnswer(await cookie(path, 'JWT='), 401);
+    });
+  });
+
+  describe('personal access tokens', () => {
+    let pat: { key: string; id: string };
+    let otherPat: { key: string; id: string };
+    let gonePat: { key: string; id: string };
+    const basicToken = (password: string): string =>
+      `Basic ${Buffer.from(`@token:${password}`).toString('base64')}`;
+    const secretOf = (key: string): string => key.slice(-43);
+    const randomSecret = (): string => randomBytes(32).toString('base64url');
+
+    beforeAll(async () => {
+      pat = await t.personalToken(user.id, `hostile-${platform}`);
+      const other = await t.login();
+      otherPat = await t.personalToken(other.user.id, `other-${platform}`);
+      gonePat = await t.personalToken(user.id, `gone-${platform}`);
+      await request(t.server).get('/demo/me').set('Authorization', `Bearer ${gonePat.key}`);
+      const deleted = await t.deleteToken(gonePat.id);
+      expect(deleted).toBe(true);
+    });
+
+    it.each(GUARDED)('GET %s with the key answers 200 (Bearer and Basic @token)', async (path) => {
+      await request(t.server).get(path).set('Authorization', `Bearer ${pat.key}`).expect(200);
+      await request(t.server).get(path).set('Authorization', basicToken(pat.key)).expect(200);
+    });
+
+    /** Every case: a key the guard must refuse with 401, sent as Bearer and as Basic @token. */
+    const badKeys: [string, () => string][] = [
+      ['truncated', () => track(pat.key.slice(0, -1))],
+      ['one character more', () => track(`${pat.key}A`)],
+      ['its secret flipped in one character', () => track(flipLast(pat.key))],
+      [
+        "another user's id with this secret",
+        () => track(`tat_${otherPat.id}_${secretOf(pat.key)}`),
+      ],
+      [
+        "another user's id with a random secret",
+        () => track(`tat_${otherPat.id}_${randomSecret()}`),
+      ],
+      ['an id that does not exist', () => track(`tat_987654321_${randomSecret()}`)],
+      ['an id past bigint', () => track(`tat_${'9'.repeat(25)}_${randomSecret()}`)],
+      ['id 0', () => track(`tat_0_${randomSecret()}`)],
+      ['a SQL-looking id', () => track(`tat_1 OR 1=1_${randomSecret()}`)],
+      ['a deleted token', () => gonePat.key],
+      ['the prefix alone', () => 'tat_'],
+      ['JWT-looking after the prefix', () => track(`tat_${tokens.accessToken}`)],
+      ['a session token with the key appended', () => track(`${tokens.accessToken}${pat.key}`)],
+      ['10 KB of key', () => track(`${pat.key}${'A'.repeat(10 * 1024)}`)],
+    ];
+
+    describe.each(GUARDED)('on GET %s', (path) => {
+      it.each(badKeys)('refuses %s with 401', async (_name, make) => {
+        const key = make();
+        checkAnswer(await bearer(path, key), 401);
+        checkAnswer(await request(t.server).get(path).set('Authorization', basicToken(key)), 401);
+      });
+
+      it('refuses Basic with another user, an empty password, non-base64 and 10 KB', async () => {
+        const headers = [
+          `Basic ${Buffer.from(`root:${pat.key}`).toString('base64')}`,
+          basicToken(''),
+          'Basic %%%not-base64%%%',
+          `Basic ${'QUFB'.repeat(2600)}`,
+        ];
+        for (const header of headers)
+          checkAnswer(await request(t.server).get(path).set('Authorization', header), 401);
+      });
+
+      it('a key in the JWT cookie is 401', async () => {
+        checkAnswer(await cookie(path, `JWT=${pat.key}`), 401);
+      });
+    });
+
+    it('a key is never a refresh token: 400 invalid_grant, and never shown', async () => {
+      const res = await request(t.server)
+        .post(REFRESH)
+        .type('form')
+        .send({ grant_type: 'refresh_token', refresh_token: pat.key });
+      expect(checkAnswer(res, 400)).toMatchObject({ error: 'invalid_grant' });
     });
   });
 

@@ -1,3 +1,4 @@
+import { AccessTokenService } from '../../packages/tower-auth/src/access-tokens/access-token.service.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   ForbiddenException,
@@ -78,6 +79,7 @@ describe('the guard on calls that are not HTTP', () => {
         t.app.get(Reflector),
         t.app.get(TokenService, { strict: false }),
         t.app.get(RevocationService, { strict: false }),
+        t.app.get(AccessTokenService, { strict: false }),
         t.config,
         extractor ?? null,
       );

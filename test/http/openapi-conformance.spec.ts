@@ -139,6 +139,64 @@ describe.each(PLATFORMS)('answers match the OpenAPI document on %s', (platform) 
     check('post', '/admin/purge', await s.post('/admin/purge').auth(root, bearer), 200);
   });
 
+  it('personal access tokens and their administration', async () => {
+    const s = request(t.server);
+    const bearer = { type: 'bearer' } as const;
+    const { user: owner, tokens } = await t.login();
+    const session = tokens.accessToken;
+    const created = await s.post('/tokens').auth(session, bearer).send({ name: 'conformance' });
+    check('post', '/tokens', created, 200);
+    const { accessKey, token } = created.body as { accessKey: string; token: { id: number } };
+    check(
+      'post',
+      '/tokens',
+      await s.post('/tokens').auth(session, bearer).send({ name: 'conformance' }),
+      409,
+    );
+    check('post', '/tokens', await s.post('/tokens').auth(session, bearer).send({ name: '' }), 400);
+    check(
+      'post',
+      '/tokens',
+      await s.post('/tokens').auth(accessKey, bearer).send({ name: 'x' }),
+      403,
+    );
+    await s.get('/demo/me').auth(accessKey, bearer).expect(200);
+    check('get', '/tokens', await s.get('/tokens').auth(session, bearer), 200);
+    check('get', '/tokens', await s.get('/tokens').auth(accessKey, bearer), 403);
+    const listed = await s.get(`/admin/users/${owner.id}/tokens`).auth(root, bearer);
+    check('get', '/admin/users/{id}/tokens', listed, 200);
+    const unknown = await s.get('/admin/users/999999/tokens').auth(root, bearer);
+    check('get', '/admin/users/{id}/tokens', unknown, 404);
+    const other = await s.delete(`/tokens/${token.id}`).auth(user, bearer);
+    check('delete', '/tokens/{tokenId}', other, 404);
+    check(
+      'delete',
+      '/tokens/{tokenId}',
+      await s.delete(`/tokens/${token.id}`).auth(session, bearer),
+      204,
+    );
+    check(
+      'delete',
+      '/tokens/delete-all',
+      await s.delete('/tokens/delete-all').auth(session, bearer),
+      204,
+    );
+    const again = await s.post('/tokens').auth(session, bearer).send({ name: 'for-admin' });
+    const id = (again.body as { token: { id: number } }).token.id;
+    check(
+      'delete',
+      '/admin/tokens/{id}',
+      await s.delete(`/admin/tokens/${id}`).auth(root, bearer),
+      204,
+    );
+    check(
+      'delete',
+      '/admin/tokens/{id}',
+      await s.delete(`/admin/tokens/${id}`).auth(root, bearer),
+      404,
+    );
+  });
+
   it('the pages, the document and their files', async () => {
     const s = request(t.server);
     check('get', '/', await s.get('/'), 303);

@@ -45,7 +45,13 @@ describe.each(PLATFORMS)('the OpenAPI document on %s', (platform) => {
     const unresolved = refsOf(doc).filter((ref) => pointer(doc, ref) === undefined);
     expect(unresolved).toEqual([]);
     const schemes = Object.keys((doc.components as JsonObject).securitySchemes as JsonObject);
-    expect(schemes.sort()).toEqual(['accessCookie', 'bearer', 'refreshCookie']);
+    expect(schemes.sort()).toEqual([
+      'accessCookie',
+      'bearer',
+      'personalToken',
+      'personalTokenBasic',
+      'refreshCookie',
+    ]);
     const alias = await request(t.server).get('/api/openapi.json').expect(200);
     expect(alias.body).toEqual(doc);
   });
@@ -101,8 +107,12 @@ describe.each(PLATFORMS)('the OpenAPI document on %s', (platform) => {
   });
 
   it('states the access rule of every route as its security requirement', () => {
-    const user = [{ bearer: [] }, { accessCookie: [] }];
-    const root = [{ bearer: ['root'] }, { accessCookie: ['root'] }];
+    // A personal access token works wherever a session does, except on @SessionOnly() routes.
+    const requirement = (roles: string[], sessionOnly: boolean) =>
+      (sessionOnly
+        ? ['bearer', 'accessCookie']
+        : ['bearer', 'accessCookie', 'personalToken', 'personalTokenBasic']
+      ).map((scheme) => ({ [scheme]: roles }));
     for (const route of routesOf(t)) {
       for (const path of canonical(route)) {
         const operation = pointer(
@@ -124,9 +134,9 @@ describe.each(PLATFORMS)('the OpenAPI document on %s', (platform) => {
             security.every((r) => Object.keys(r).every((name) => name === 'refreshCookie'));
           expect({ ...seen, anonymous }).toEqual({ ...seen, anonymous: true, guarded: false });
         } else {
-          const expected = route.rule === 'root' ? root : user;
+          const expected = requirement(route.rule === 'root' ? ['root'] : [], route.sessionOnly);
           expect(seen).toEqual({ ...seen, security: expected, guarded: true });
-          if (route.rule === 'root') expect(responses['403']).toBeDefined();
+          if (route.rule === 'root' || route.sessionOnly) expect(responses['403']).toBeDefined();
         }
       }
     }

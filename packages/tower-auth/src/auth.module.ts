@@ -8,6 +8,11 @@ import {
   type Type,
 } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { AccessTokenRepository } from './access-tokens/access-token.repository.js';
+import { AccessTokenService } from './access-tokens/access-token.service.js';
+import { AccessTokensController } from './access-tokens/access-tokens.controller.js';
+import { AdminTokensController } from './access-tokens/admin-tokens.controller.js';
+import { TokenUseRecorder } from './access-tokens/token-use.recorder.js';
 import { AllowListService } from './allow-list/allow-list.service.js';
 import { AuditService } from './audit/audit.service.js';
 import { CLOCK, systemClock, type Clock } from './common/clock.js';
@@ -82,6 +87,9 @@ const SERVICES = [
   AllowListService,
   LoginResponder,
   SchemaCheck,
+  AccessTokenRepository,
+  AccessTokenService,
+  TokenUseRecorder,
 ];
 
 /** Each feature folder owns its wiring (`<feature>.feature.ts`). */
@@ -93,6 +101,8 @@ const CONTROLLERS: Type[] = [
   LogoutController,
   UserInfoController,
   AdminController,
+  AccessTokensController,
+  AdminTokensController,
   ...FEATURES.flatMap((feature) => feature.controllers),
 ];
 
@@ -149,6 +159,7 @@ export class AuthModule {
         TOWER_CONFIG,
         TokenService,
         SessionService,
+        AccessTokenService,
         AllowListService,
         UserDirectory,
         CLOCK,

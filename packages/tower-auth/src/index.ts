@@ -36,7 +36,18 @@ export {
 } from './config/tower-config.types.js';
 export { Public, Authenticated, RootOnly } from './decorators/access.decorator.js';
 export { SameOriginOnly, CrossSiteAllowed } from './decorators/same-origin.decorator.js';
-export { CurrentUser, type AuthPrincipal } from './decorators/current-user.decorator.js';
+export { SessionOnly } from './decorators/session-only.decorator.js';
+export {
+  CurrentUser,
+  type AuthPrincipal,
+  type SessionPrincipal,
+  type TokenPrincipal,
+} from './decorators/current-user.decorator.js';
+export {
+  AccessTokenService,
+  type AccessTokenInfo,
+  type CreatedAccessToken,
+} from './access-tokens/access-token.service.js';
 export {
   type ContextCredential,
   type ContextCredentialExtractor,

@@ -5,6 +5,7 @@
  */
 export { ACCESS_RULE, type AccessRule } from './decorators/access.decorator.js';
 export { ORIGIN_RULE, type OriginRule } from './decorators/same-origin.decorator.js';
+export { CREDENTIAL_RULE, type CredentialRule } from './decorators/session-only.decorator.js';
 export { API_PREFIX, isApiAliasPath, withApiAlias } from './http/routes.js';
 export {
   API_TAGS,

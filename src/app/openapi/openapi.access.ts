@@ -7,7 +7,14 @@ import type {
   ResponseObject,
   SecurityRequirementObject,
 } from '@nestjs/swagger';
-import { ACCESS_RULE, type AccessRule, ORIGIN_RULE, SECURITY, schemaRef } from 'tower-auth/openapi';
+import {
+  ACCESS_RULE,
+  type AccessRule,
+  CREDENTIAL_RULE,
+  ORIGIN_RULE,
+  SECURITY,
+  schemaRef,
+} from 'tower-auth/openapi';
 
 const ERROR_CONTENT = { 'application/json': { schema: schemaRef('Error') } };
 
@@ -26,12 +33,16 @@ export const STANDARD_RESPONSES: Record<string, ResponseObject> = {
   },
 };
 
-const SECURITY_BY_RULE: Record<AccessRule, SecurityRequirementObject[]> = {
-  public: [],
-  user: [{ [SECURITY.bearer]: [] }, { [SECURITY.accessCookie]: [] }],
-  // OpenAPI 3.1: for schemes other than OAuth the array names the roles required.
-  root: [{ [SECURITY.bearer]: ['root'] }, { [SECURITY.accessCookie]: ['root'] }],
-};
+const SESSION_SCHEMES = [SECURITY.bearer, SECURITY.accessCookie];
+const TOKEN_SCHEMES = [SECURITY.personalToken, SECURITY.personalTokenBasic];
+
+/** OpenAPI 3.1: for schemes other than OAuth the array names the roles required. */
+function securityOf({ access, sessionOnly }: Rules): SecurityRequirementObject[] {
+  if (access === 'public') return [];
+  const roles = access === 'root' ? ['root'] : [];
+  const schemes = sessionOnly ? SESSION_SCHEMES : [...SESSION_SCHEMES, ...TOKEN_SCHEMES];
+  return schemes.map((scheme) => ({ [scheme]: roles }));
+}
 
 const UNSAFE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
 
@@ -41,6 +52,8 @@ interface Rules {
   access: AccessRule;
   /** @SameOriginOnly(): refused when a browser says another site sent it. */
   sameOrigin: boolean;
+  /** @SessionOnly(): personal access tokens are refused. */
+  sessionOnly: boolean;
 }
 
 /** `<Controller>_<method>` (the scanner's operation ids) to the rules the guard applies. */
@@ -57,10 +70,14 @@ function accessRules(app: INestApplication): Map<string, Rules> {
           Reflect.getMetadata(ACCESS_RULE, controller)) as AccessRule | undefined;
         const origin: unknown =
           Reflect.getMetadata(ORIGIN_RULE, handler) ?? Reflect.getMetadata(ORIGIN_RULE, controller);
+        const credential: unknown =
+          Reflect.getMetadata(CREDENTIAL_RULE, handler) ??
+          Reflect.getMetadata(CREDENTIAL_RULE, controller);
         // The guard treats a route without a rule as one for signed-in users.
         rules.set(`${controller.name}_${key}`, {
           access: rule ?? 'user',
           sameOrigin: origin === 'same-origin',
+          sessionOnly: credential === 'session',
         });
       }
     }
@@ -68,10 +85,14 @@ function accessRules(app: INestApplication): Map<string, Rules> {
   return rules;
 }
 
-function forbidden({ access, sameOrigin }: Rules, method: string): ResponseObject | null {
+function forbidden(
+  { access, sameOrigin, sessionOnly }: Rules,
+  method: string,
+): ResponseObject | null {
   const unsafe = UNSAFE_METHODS.has(method);
   const reasons = [
     ...(access === 'root' ? ['the user is not a root user'] : []),
+    ...(sessionOnly ? ['the credential is a personal access token'] : []),
     ...(unsafe && sameOrigin
       ? ['a browser says another site sent the request (`Sec-Fetch-Site`, `Origin`)']
       : unsafe && access !== 'public'
@@ -94,8 +115,12 @@ export function applyAccessRules(document: OpenAPIObject, app: INestApplication)
     for (const [method, value] of Object.entries(item)) {
       const operation = value as OperationObject;
       if (typeof operation?.operationId !== 'string') continue;
-      const rule = rules.get(operation.operationId) ?? { access: 'user', sameOrigin: false };
-      operation.security ??= SECURITY_BY_RULE[rule.access];
+      const rule = rules.get(operation.operationId) ?? {
+        access: 'user',
+        sameOrigin: false,
+        sessionOnly: false,
+      };
+      operation.security ??= securityOf(rule);
       const responses = operation.responses;
       if (rule.access !== 'public')
         responses['401'] ??= { $ref: '#/components/responses/Unauthorized' };

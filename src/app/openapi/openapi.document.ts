@@ -11,7 +11,9 @@ const DESCRIPTION = `The HTTP API of tower-auth: Seqera-Platform-compatible sign
 
 **Credentials.** A signed-in client sends its access token as \`Authorization: Bearer <JWT>\` or in the \`JWT\` cookie a browser login sets (the header wins). When a call answers 401, refresh with \`POST /oauth/access_token\` and retry; 403 means the credential is fine but not enough. Public routes ignore any credential that comes with them. A state-changing request authenticated by the cookie must come from this origin (Origin, Sec-Fetch-Site) or it gets 403.
 
-**Access.** An operation with no security requirement is public; \`bearer\` or \`accessCookie\` means any signed-in user; the role \`root\` means a root user (\`TOWER_ROOT_USERS\`).
+**Personal access tokens.** Nextflow and tw send a token made with \`POST /tokens\` as \`Authorization: Bearer tat_…\` (older Nextflow: HTTP Basic, user \`@token\`): it works wherever \`personalToken\` is listed, never on the refresh endpoint, and a route that lists only \`bearer\` and \`accessCookie\` answers it 403.
+
+**Access.** An operation with no security requirement is public; \`bearer\` or \`accessCookie\` (or \`personalToken\`) means any signed-in user; the role \`root\` means a root user (\`TOWER_ROOT_USERS\`).
 
 **Errors.** Every error, 401 and 403 included, is JSON \`{statusCode, error, message}\` (the \`Error\` schema); the refresh endpoint's OAuth errors add \`error_description\`. A 5xx never carries internals; an unreachable database is a 503 with \`Retry-After\`.
 
@@ -22,6 +24,8 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   [API_TAGS.email]: 'Sign in with a single-use link sent by e-mail',
   [API_TAGS.providers]: 'Sign in with GitHub, Google or the OpenID Connect provider',
   [API_TAGS.sessions]: 'Refresh, sign out, the signed-in user',
+  [API_TAGS.tokens]:
+    'Personal access tokens for Nextflow and tw (`TOWER_ACCESS_TOKEN`), managed with a browser session',
   [API_TAGS.ephemeral]: 'Single-use URLs that hand data to a job that starts later',
   [API_TAGS.admin]: 'Root users only',
   [API_TAGS.pages]: 'HTML for people',

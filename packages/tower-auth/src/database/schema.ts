@@ -12,6 +12,7 @@ import { UserEmailVerified1764300000002 } from './migrations/1764300000002-user-
 import { PurgeQuietSessionDelete1764300000003 } from './migrations/1764300000003-purge-quiet-session-delete.js';
 import { TowerAuthSchema1764300000004 } from './migrations/1764300000004-tower-auth-schema.js';
 import { UserEmailClaimed1764300000007 } from './migrations/1764300000007-user-email-claimed.js';
+import { AccessTokens1764300000008 } from './migrations/1764300000008-access-tokens.js';
 import { SessionKind1764300000009 } from './migrations/1764300000009-session-kind.js';
 
 /** Classes, not globs: globs and ESM do not mix. */
@@ -34,5 +35,6 @@ export const AUTH_MIGRATIONS = [
   PurgeQuietSessionDelete1764300000003,
   TowerAuthSchema1764300000004,
   UserEmailClaimed1764300000007,
+  AccessTokens1764300000008,
   SessionKind1764300000009,
 ];

@@ -1,19 +1,36 @@
 import { createParamDecorator, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
 import type { Role } from '../tokens/token.service.js';
 
-/** Who made the request, as the guard established it from the credential. */
-export interface AuthPrincipal {
+interface PrincipalBase {
   readonly userId: string;
-  /** The e-mail the access token was issued for; null in tokens of older versions. */
+  /** The user's e-mail (when the credential was issued); null in tokens of older versions. */
   readonly email: string | null;
-  readonly sessionId: string;
   readonly roles: readonly Role[];
   readonly isRoot: boolean;
-  /** Which credential authenticated the request. */
-  readonly credential: 'session';
   /** How the credential came: a cookie-authenticated request is subject to the Origin check. */
   readonly via: 'bearer' | 'cookie';
 }
+
+/** Signed in with a browser login (or a job launch): the access JWT of a session. */
+export interface SessionPrincipal extends PrincipalBase {
+  readonly credential: 'session';
+  readonly sessionId: string;
+  readonly tokenId: null;
+}
+
+/**
+ * A personal access token (Nextflow, tw): no session stands behind it, so `sessionId` is null
+ * and `tokenId` names the token (`DELETE /tokens/{tokenId}` ends it). Always a header (`via`
+ * is `bearer` for `Authorization: Bearer` and for HTTP Basic with the user `@token`).
+ */
+export interface TokenPrincipal extends PrincipalBase {
+  readonly credential: 'token';
+  readonly sessionId: null;
+  readonly tokenId: string;
+}
+
+/** Who made the request, as the guard established it; `credential` says which kind. */
+export type AuthPrincipal = SessionPrincipal | TokenPrincipal;
 
 export const PRINCIPAL = Symbol('tower:principal');
 

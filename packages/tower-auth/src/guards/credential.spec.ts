@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  basicToken,
   bearerToken,
   extractCredential,
   fromAnotherSite,
@@ -27,6 +28,32 @@ describe('bearerToken', () => {
     [''],
   ])('refuses %j', (header) => {
     expect(bearerToken(header)).toBeNull();
+  });
+});
+
+describe('basicToken (older Nextflow: user @token, the token as password)', () => {
+  const basic = (pair: string): string => `Basic ${Buffer.from(pair).toString('base64')}`;
+
+  it('reads the password of the user @token, and counts it as a header credential', () => {
+    expect(basicToken(basic('@token:tat_1_abc'))).toBe('tat_1_abc');
+    expect(basicToken(`basic  ${Buffer.from('@token:x.y.z').toString('base64')} `)).toBe('x.y.z');
+    expect(extractCredential({ authorization: basic('@token:tat_7_k'), cookie: 'JWT=c' })).toEqual({
+      tokens: ['tat_7_k'],
+      via: 'bearer',
+    });
+  });
+
+  it.each([
+    ['another user', basic('root:tat_1_abc')],
+    ['no password', basic('@token:')],
+    ['a password with a colon', basic('@token:a:b')],
+    ['a password with a space', basic('@token:a b')],
+    ['not base64', 'Basic %%%'],
+    ['no credentials', 'Basic '],
+    ['too long', basic(`@token:${'a'.repeat(5000)}`)],
+    ['another scheme', 'Digest @token'],
+  ])('refuses %s', (_name, header) => {
+    expect(basicToken(header)).toBeNull();
   });
 });
 

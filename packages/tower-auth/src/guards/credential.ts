@@ -8,11 +8,14 @@ export interface Credential {
 
 type Headers = Record<string, string | string[] | undefined>;
 
-/** `Authorization: Bearer` wins over the `JWT` cookie (SPEC §3). */
+/**
+ * `Authorization: Bearer` wins over the `JWT` cookie (SPEC §3). Older Nextflow versions send a
+ * personal access token as HTTP Basic with the user `@token`: that counts as a Bearer header.
+ */
 export function extractCredential(headers: Headers): Credential | null {
   const authorization = headers.authorization;
   if (typeof authorization === 'string' && authorization.length > 0) {
-    const token = bearerToken(authorization);
+    const token = bearerToken(authorization) ?? basicToken(authorization);
     if (token) return { tokens: [token], via: 'bearer' };
   }
   const cookies = cookieValues(headers.cookie, ACCESS_COOKIE);
@@ -33,6 +36,28 @@ export function bearerToken(header: string): string | null {
   if (start === end) return null;
   const token = header.slice(start, end);
   return token.includes(' ') ? null : token;
+}
+
+const BASIC_TOKEN_USER = '@token:';
+/** Longer than any Basic header carrying one of our tokens; longer ones are not decoded. */
+const MAX_BASIC_HEADER = 4096;
+
+/**
+ * The password of `Basic base64("@token:<token>")`, or null: any other user name is not a
+ * token credential (this service has no passwords).
+ */
+export function basicToken(header: string): string | null {
+  if (
+    header.length < 7 ||
+    header.length > MAX_BASIC_HEADER ||
+    header.slice(0, 5).toLowerCase() !== 'basic' ||
+    header[5] !== ' '
+  )
+    return null;
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  if (!decoded.startsWith(BASIC_TOKEN_USER)) return null;
+  const token = decoded.slice(BASIC_TOKEN_USER.length);
+  return token.length > 0 && !/[\s:]/.test(token) ? token : null;
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

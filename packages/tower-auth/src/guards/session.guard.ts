@@ -10,7 +10,10 @@ import {
 import { Reflector } from '@nestjs/core';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { ACCESS_RULE, type AccessRule } from '../decorators/access.decorator.js';
+import { AccessTokenService } from '../access-tokens/access-token.service.js';
+import { looksLikeAccessKey } from '../access-tokens/access-key.js';
 import { attachPrincipal, type AuthPrincipal } from '../decorators/current-user.decorator.js';
+import { CREDENTIAL_RULE, type CredentialRule } from '../decorators/session-only.decorator.js';
 import { ORIGIN_RULE, type OriginRule } from '../decorators/same-origin.decorator.js';
 import { RevocationService } from '../sessions/revocation.service.js';
 import { TokenError, TokenService, type AccessClaims } from '../tokens/token.service.js';
@@ -22,10 +25,13 @@ import {
 import { extractCredential, passesOriginCheck } from './credential.js';
 
 const CROSS_SITE_REFUSED = 'Cross-site request refused';
+const SESSION_ONLY = 'Personal access tokens are not accepted here: sign in with a browser';
 
 interface HttpRequest {
   method: string;
   headers: Record<string, string | string[] | undefined>;
+  ip?: string;
+  socket?: { remoteAddress?: string };
 }
 
 type Headers = HttpRequest['headers'];
@@ -34,12 +40,15 @@ type Headers = HttpRequest['headers'];
 interface RouteRules {
   access: AccessRule | undefined;
   sameOrigin: boolean;
+  /** @SessionOnly(): personal access tokens get 403. */
+  sessionOnly: boolean;
 }
 
 /**
  * The global guard: every route needs a valid access token unless it is @Public(). No
  * database read: the token is verified in memory and revocation comes from the
- * LISTEN/NOTIFY-fed set.
+ * LISTEN/NOTIFY-fed set. A personal access token (`tat_…`) is verified from memory too once
+ * this instance has read it: only its first request here waits for one database read.
  */
 @Injectable()
 export class SessionGuard implements CanActivate {
@@ -50,6 +59,7 @@ export class SessionGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly tokens: TokenService,
     private readonly revocations: RevocationService,
+    private readonly accessTokens: AccessTokenService,
     @Inject(TOWER_CONFIG) config: TowerConfig,
     @Optional()
     @Inject(CONTEXT_CREDENTIAL)
@@ -58,10 +68,10 @@ export class SessionGuard implements CanActivate {
     this.serverOrigin = new URL(config.serverUrl).origin;
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const rules = this.rulesOf(context);
     if (context.getType() !== 'http') {
-      return rules.access === 'public' || this.activateOther(context, rules.access);
+      return rules.access === 'public' || this.activateOther(context, rules);
     }
     if (rules.access === 'public' && !rules.sameOrigin) return true;
     const request = context.switchToHttp().getRequest<HttpRequest>();
@@ -69,17 +79,29 @@ export class SessionGuard implements CanActivate {
     if (rules.sameOrigin && !passesOriginCheck(request.method, request.headers, this.serverOrigin))
       throw new ForbiddenException(CROSS_SITE_REFUSED);
     if (rules.access === 'public') return true;
-    const principal = this.authenticate(request.headers);
+    const principal = this.authenticate(request.headers, request);
+    return principal instanceof Promise
+      ? principal.then((found) => this.admit(request, found, rules))
+      : this.admit(request, principal, rules);
+  }
+
+  private admit(request: HttpRequest, principal: AuthPrincipal, rules: RouteRules): boolean {
     if (
       principal.via === 'cookie' &&
       !passesOriginCheck(request.method, request.headers, this.serverOrigin)
     ) {
       throw new ForbiddenException(CROSS_SITE_REFUSED);
     }
-    if (rules.access === 'root' && !principal.isRoot)
-      throw new ForbiddenException('Root users only');
+    this.checkRules(principal, rules);
     attachPrincipal(request, principal);
     return true;
+  }
+
+  private checkRules(principal: AuthPrincipal, rules: RouteRules): void {
+    if (rules.sessionOnly && principal.credential !== 'session')
+      throw new ForbiddenException(SESSION_ONLY);
+    if (rules.access === 'root' && !principal.isRoot)
+      throw new ForbiddenException('Root users only');
   }
 
   /**
@@ -87,13 +109,16 @@ export class SessionGuard implements CanActivate {
    * extractor that says where their credential is, they are refused rather than let through.
    * There is no Origin check: browsers do not make such calls cross-site with cookies.
    */
-  private activateOther(context: ExecutionContext, rule: AccessRule | undefined): boolean {
+  private activateOther(context: ExecutionContext, rules: RouteRules): boolean | Promise<boolean> {
     const found: ContextCredential | null | undefined = this.contextCredential?.(context);
     if (!found) throw new UnauthorizedException('Authentication required');
+    const admit = (principal: AuthPrincipal): boolean => {
+      this.checkRules(principal, rules);
+      attachPrincipal(found.holder, principal);
+      return true;
+    };
     const principal = this.authenticate(found.headers);
-    if (rule === 'root' && !principal.isRoot) throw new ForbiddenException('Root users only');
-    attachPrincipal(found.holder, principal);
-    return true;
+    return principal instanceof Promise ? principal.then(admit) : admit(principal);
   }
 
   /**
@@ -114,14 +139,23 @@ export class SessionGuard implements CanActivate {
       sameOrigin:
         this.reflector.getAllAndOverride<OriginRule | undefined>(ORIGIN_RULE, targets) ===
         'same-origin',
+      sessionOnly:
+        this.reflector.getAllAndOverride<CredentialRule | undefined>(CREDENTIAL_RULE, targets) ===
+        'session',
     };
     known.set(handler, rules);
     return rules;
   }
 
-  private authenticate(headers: Headers): AuthPrincipal {
+  private authenticate(
+    headers: Headers,
+    request?: HttpRequest,
+  ): AuthPrincipal | Promise<AuthPrincipal> {
     const credential = extractCredential(headers);
     if (!credential) throw new UnauthorizedException('Authentication required');
+    // A personal access token comes in a header only (Bearer, or Basic with the user @token).
+    if (credential.via === 'bearer' && looksLikeAccessKey(credential.tokens[0]))
+      return this.accessTokens.authenticate(credential.tokens[0], request);
     let claims: AccessClaims | null = null;
     let failure: TokenError | null = null;
     for (const token of credential.tokens) {
@@ -142,6 +176,7 @@ export class SessionGuard implements CanActivate {
       userId: claims.sub,
       email: claims.email ?? null,
       sessionId: claims.sid,
+      tokenId: null,
       roles: claims.roles,
       isRoot: claims.roles.includes('root'),
       credential: 'session',

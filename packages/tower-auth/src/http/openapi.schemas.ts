@@ -12,6 +12,8 @@ export const SECURITY = {
   bearer: 'bearer',
   accessCookie: 'accessCookie',
   refreshCookie: 'refreshCookie',
+  personalToken: 'personalToken',
+  personalTokenBasic: 'personalTokenBasic',
 } as const;
 
 export const SECURITY_SCHEMES: Record<string, SecuritySchemeObject> = {
@@ -33,6 +35,19 @@ export const SECURITY_SCHEMES: Record<string, SecuritySchemeObject> = {
     in: 'cookie',
     name: REFRESH_COOKIE,
     description: `The opaque refresh token in the \`${REFRESH_COOKIE}\` cookie (Path ${REFRESH_COOKIE_PATH} under the server URL's path, HttpOnly, SameSite=Lax); rotated by every refresh.`,
+  },
+  [SECURITY.personalToken]: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'tat_<id>_<secret>',
+    description:
+      "A personal access token (`POST /tokens`, Nextflow's and tw's `TOWER_ACCESS_TOKEN`): `Authorization: Bearer tat_…`. Never a refresh token. Refused (403) by the routes that manage tokens.",
+  },
+  [SECURITY.personalTokenBasic]: {
+    type: 'http',
+    scheme: 'basic',
+    description:
+      'A personal access token as older Nextflow versions send it: HTTP Basic with the user `@token` and the token as the password.',
   },
 };
 
@@ -66,6 +81,17 @@ const userInfo = object({
   lastAccess: { type: ['string', 'null'], format: 'date-time' },
   dateCreated: dateTime,
   lastUpdated: dateTime,
+});
+
+const accessToken = object({
+  id: { ...integer, description: 'The token id (`tokenId`)' },
+  name: string,
+  dateCreated: dateTime,
+  lastUsed: {
+    type: ['string', 'null'],
+    format: 'date-time',
+    description: 'Recorded at most once a minute per instance',
+  },
 });
 
 const error = object(
@@ -228,6 +254,34 @@ export const OPENAPI_SCHEMAS = {
     }),
     roles: { type: 'array', items: { type: 'string', enum: ROLES } },
   }),
+  AccessToken: accessToken,
+  AccessTokenList: object({
+    tokens: { type: 'array', items: { $ref: '#/components/schemas/AccessToken' } },
+  }),
+  AccessTokenCreate: {
+    type: 'object',
+    properties: {
+      name: {
+        ...string,
+        pattern: '^[A-Za-z0-9._-]{1,50}$',
+        description: 'Unique among your tokens, case-insensitively',
+      },
+      expiresAt: { ...dateTime, description: 'When it stops working (default: never)' },
+      duration: {
+        type: ['string', 'integer'],
+        description: 'Or how long it works: `30d`, `12h`, `PT1H` or seconds',
+      },
+    },
+    required: ['name'],
+  },
+  AccessTokenCreated: object({
+    accessKey: {
+      ...string,
+      pattern: '^tat_[1-9][0-9]*_[A-Za-z0-9_-]{43}$',
+      description: 'The token: shown this once, never again',
+    },
+    token: { $ref: '#/components/schemas/AccessToken' },
+  }),
   SessionsRevoked: object({ revoked: { ...integer, description: 'Sessions ended' } }),
   PurgeResult: object({
     ran: { type: 'boolean', enum: [true] },
@@ -254,6 +308,7 @@ export const API_TAGS = {
   email: 'e-mail login',
   providers: 'provider login',
   sessions: 'sessions',
+  tokens: 'personal access tokens',
   ephemeral: 'ephemeral',
   admin: 'admin',
   pages: 'pages',

@@ -11,6 +11,9 @@ const AUDIT_TYPES = [
   'logout',
   'session_revoked',
   'job_session_started',
+  'token_created',
+  'token_deleted',
+  'token_first_use_from_new_address',
   'user_created',
   'identity_linked',
   'magic_link_requested',
@@ -42,7 +45,8 @@ function table(name: string, title: string, columns: readonly string[]): string 
 /**
  * `GET /auth/admin`: the shell of the admin view. `admin-page.js` fills it from the root-only
  * routes (GET /admin/users, GET /admin/audit, DELETE /admin/users/{id}/sessions, a user's
- * sessions with browser logins and job sessions told apart); anyone else
+ * sessions with browser logins and job sessions told apart, a user's personal access tokens
+ * and DELETE /admin/tokens/{id}); anyone else
  * gets their 401/403 shown in words.
  */
 export function adminPage(
@@ -63,13 +67,17 @@ export function adminPage(
 <input id="users-email" type="search" maxlength="320" autocomplete="off">
 <button type="submit">Search users</button>
 </form>
-${table('users', 'Users', ['Id', 'E-mail', 'Name', 'Last access', 'Sessions'])}
+${table('users', 'Users', ['Id', 'E-mail', 'Name', 'Last access', 'Sessions', 'Tokens'])}
 ${pager('users')}
 </section>
 <section id="sessions-section" aria-labelledby="sessions-title" hidden>
 <h2 id="sessions-title">Sessions</h2>
 <p id="sessions-owner" class="note"></p>
 ${table('sessions', 'Sessions', ['Kind', 'Started', 'Last refresh', 'Expires', 'Address', 'Client', 'End'])}
+</section>
+<section id="user-tokens" aria-labelledby="user-tokens-title" hidden>
+<h2 id="user-tokens-title" tabindex="-1">Personal access tokens</h2>
+${table('user-tokens', 'Personal access tokens', ['Id', 'Name', 'Created', 'Last used', 'Revoke'])}
 </section>
 <section aria-labelledby="audit-title">
 <h2 id="audit-title">Audit events</h2>

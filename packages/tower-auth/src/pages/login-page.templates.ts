@@ -69,6 +69,35 @@ function accountView(chrome: PageChrome, view: LoginView): string {
 <form id="sign-out-form" method="post" action="${escapeHtml(view.logoutAction)}">
 <button type="submit" class="secondary">Sign out</button>
 </form>
+${tokensSection()}
+</section>`;
+}
+
+/**
+ * Personal access tokens for Nextflow and tw: shown by the script once it knows the session
+ * (it needs the Tokens API), so without script the section stays hidden.
+ */
+function tokensSection(): string {
+  return `<section id="tokens" aria-labelledby="tokens-title" hidden>
+<h2 id="tokens-title">Personal access tokens</h2>
+<p class="note">For Nextflow and the tw CLI: a token acts as you until you delete it. Keep it secret.</p>
+<form id="token-form" class="inline">
+<label for="token-name">Token name</label>
+<input id="token-name" name="name" required maxlength="50" pattern="[A-Za-z0-9._\\-]+" autocomplete="off" aria-describedby="token-name-hint">
+<button type="submit">Create token</button>
+</form>
+<p id="token-name-hint" class="note">1 to 50 letters, digits, dots, underscores or hyphens.</p>
+<div id="token-created" hidden>
+<p class="note">Copy your new token now: it will not be shown again.</p>
+<p><code id="token-key"></code></p>
+<p><code id="token-export"></code></p>
+<button type="button" id="token-copy" class="secondary">Copy the export line</button>
+</div>
+<p id="token-status" class="note live" role="status"></p>
+<div id="token-list" class="scroll" role="region" aria-label="Your tokens" tabindex="0" hidden>
+<table id="token-table"><thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Delete</th></tr></thead><tbody></tbody></table>
+</div>
+<button type="button" id="token-delete-all" class="danger" hidden>Delete all tokens</button>
 </section>`;
 }
 

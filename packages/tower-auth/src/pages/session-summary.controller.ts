@@ -1,7 +1,8 @@
-import { Controller, Get, UnauthorizedException } from '@nestjs/common';
+import { Controller, ForbiddenException, Get, UnauthorizedException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
 import { Authenticated } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
+import { SessionOnly } from '../decorators/session-only.decorator.js';
 import { ApiJson } from '../http/openapi.decorators.js';
 import { API_TAGS } from '../http/openapi.schemas.js';
 import { SessionRepository } from '../sessions/session.repository.js';
@@ -29,11 +30,14 @@ export class SessionSummaryController {
 
   @Get()
   @Authenticated()
+  @SessionOnly()
   @ApiOperation({
     summary: "The caller's session: its login method, expiry and roles (used by the login page)",
   })
   @ApiJson(200, 'The session of the credential', 'SessionSummary')
   async summary(@CurrentUser() principal: AuthPrincipal): Promise<SessionSummary> {
+    // A personal access token has no session to describe.
+    if (principal.credential !== 'session') throw new ForbiddenException('No session');
     const row = await this.sessions.findById(principal.sessionId);
     if (!row || row.revokedAt) throw new UnauthorizedException('Session revoked');
     return {

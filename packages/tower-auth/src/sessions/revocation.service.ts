@@ -19,6 +19,11 @@ import { CLOCK_SKEW_S, TokenService } from '../tokens/token.service.js';
  * session id as payload; the prefix keeps it apart from the host's own channels.
  */
 export const REVOCATION_CHANNEL = 'tower_auth_session_revoked';
+/**
+ * Sent by tower_auth.notify_access_token_revoked(): a personal access token's id when it is
+ * deleted (its user's deletion cascades), `user:<id>` when its user is disabled.
+ */
+export const ACCESS_TOKEN_REVOCATION_CHANNEL = 'tower_auth_access_token_revoked';
 /** Lets an operator (or a test) find the listener in pg_stat_activity. */
 export const REVOCATION_APPLICATION_NAME = 'tower-auth-revocations';
 const BACKOFF_MIN_MS = 100;
@@ -44,6 +49,8 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy, OnAppli
   private reconnectTimer: NodeJS.Timeout | null = null;
   private attempts = 0;
   private stopped = false;
+  private readonly tokenListeners: ((payload: string) => void)[] = [];
+  private readonly resyncListeners: (() => void)[] = [];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -83,6 +90,19 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy, OnAppli
     this.prune(now);
     // The first sighting is enough: a token older than that revocation expires within the window.
     if (!this.revoked.has(sessionId)) this.revoked.set(sessionId, now + this.windowMs);
+  }
+
+  /** Told of every access-token notification (a token id, or `user:<id>`). */
+  onAccessTokenRevoked(listener: (payload: string) => void): void {
+    this.tokenListeners.push(listener);
+  }
+
+  /**
+   * Told after every (re)connect, once listening again: what was held in memory may have been
+   * revoked while no one listened.
+   */
+  onResync(listener: () => void): void {
+    this.resyncListeners.push(listener);
   }
 
   /** First connect errors propagate: the data source has just connected, so this is a real fault. */
@@ -141,12 +161,17 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy, OnAppli
     client.on('error', onLost);
     client.on('end', () => onLost());
     client.on('notification', (msg) => {
-      if (msg.channel === REVOCATION_CHANNEL && msg.payload) this.markRevoked(msg.payload);
+      if (!msg.payload) return;
+      if (msg.channel === REVOCATION_CHANNEL) this.markRevoked(msg.payload);
+      else if (msg.channel === ACCESS_TOKEN_REVOCATION_CHANNEL)
+        for (const listener of this.tokenListeners) listener(msg.payload);
     });
     try {
       await client.connect();
       await client.query(`LISTEN ${REVOCATION_CHANNEL}`);
+      await client.query(`LISTEN ${ACCESS_TOKEN_REVOCATION_CHANNEL}`);
       await this.reload(client);
+      for (const listener of this.resyncListeners) listener();
       // The connection may have dropped between the last query and here; its events are gone.
       if (lost) throw new Error('connection lost while starting to listen');
       return client;

@@ -225,7 +225,7 @@ export class SessionService {
    * Root is decided at every issue, so a change of TOWER_ROOT_USERS applies at the next refresh.
    * An e-mail entry needs an address the user holds and has proven.
    */
-  rolesFor(user: UserEntity): Role[] {
+  rolesFor(user: Pick<UserEntity, 'id' | 'email' | 'emailVerified' | 'emailClaimed'>): Role[] {
     const root = this.config.rootUsers;
     const provenEmail = user.emailVerified && user.emailClaimed;
     const isRoot =

@@ -13,6 +13,7 @@
  * @typedef {{id: string, kind: 'browser' | 'job', provider: string, createdAt: string,
  *   lastRefreshAt: string | null, expiresAt: string, userAgent: string | null,
  *   ipAddress: string | null}} Session
+ * @typedef {{id: number, name: string, dateCreated: string, lastUsed: string | null}} AccessToken
  */
 
 const PAGE_SIZE = 20;
@@ -84,7 +85,7 @@ function cell(text) {
   return td;
 }
 
-/** @param {'users' | 'audit' | 'sessions'} name @param {HTMLTableCellElement[][]} rows */
+/** @param {'users' | 'audit' | 'sessions' | 'user-tokens'} name @param {HTMLTableCellElement[][]} rows */
 function fill(name, rows) {
   const body = element(`${name}-table`).querySelector('tbody');
   body?.replaceChildren(
@@ -170,6 +171,26 @@ function endButton(user, session) {
   return td;
 }
 
+/**
+ * A button in a cell. @param {string} text @param {string} label @param {string} className
+ * @param {(button: HTMLButtonElement) => Promise<unknown>} action
+ */
+function buttonCell(text, label, className, action) {
+  const td = document.createElement('td');
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = className;
+  button.textContent = text;
+  button.setAttribute('aria-label', label);
+  button.addEventListener('click', () => {
+    action(button).catch(() =>
+      say('admin-alert', 'The service cannot be reached. Please try again.'),
+    );
+  });
+  td.append(button);
+  return td;
+}
+
 /** @param {User} user @param {Session} session @param {HTMLButtonElement} button */
 async function endSession(user, session, button) {
   button.disabled = true;
@@ -219,6 +240,48 @@ async function loadSessions(user) {
   return undefined;
 }
 
+/** The user whose tokens are shown. @type {User | null} */
+let tokensOf = null;
+
+/** @param {User} user @param {boolean} focus */
+async function showTokens(user, focus) {
+  tokensOf = user;
+  const res = await api(`/admin/users/${encodeURIComponent(user.id)}/tokens`);
+  if (!res.ok) return failed(res);
+  const { tokens } = /** @type {{tokens: AccessToken[]}} */ (await res.json());
+  say('user-tokens-title', `Personal access tokens of ${user.email}`);
+  fill(
+    'user-tokens',
+    tokens.map((token) => [
+      cell(token.id),
+      cell(token.name),
+      cell(when(token.dateCreated)),
+      cell(when(token.lastUsed)),
+      buttonCell('Revoke', `Revoke the token ${token.name} of ${user.email}`, 'danger', (b) =>
+        revokeToken(token, b),
+      ),
+    ]),
+  );
+  say('user-tokens-status', tokens.length === 0 ? `${user.email} has no tokens.` : '');
+  element('user-tokens').hidden = false;
+  if (focus) element('user-tokens-title').focus();
+  return undefined;
+}
+
+/** @param {AccessToken} token @param {HTMLButtonElement} button */
+async function revokeToken(token, button) {
+  button.disabled = true;
+  say('admin-alert', '');
+  const res = await api(`/admin/tokens/${encodeURIComponent(token.id)}`, 'DELETE');
+  if (!res.ok && res.status !== 404) {
+    button.disabled = false;
+    return failed(res);
+  }
+  if (tokensOf) await showTokens(tokensOf, false);
+  say('user-tokens-status', `Revoked the token ${token.name}.`);
+  return undefined;
+}
+
 async function loadUsers() {
   const { offset, filter } = listings.users;
   const query = new URLSearchParams({ offset: String(offset), max: String(PAGE_SIZE) });
@@ -235,6 +298,9 @@ async function loadUsers() {
       cell([u.firstName, u.lastName].filter(Boolean).join(' ') || u.userName),
       cell(when(u.lastAccess)),
       revokeButton(u),
+      buttonCell('Show tokens', `Show the tokens of ${u.email}`, 'secondary', () =>
+        showTokens(u, true),
+      ),
     ]),
   );
   paged('users', users.length, 'Users');

@@ -3,7 +3,7 @@
 // page's CSP allows only same-origin scripts and requires Trusted Types, so this code only ever
 // sets text and attributes, never HTML.
 
-/* global document, window, fetch -- browser globals; tsc checks every name against the DOM */
+/* global document, window, fetch, navigator -- browser globals; tsc checks every name against the DOM */
 
 /**
  * @typedef {{serverUrl: string, authTypes: string[], loginPath: string,
@@ -12,6 +12,7 @@
  *   roles: string[]}} SessionSummary
  * @typedef {{email: string, userName: string, firstName: string | null,
  *   lastName: string | null}} User
+ * @typedef {{id: number, name: string, dateCreated: string, lastUsed: string | null}} AccessToken
  */
 
 /** @type {Record<string, string>} */
@@ -114,7 +115,10 @@ function renderChoices(info) {
 function show(view, focus) {
   element('sign-in').hidden = view !== 'sign-in';
   element('account').hidden = view !== 'account';
-  if (view !== 'account') stopHeartbeat();
+  if (view !== 'account') {
+    stopHeartbeat();
+    hideTokens();
+  }
   if (focus) element(view).querySelector('h1')?.focus();
 }
 
@@ -153,6 +157,7 @@ async function showAccount(summary, focus) {
   element('admin-link').hidden = !summary.roles.includes('root');
   show('account', focus);
   startHeartbeat();
+  void loadTokens();
 }
 
 function startHeartbeat() {
@@ -284,7 +289,178 @@ async function load() {
   return true;
 }
 
+// ---------------------------------------------------------------- personal access tokens
+
+/**
+ * A Tokens API call; an expired access cookie is renewed once with the refresh cookie.
+ * @param {string} path @param {string} [method] @param {unknown} [body]
+ */
+async function tokensApi(path, method = 'GET', body = undefined) {
+  const res = await call(path, method, body);
+  if (res.status !== 401 || (await heartbeat()) !== 'ok') return res;
+  return call(path, method, body);
+}
+
+/** @param {string | null} iso */
+function shortTime(iso) {
+  if (!iso) return 'Never';
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** @param {string} text */
+function textCell(text) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  return td;
+}
+
+/** @param {AccessToken} token */
+function tokenRow(token) {
+  const tr = document.createElement('tr');
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'danger';
+  button.textContent = 'Delete';
+  button.setAttribute('aria-label', `Delete the token ${token.name}`);
+  button.addEventListener('click', () => void deleteToken(token, button));
+  const actions = document.createElement('td');
+  actions.append(button);
+  tr.append(
+    textCell(token.name),
+    textCell(shortTime(token.dateCreated)),
+    textCell(shortTime(token.lastUsed)),
+    actions,
+  );
+  return tr;
+}
+
+/** @returns {Promise<AccessToken[] | null>} null when the list could not be read */
+async function loadTokens() {
+  try {
+    const res = await tokensApi('/tokens');
+    if (!res.ok) return null;
+    const { tokens } = /** @type {{tokens: AccessToken[]}} */ (await res.json());
+    element('token-table')
+      .querySelector('tbody')
+      ?.replaceChildren(...tokens.map(tokenRow));
+    element('token-list').hidden = tokens.length === 0;
+    element('token-delete-all').hidden = tokens.length === 0;
+    element('tokens').hidden = false;
+    return tokens;
+  } catch {
+    return null;
+  }
+}
+
+/** Signing out leaves no token on the screen. */
+function hideTokens() {
+  element('tokens').hidden = true;
+  element('token-created').hidden = true;
+  say('token-key', '');
+  say('token-export', '');
+  say('token-status', '');
+}
+
+/** @param {Response} res @param {string} what */
+async function tokenFailure(res, what) {
+  const body = /** @type {{message?: unknown}} */ (await res.json().catch(() => ({})));
+  const message = typeof body.message === 'string' ? body.message : `error ${res.status}`;
+  say('alert', `${what} did not work: ${message}.`);
+}
+
+/** @param {SubmitEvent} event */
+async function createToken(event) {
+  event.preventDefault();
+  const input = /** @type {HTMLInputElement} */ (element('token-name'));
+  const button = /** @type {HTMLButtonElement | null} */ (event.submitter);
+  const name = input.value.trim();
+  say('alert', '');
+  say('token-status', '');
+  if (button) button.disabled = true;
+  try {
+    const res = await tokensApi('/tokens', 'POST', { name });
+    if (res.status === 409) {
+      say('alert', `You already have a token named ${name}. Choose another name.`);
+      input.focus();
+      return;
+    }
+    if (!res.ok) {
+      await tokenFailure(res, 'Creating the token');
+      input.focus();
+      return;
+    }
+    const { accessKey } = /** @type {{accessKey: string}} */ (await res.json());
+    say('token-key', accessKey);
+    say('token-export', `export TOWER_ACCESS_TOKEN=${accessKey}`);
+    element('token-created').hidden = false;
+    input.value = '';
+    await loadTokens();
+    element('token-copy').focus();
+    say('token-status', `Created the token ${name}. Copy it now: it will not be shown again.`);
+  } catch {
+    say('alert', 'The service cannot be reached. Check your connection and try again.');
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+/** Copies the new token; where the clipboard is refused, selects it for a manual copy. */
+async function copyToken() {
+  const key = element('token-key');
+  try {
+    await navigator.clipboard.writeText(key.textContent ?? '');
+    say('token-status', 'Token copied to the clipboard.');
+  } catch {
+    window.getSelection()?.selectAllChildren(key);
+    say('token-status', 'The token is selected: copy it with your keyboard (Ctrl+C or ⌘C).');
+  }
+}
+
+/** @param {AccessToken} token @param {HTMLButtonElement} button */
+async function deleteToken(token, button) {
+  if (!window.confirm(`Delete the token ${token.name}? Anything using it stops working.`)) return;
+  button.disabled = true;
+  say('alert', '');
+  try {
+    const res = await tokensApi(`/tokens/${encodeURIComponent(token.id)}`, 'DELETE');
+    if (!res.ok && res.status !== 404) {
+      button.disabled = false;
+      await tokenFailure(res, 'Deleting the token');
+      return;
+    }
+    await loadTokens();
+    say('token-status', `Deleted the token ${token.name}.`);
+    element('token-name').focus();
+  } catch {
+    button.disabled = false;
+    say('alert', 'The service cannot be reached. Check your connection and try again.');
+  }
+}
+
+async function deleteAllTokens() {
+  if (!window.confirm('Delete all your tokens? Anything using them stops working.')) return;
+  say('alert', '');
+  try {
+    const res = await tokensApi('/tokens/delete-all', 'DELETE');
+    if (!res.ok) {
+      await tokenFailure(res, 'Deleting the tokens');
+      return;
+    }
+    element('token-created').hidden = true;
+    say('token-key', '');
+    say('token-export', '');
+    await loadTokens();
+    say('token-status', 'Deleted all your tokens.');
+    element('token-name').focus();
+  } catch {
+    say('alert', 'The service cannot be reached. Check your connection and try again.');
+  }
+}
+
 async function start() {
+  element('token-form').addEventListener('submit', (e) => void createToken(e));
+  element('token-copy').addEventListener('click', () => void copyToken());
+  element('token-delete-all').addEventListener('click', () => void deleteAllTokens());
   document.getElementById('email-form')?.addEventListener('submit', (e) => void requestLink(e));
   element('sign-out-form').addEventListener('submit', (e) => void signOut(e));
   document.addEventListener('visibilitychange', onVisible);
