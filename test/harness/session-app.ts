@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { DataSource as DataSourceToken } from 'typeorm';
 import {
@@ -19,6 +20,35 @@ export class TestClock implements Clock {
   advance(seconds: number): void {
     this.current += seconds * 1000;
   }
+}
+
+/**
+ * Fakes only `Date` (sockets, pg and supertest keep their real timers) and returns a clock set
+ * to now: a test moves both with `clock.advance(s)` and `jest.setSystemTime(clock.now())`.
+ * Undo with `jest.useRealTimers()`.
+ */
+export function fakeDateOnly(): TestClock {
+  jest.useFakeTimers({
+    doNotFake: [
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'requestAnimationFrame',
+      'cancelAnimationFrame',
+      'requestIdleCallback',
+      'cancelIdleCallback',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+    ],
+  });
+  const clock = new TestClock(Date.now());
+  jest.setSystemTime(clock.now());
+  return clock;
 }
 
 export interface SessionApp extends TestApp {

@@ -5,7 +5,12 @@ import type { IssuedTokens } from '../../packages/tower-auth/src/sessions/sessio
 import type { UserEntity } from '../../packages/tower-auth/src/users/user.entity.js';
 import { PLATFORMS } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
-import { startSessionApp, TestClock, type SessionApp } from '../harness/session-app.js';
+import {
+  fakeDateOnly,
+  startSessionApp,
+  type SessionApp,
+  type TestClock,
+} from '../harness/session-app.js';
 
 /*
  * A client that behaves like Nextflow's token manager (SPEC §3): it calls `/api/user-info`
@@ -245,27 +250,7 @@ let db: TestDatabase;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  // Only Date is faked: sockets, pg and supertest keep their real timers.
-  jest.useFakeTimers({
-    doNotFake: [
-      'hrtime',
-      'nextTick',
-      'performance',
-      'queueMicrotask',
-      'requestAnimationFrame',
-      'cancelAnimationFrame',
-      'requestIdleCallback',
-      'cancelIdleCallback',
-      'setImmediate',
-      'clearImmediate',
-      'setInterval',
-      'clearInterval',
-      'setTimeout',
-      'clearTimeout',
-    ],
-  });
-  clock = new TestClock(Date.now());
-  jest.setSystemTime(clock.now());
+  clock = fakeDateOnly();
 });
 
 afterAll(async () => {

@@ -14,7 +14,12 @@ import { UserEntity } from '../../packages/tower-auth/src/users/user.entity.js';
 import { PurgeService } from '../../packages/tower-auth/src/purge/purge.service.js';
 import { PLATFORMS, TEST_SECRET } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
-import { startSessionApp, TestClock, type SessionApp } from '../harness/session-app.js';
+import {
+  fakeDateOnly,
+  startSessionApp,
+  type SessionApp,
+  type TestClock,
+} from '../harness/session-app.js';
 import { createUser } from '../factories/users.js';
 import { mismatches, type JsonObject } from '../http/openapi-kit.js';
 
@@ -119,27 +124,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   dir = mkdtempSync(path.join(os.tmpdir(), 'tower-launch-'));
   writeFileSync(path.join(dir, 'tower.yml'), LONG_QUEUE_YML);
-  // Only Date is faked: sockets, pg and supertest keep their real timers.
-  jest.useFakeTimers({
-    doNotFake: [
-      'hrtime',
-      'nextTick',
-      'performance',
-      'queueMicrotask',
-      'requestAnimationFrame',
-      'cancelAnimationFrame',
-      'requestIdleCallback',
-      'cancelIdleCallback',
-      'setImmediate',
-      'clearImmediate',
-      'setInterval',
-      'clearInterval',
-      'setTimeout',
-      'clearTimeout',
-    ],
-  });
-  clock = new TestClock(Date.now());
-  jest.setSystemTime(clock.now());
+  clock = fakeDateOnly();
 });
 
 afterAll(async () => {
