@@ -10,6 +10,7 @@ import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runGuardBenchmark } from './guard.js';
+import { runOverheadBenchmark } from './overhead.js';
 import { runPurgeBenchmark } from './purge.js';
 import { runBootBenchmark } from './boot.js';
 import { runFlowsBenchmark } from './flows.js';
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
   const reports: BenchReport[] = [];
   log('HTTP guard benchmark (Fastify and Express)...');
   reports.push(await runGuardBenchmark());
+  log('logs and metrics overhead (bare node:http, empty Nest, the service; pinned processes)...');
+  reports.push(await runOverheadBenchmark());
   log('token verification micro-benchmark...');
   reports.push(await runTokenVerifyBenchmark());
   log('refresh rotation benchmark (HTTP against raw pg)...');

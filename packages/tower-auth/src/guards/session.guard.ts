@@ -12,6 +12,12 @@ import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js'
 import { ACCESS_RULE, type AccessRule } from '../decorators/access.decorator.js';
 import { attachPrincipal, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import { ORIGIN_RULE, type OriginRule } from '../decorators/same-origin.decorator.js';
+import {
+  AUTH_METRICS,
+  NO_METRICS,
+  type AuthMetrics,
+  type GuardRefusal,
+} from '../observability/auth-metrics.js';
 import { RevocationService } from '../sessions/revocation.service.js';
 import { TokenError, TokenService, type AccessClaims } from '../tokens/token.service.js';
 import {
@@ -54,11 +60,21 @@ export class SessionGuard implements CanActivate {
     @Optional()
     @Inject(CONTEXT_CREDENTIAL)
     private readonly contextCredential?: ContextCredentialExtractor | null,
+    @Optional() @Inject(AUTH_METRICS) private readonly metrics: AuthMetrics = NO_METRICS,
   ) {
     this.serverOrigin = new URL(config.serverUrl).origin;
   }
 
   canActivate(context: ExecutionContext): boolean {
+    try {
+      return this.check(context);
+    } catch (error) {
+      this.metrics.guardRefusal(refusalOf(error));
+      throw error;
+    }
+  }
+
+  private check(context: ExecutionContext): boolean {
     const rules = this.rulesOf(context);
     if (context.getType() !== 'http') {
       return rules.access === 'public' || this.activateOther(context, rules.access);
@@ -148,4 +164,18 @@ export class SessionGuard implements CanActivate {
       via: credential.via,
     };
   }
+}
+
+const REFUSALS: Record<string, GuardRefusal> = {
+  'Authentication required': 'missing',
+  'Access token expired': 'expired',
+  'Invalid access token': 'invalid',
+  'Session revoked': 'revoked',
+  [CROSS_SITE_REFUSED]: 'cross_site',
+  'Root users only': 'root_only',
+};
+
+/** The refusal's kind, from the guard's own fixed messages: a bounded metric label. */
+function refusalOf(error: unknown): GuardRefusal {
+  return (error instanceof Error && REFUSALS[error.message]) || 'other';
 }

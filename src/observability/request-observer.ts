@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger as PinoLogger } from 'pino';
+import { REQUEST_ID_HEADER, saneRequestId } from 'tower-auth';
+import type { PromMetrics } from './prom-metrics.js';
+
+/** Where the platform's hooks leave what the end of the request needs, on the raw request. */
+const OBSERVED = Symbol('tower.observed');
+/** The matched route's pattern (Fastify puts it here; Express has req.route). */
+export const ROUTE_PATTERN = Symbol('tower.route');
+
+interface Observed {
+  id: string;
+  start: bigint;
+}
+
+type RawRequest = IncomingMessage & {
+  [OBSERVED]?: Observed;
+  [ROUTE_PATTERN]?: string;
+  route?: { path?: unknown };
+  baseUrl?: string;
+};
+
+/**
+ * Gives each request its id (a sane incoming X-Request-Id, else a new UUID), echoes it, and
+ * when the response ends writes the one access line and the duration histogram. The line
+ * holds the method, the route's pattern (the path itself may hold an ephemeral id, a code or
+ * a link token), the status, the duration and the id: no header, no query, no body.
+ */
+export class RequestObserver {
+  constructor(
+    private readonly log: PinoLogger,
+    private readonly metrics: PromMetrics,
+  ) {}
+
+  /** Idempotent: the first platform hook to see the request assigns the id. */
+  begin(req: IncomingMessage, res: ServerResponse): string {
+    const raw = req as RawRequest;
+    const known = raw[OBSERVED];
+    if (known) return known.id;
+    const id = saneRequestId(req.headers[REQUEST_ID_HEADER]) ?? randomUUID();
+    // Every later reader (the error filter, the audit rows) finds the id the logs use.
+    req.headers[REQUEST_ID_HEADER] = id;
+    res.setHeader('X-Request-Id', id);
+    const observed: Observed = { id, start: process.hrtime.bigint() };
+    raw[OBSERVED] = observed;
+    res.once('close', () => this.end(raw, res, observed));
+    return id;
+  }
+
+  private end(req: RawRequest, res: ServerResponse, observed: Observed): void {
+    const seconds = Number(process.hrtime.bigint() - observed.start) / 1e9;
+    const route = routeOf(req);
+    // A client that went away before the answer was sent: nginx's 499.
+    const status = res.writableFinished ? res.statusCode : 499;
+    this.metrics.http.observe({ method: req.method ?? 'OTHER', route, status }, seconds);
+    this.log.info(
+      {
+        requestId: observed.id,
+        method: req.method,
+        route,
+        status,
+        durationMs: Math.round(seconds * 1e4) / 10,
+      },
+      'request',
+    );
+  }
+}
+
+function routeOf(req: RawRequest): string {
+  const fastify = req[ROUTE_PATTERN];
+  if (fastify) return fastify;
+  const path = req.route?.path;
+  if (typeof path === 'string') return `${req.baseUrl ?? ''}${path}`;
+  // No route matched: a bounded label, never the path someone sent.
+  return 'unmatched';
+}
