@@ -11,10 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import pino from 'pino';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app/create-app.js';
-import { createRootLogger } from '../src/observability/logging.js';
+import { createRootLogger, jsonDestination } from '../src/observability/logging.js';
 import { PromMetrics } from '../src/observability/prom-metrics.js';
 import { SessionService } from '../packages/tower-auth/src/sessions/session.service.js';
 import { UserEntity } from '../packages/tower-auth/src/users/user.entity.js';
@@ -54,18 +53,27 @@ async function main(kind: string): Promise<{ port: number; bearer?: string }> {
       ? {
           log: createRootLogger(
             { logFormat: 'json', logLevel: 'info' },
-            pino.destination({ dest: '/dev/null', sync: false }),
+            jsonDestination('/dev/null'),
           ),
           metrics: new PromMetrics(),
           metricsToken: null,
         }
       : (false as const);
-  const app = await createApp(config, { platform: 'fastify', observability, ...DEMO_HOST });
+  const app = await createApp(config, {
+    platform: 'fastify',
+    observability,
+    // Nest's own lines: to pino (/dev/null) when logs are on, nowhere when off.
+    ...(observability ? {} : { logger: false as const }),
+    ...DEMO_HOST,
+  });
   await app.listen(0, '127.0.0.1');
   const user = await app
     .get(DataSource)
     .getRepository(UserEntity)
-    .save({ email: `overhead-${kind}@example.com`, userName: `overhead-${kind}` });
+    .save({
+      email: `overhead-${kind}-${process.pid}@example.com`,
+      userName: `overhead-${kind}-${process.pid}`,
+    });
   const session = await app
     .get(SessionService)
     .startSession(user, 'email', { userAgent: 'tower-bench', ipAddress: null });
@@ -82,3 +90,6 @@ main(process.argv[2] ?? 'bare').then(
     process.exit(1);
   },
 );
+
+// A clean exit on SIGTERM, so that `--cpu-prof` writes its profile.
+process.once('SIGTERM', () => process.exit(0));

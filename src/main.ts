@@ -27,6 +27,8 @@ async function main(): Promise<void> {
     metricsServer = await startMetricsServer(metrics, settings.metricsPort, config.http.host);
     logger.log(`Metrics on http://${shown}:${metricsServer.port}/metrics`);
   }
+  // The boot lines now, not with the next batch.
+  flushLogs(log);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => void shutDown(app, signal, metricsServer, log));
   }

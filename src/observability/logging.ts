@@ -14,9 +14,7 @@ export function createRootLogger(
 ): Logger {
   const out =
     destination ??
-    (config.logFormat === 'text'
-      ? textDestination(process.stdout)
-      : pino.destination({ dest: 1, sync: false }));
+    (config.logFormat === 'text' ? textDestination(process.stdout) : jsonDestination(1));
   return pino(
     {
       level: config.logLevel,
@@ -27,6 +25,28 @@ export function createRootLogger(
     },
     out,
   );
+}
+
+/** Lines are written in batches of this many bytes, or after FLUSH_MS at the latest. */
+const BATCH_BYTES = 4096;
+const FLUSH_MS = 1000;
+
+/**
+ * Asynchronous and batched: one write per few dozen access lines instead of one per line (a
+ * profile under load showed per-line writes at ~8% of the CPU), and a line waits at most a
+ * second. pino writes what is left synchronously when the process exits.
+ */
+export function jsonDestination(fd: number | string): DestinationStream {
+  const destination = pino.destination({ dest: fd, sync: false, minLength: BATCH_BYTES });
+  const timer = setInterval(() => {
+    try {
+      destination.flush();
+    } catch {
+      // destroyed: nothing left to write
+    }
+  }, FLUSH_MS);
+  timer.unref();
+  return destination;
 }
 
 const NONE = {};
