@@ -104,6 +104,14 @@ ${problemText}${warningText}
   guarded / public is the guard's cost alone; every response is checked for status 200 and the
   exact expected body.
 - **Goals** (on Fastify): guarded / public ≥ 0.85, guarded / bare Fastify ≥ 0.50.
+- **Logs and metrics overhead (bench/overhead.ts).** Each server in a process of its own pinned
+  to core 0 (taskset), autocannon (20 connections) in another pinned to core 1: a bare
+  \`node:http\` server, an empty Nest + Fastify app answering the same JSON, and the service
+  (Fastify) with logs and metrics on (JSON access lines to /dev/null through the batched
+  asynchronous destination, prom-client counting, request ids) and off. Goals: public (on) /
+  empty Nest ≥ 0.90, guarded / public ≥ 0.99. \`node --import ./scripts/register-ts.mjs
+  bench/overhead-main.ts\` runs it alone; run it with another \`node\` binary to compare
+  Node versions (the servers use the same binary).
 - **Refresh (bench/refresh.ts).** 16 sessions each refresh in a loop on Fastify, every request
   carrying the refresh token the previous answer returned (real rotation, never the grace
   path), from a worker thread; against the same Postgres statements (BEGIN, the locking SELECT,

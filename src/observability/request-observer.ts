@@ -15,6 +15,9 @@ interface Observed {
   start: bigint;
 }
 
+const BATCH_CHARS = 65536;
+const FLUSH_MS = 1000;
+
 type RawRequest = IncomingMessage & {
   [OBSERVED]?: Observed;
   [ROUTE_PATTERN]?: string;
@@ -31,6 +34,17 @@ type RawRequest = IncomingMessage & {
 export class RequestObserver {
   /** Where the access lines go: the logger's own destination, or nowhere below `info`. */
   private readonly out: DestinationStream | null;
+  /** Access lines not written yet: written by the 64 KiB (a write costs a thread hop), or after a second at the latest. */
+  private pending = '';
+  private readonly flush = (): void => {
+    if (this.pending === '') return;
+    const text = this.pending;
+    this.pending = '';
+    this.out?.write(text);
+  };
+  /** The ISO time of the last line, reused within the same millisecond. */
+  private lastMs = 0;
+  private lastIso = '';
   /** The histogram's series by method, route and status, so a request does no label hashing. */
   private readonly series = new Map<string, Histogram.Internal<'method' | 'route' | 'status'>>();
 
@@ -41,6 +55,7 @@ export class RequestObserver {
     this.out = log.isLevelEnabled('info')
       ? ((log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym] ?? null)
       : null;
+    if (this.out) setInterval(this.flush, FLUSH_MS).unref();
   }
 
   /** Idempotent: the first platform hook to see the request assigns the id. */
@@ -71,13 +86,24 @@ export class RequestObserver {
       this.series.set(key, series);
     }
     series.observe(seconds);
+    if (!this.out) return;
     // Written as pino would write it, without its generic serializer (the access line is the
     // one written per request): every field is known and safe as is, bar the route, quoted.
-    this.out?.write(
-      `{"level":"info","time":"${new Date().toISOString()}","requestId":"${observed.id}",` +
-        `"method":"${method}","route":${JSON.stringify(route)},"status":${status},` +
-        `"durationMs":${Math.round(seconds * 1e4) / 10},"msg":"request"}\n`,
-    );
+    // Written in batches: a write per line cost ~4 µs of a ~40 µs request (profiled).
+    this.pending +=
+      `{"level":"info","time":"${this.isoNow()}","requestId":"${observed.id}",` +
+      `"method":"${method}","route":${JSON.stringify(route)},"status":${status},` +
+      `"durationMs":${Math.round(seconds * 1e4) / 10},"msg":"request"}\n`;
+    if (this.pending.length >= BATCH_CHARS) this.flush();
+  }
+
+  private isoNow(): string {
+    const now = Date.now();
+    if (now !== this.lastMs) {
+      this.lastMs = now;
+      this.lastIso = new Date(now).toISOString();
+    }
+    return this.lastIso;
   }
 }
 
