@@ -55,7 +55,20 @@ export class RequestObserver {
     this.out = log.isLevelEnabled('info')
       ? ((log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym] ?? null)
       : null;
-    if (this.out) setInterval(this.flush, FLUSH_MS).unref();
+    if (this.out) {
+      setInterval(this.flush, FLUSH_MS).unref();
+      atExit(this);
+    }
+  }
+
+  /** What is still held is written now (the process is exiting: synchronously if possible). */
+  flushNow(): void {
+    this.flush();
+    try {
+      (this.out as { flushSync?: () => void } | null)?.flushSync?.();
+    } catch {
+      // a write is in flight: pino's own exit handler finishes it
+    }
   }
 
   /** Idempotent: the first platform hook to see the request assigns the id. */
@@ -105,6 +118,17 @@ export class RequestObserver {
     }
     return this.lastIso;
   }
+}
+
+/** One exit handler for every observer of the process (tests build many apps). */
+const observers = new Set<WeakRef<RequestObserver>>();
+function atExit(observer: RequestObserver): void {
+  if (observers.size === 0) {
+    process.once('exit', () => {
+      for (const ref of observers) ref.deref()?.flushNow();
+    });
+  }
+  observers.add(new WeakRef(observer));
 }
 
 function routeOf(req: RawRequest): string {
