@@ -102,6 +102,7 @@ describe.each(PLATFORMS)('health when the database goes away on %s', (platform) 
         statusCode: 503,
         error: 'Service Unavailable',
         message: 'The database is unavailable',
+        requestId: expect.any(String),
       });
     } finally {
       await t.close();
