@@ -10,6 +10,7 @@ import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runGuardBenchmark } from './guard.js';
+import { runOverheadBenchmark } from './overhead.js';
 import { runPurgeBenchmark } from './purge.js';
 import { runBootBenchmark } from './boot.js';
 import { runFlowsBenchmark } from './flows.js';
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
   const reports: BenchReport[] = [];
   log('HTTP guard benchmark (Fastify and Express)...');
   reports.push(await runGuardBenchmark());
+  log('logs and metrics overhead (bare node:http, empty Nest, the service; pinned processes)...');
+  reports.push(await runOverheadBenchmark());
   log('token verification micro-benchmark...');
   reports.push(await runTokenVerifyBenchmark());
   log('refresh rotation benchmark (HTTP against raw pg)...');
@@ -106,6 +109,14 @@ ${problemText}${warningText}
   second one, i.e. what the one primary-key read of a token the instance has not seen adds.
 - **Goals** (on Fastify): guarded / public ≥ 0.85, guarded / bare Fastify ≥ 0.50, token / public
   ≥ 0.85, a new token's first request ≤ 2 ms added.
+- **Logs and metrics overhead (bench/overhead.ts).** Each server in a process of its own pinned
+  to core 0 (taskset), autocannon (20 connections) in another pinned to core 1: a bare
+  \`node:http\` server, an empty Nest + Fastify app answering the same JSON, and the service
+  (Fastify) with logs and metrics on (JSON access lines to /dev/null through the batched
+  asynchronous destination, prom-client counting, request ids) and off. Goals: public (on) /
+  empty Nest ≥ 0.90, guarded / public ≥ 0.99. \`node --import ./scripts/register-ts.mjs
+  bench/overhead-main.ts\` runs it alone; run it with another \`node\` binary to compare
+  Node versions (the servers use the same binary).
 - **Refresh (bench/refresh.ts).** 16 sessions each refresh in a loop on Fastify, every request
   carrying the refresh token the previous answer returned (real rotation, never the grace
   path), from a worker thread; against the same Postgres statements (BEGIN, the locking SELECT,

@@ -12,6 +12,9 @@ import { DatabaseModule } from '../database/database.module.js';
 import { HealthController } from './health.controller.js';
 import { RootController } from './root.controller.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
+import { MetricsController, METRICS_TOKEN } from '../observability/metrics.controller.js';
+import type { Observability } from '../observability/observability.js';
+import { PromMetrics } from '../observability/prom-metrics.js';
 
 /**
  * The runnable service: the auth module on its database, plus health and the OpenAPI page.
@@ -23,6 +26,7 @@ import { OpenApiModule } from './openapi/openapi.module.js';
 export class AppModule {
   static forRoot(
     config: TowerConfig,
+    observability: Observability,
     options: { clock?: Clock; modules?: (Type | DynamicModule)[] } = {},
   ): DynamicModule {
     return {
@@ -30,14 +34,23 @@ export class AppModule {
       imports: [
         TowerConfigModule.forRoot(config),
         DatabaseModule.forRoot(),
-        AuthModule.forRoot({ config, clock: options.clock, apiAlias: true }),
+        AuthModule.forRoot({
+          config,
+          clock: options.clock,
+          apiAlias: true,
+          metrics: observability.metrics,
+        }),
         OpenApiModule,
         // A host application's own modules, next to the service's (none in main.ts).
         ...(options.modules ?? []),
       ],
       // `/` sends a browser to the login page; `/api` itself is nothing.
-      controllers: [...withApiAlias([HealthController]), RootController],
-      providers: [{ provide: APP_FILTER, useClass: JsonExceptionFilter }],
+      controllers: [...withApiAlias([HealthController]), RootController, MetricsController],
+      providers: [
+        { provide: APP_FILTER, useClass: JsonExceptionFilter },
+        { provide: PromMetrics, useValue: observability.metrics },
+        { provide: METRICS_TOKEN, useValue: observability.metricsToken },
+      ],
     };
   }
 }

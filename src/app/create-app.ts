@@ -11,10 +11,26 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { type HttpPlatform, type TowerConfig, type Clock } from 'tower-auth';
 import { AppModule } from './app.module.js';
 import { buildOpenApiDocument, OpenApiDocument } from './openapi/openapi.document.js';
+import { PinoNestLogger } from '../observability/nest-logger.js';
+import {
+  attachScrapeSources,
+  observeRequests,
+  quietObservability,
+  type Observability,
+} from '../observability/observability.js';
 
 export interface CreateAppOptions {
   platform?: HttpPlatform;
+  /**
+   * Nest's own logger; without it, Nest logs through `observability.log` (pino) when that is
+   * given, else only warnings and errors.
+   */
   logger?: LoggerService | LogLevel[] | false;
+  /**
+   * Logs and metrics (main.ts builds them from the settings); default: counted, not logged.
+   * `false`: no request ids, access lines or HTTP histogram at all (the benchmark's baseline).
+   */
+  observability?: Observability | false;
   clock?: Clock;
   /**
    * Modules of a host application, imported next to the service's own (the tests and the
@@ -35,17 +51,29 @@ export async function createApp(
   options: CreateAppOptions = {},
 ): Promise<INestApplication> {
   const platform = options.platform ?? config.http.platform;
-  const module = AppModule.forRoot(config, { clock: options.clock, modules: options.modules });
-  const logger = options.logger ?? ['log', 'warn', 'error'];
+  const observability = options.observability || quietObservability();
+  const observe = options.observability !== false;
+  const module = AppModule.forRoot(config, observability, {
+    clock: options.clock,
+    modules: options.modules,
+  });
+  const logger =
+    options.logger ??
+    (options.observability
+      ? new PinoNestLogger(observability.log)
+      : (['log', 'warn', 'error'] as LogLevel[]));
+  const settings = { logger };
   if (platform === 'express') {
     const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), {
-      logger,
+      ...settings,
       bodyParser: false,
     });
     app.useBodyParser('json', { limit: BODY_LIMIT });
     app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
     app.set('trust proxy', false);
     app.disable('x-powered-by');
+    if (observe) observeRequests(app, platform, observability);
+    attachScrapeSources(app, observability.metrics);
     publishOpenApi(app, config, options.openApiTags);
     return app;
   }
@@ -56,7 +84,9 @@ export async function createApp(
     trustProxy: false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, settings);
+  if (observe) observeRequests(app, platform, observability);
+  attachScrapeSources(app, observability.metrics);
   // Nest 12's Fastify adapter parses JSON and url-encoded forms itself, within bodyLimit.
   publishOpenApi(app, config, options.openApiTags);
   return app;

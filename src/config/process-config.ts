@@ -1,4 +1,5 @@
 import { loadTowerConfig, ConfigValidationError, type TowerConfig } from 'tower-auth';
+import { loadObservabilityConfig, type ObservabilityConfig } from './observability-config.js';
 
 /**
  * The one place that hands the process environment to the loader: nothing outside this
@@ -16,4 +17,8 @@ export function loadServiceConfig(): { config: TowerConfig; warnings: readonly s
 
 export function processEnvironment(): Record<string, string | undefined> {
   return process.env;
+}
+
+export function loadServiceObservability(): ObservabilityConfig {
+  return loadObservabilityConfig(process.env, process.stdout.isTTY === true);
 }

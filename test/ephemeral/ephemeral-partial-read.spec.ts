@@ -59,7 +59,11 @@ describe.each(PLATFORMS)('partial read of an ephemeral endpoint on %s', (platfor
 
     const rows = (await eventually(partialReads, (r) => r.length === before + 1)).slice(before);
     expect(rows).toHaveLength(1);
-    expect(rows[0].detail).toEqual({ bytes: LARGE, contentType: 'application/yaml' });
+    expect(rows[0].detail).toEqual({
+      bytes: LARGE,
+      contentType: 'application/yaml',
+      requestId: expect.any(String),
+    });
     expect(JSON.stringify(rows[0])).not.toContain(endpoint.id);
     await request(t.server).get(pathOf(endpoint.url)).expect(403);
   });

@@ -127,6 +127,7 @@ describe('Postgres outage', () => {
       statusCode: 503,
       error: 'Service Unavailable',
       message: 'The database is unavailable; please retry shortly',
+      requestId: expect.any(String),
     });
     expect(during.userInfo[0].retryAfter).toBe('5');
     expect(during.health[0].body.message).toBe('The database is unavailable');

@@ -29,7 +29,12 @@ function setCookies(res: request.Response): string[] {
 function expectRefused(res: request.Response): void {
   expect({ status: res.status, body: res.body }).toEqual({
     status: 403,
-    body: { statusCode: 403, error: 'Forbidden', message: 'Cross-site request refused' },
+    body: {
+      statusCode: 403,
+      error: 'Forbidden',
+      message: 'Cross-site request refused',
+      requestId: expect.any(String),
+    },
   });
   expect(setCookies(res)).toEqual([]);
 }

@@ -138,6 +138,7 @@ describe.each(PLATFORMS)('health when the database goes away on %s', (platform) 
         statusCode: 503,
         error: 'Service Unavailable',
         message: 'The database is unavailable',
+        requestId: expect.any(String),
       });
       // Not ready, and says why; still alive (a restart would not bring the database back).
       const ready = await request(t.server).get('/health/ready').expect(503);

@@ -123,7 +123,7 @@ describe.each(PLATFORMS)('POST /gate/access on %s', (platform) => {
     expect(recipients).not.toContain('bob@other.com');
     expect(smtp.messages.flatMap((m) => m.to)).not.toContain('bob@other.com');
     const [detail] = await auditTypes(t.dataSource, 'magic_link_refused');
-    expect(detail).toEqual({ reason: 'allow_list' });
+    expect(detail).toEqual({ reason: 'allow_list', requestId: expect.any(String) });
   });
 
   it('limits one address to the configured count, whatever its spelling, with Retry-After', async () => {
@@ -142,7 +142,7 @@ describe.each(PLATFORMS)('POST /gate/access on %s', (platform) => {
     const rows = await outboxRows(t.dataSource);
     expect(rows.filter((r) => r.recipient === 'dave@company.com')).toHaveLength(3);
     const details = await auditTypes(t.dataSource, 'magic_link_rate_limited');
-    expect(details).toContainEqual({ email: 4 });
+    expect(details).toContainEqual({ email: 4, requestId: expect.any(String) });
   });
 
   it('limits one client address (X-Forwarded-For, trusted here) to the configured count', async () => {
@@ -158,7 +158,10 @@ describe.each(PLATFORMS)('POST /gate/access on %s', (platform) => {
     await gate('203.0.113.78').send({ email: 'client-6@company.com' }).expect(200);
     const rows = await outboxRows(t.dataSource);
     expect(rows.map((r) => r.recipient)).not.toContain('client-5@company.com');
-    expect(await auditTypes(t.dataSource, 'magic_link_rate_limited')).toContainEqual({ client: 6 });
+    expect(await auditTypes(t.dataSource, 'magic_link_rate_limited')).toContainEqual({
+      client: 6,
+      requestId: expect.any(String),
+    });
   });
 
   it('behind one trusted proxy, a client rotating the left-most X-Forwarded-For entry stays one client', async () => {

@@ -103,7 +103,12 @@ describe.each(PLATFORMS)('the login page over HTTP on %s', (platform) => {
   it('serves nothing else from the assets route', async () => {
     for (const name of ['nope.js', '..%2F..%2Fpackage.json', 'tsconfig.json', 'login-page.ts']) {
       const res = await request(t.server).get(`/auth/assets/${name}`).expect(404);
-      expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'No such file' });
+      expect(res.body).toEqual({
+        statusCode: 404,
+        error: 'Not Found',
+        message: 'No such file',
+        requestId: expect.any(String),
+      });
     }
   });
 

@@ -190,7 +190,12 @@ describe.each(PLATFORMS)('OIDC login on %s', (platform) => {
       expect({ path, status: res.status, body: res.body }).toEqual({
         path,
         status: 404,
-        body: { statusCode: 404, error: 'Not Found', message: 'No such login provider' },
+        body: {
+          statusCode: 404,
+          error: 'Not Found',
+          message: 'No such login provider',
+          requestId: expect.any(String),
+        },
       });
     }
   });

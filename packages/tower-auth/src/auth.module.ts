@@ -35,6 +35,7 @@ import { ServiceInfoController } from './http/service-info.controller.js';
 import { TokenController } from './http/token.controller.js';
 import { UserInfoController } from './http/user-info.controller.js';
 import { MAIL_LOGIN } from './mail/mail.feature.js';
+import { AUTH_METRICS, NO_METRICS, type AuthMetrics } from './observability/auth-metrics.js';
 import { PAGES } from './pages/pages.feature.js';
 import { PROVIDER_LOGIN } from './providers/providers.feature.js';
 import { PURGE } from './purge/purge.feature.js';
@@ -58,6 +59,8 @@ export interface AuthModuleOptions extends AuthModuleConfigOptions {
    * refused unless `@Public()`.
    */
   contextCredential?: ContextCredentialExtractor;
+  /** Where the module's counters go (the service passes prom-client ones). Default: nowhere. */
+  metrics?: AuthMetrics;
 }
 
 /** Settings that shape the routes: known when the module is built, before any factory runs. */
@@ -153,6 +156,11 @@ export class AuthModule {
           inject: [AUTH_OPTIONS],
           useFactory: (options: AuthModuleOptions) => options.contextCredential ?? null,
         },
+        {
+          provide: AUTH_METRICS,
+          inject: [AUTH_OPTIONS],
+          useFactory: (options: AuthModuleOptions) => options.metrics ?? NO_METRICS,
+        },
         { provide: APP_GUARD, useClass: SessionGuard },
       ],
       exports: [
@@ -176,6 +184,7 @@ function configOf(options: AuthModuleOptions & AuthRouteOptions): TowerConfig {
     clock: _clock,
     contextCredential: _extractor,
     apiAlias: _alias,
+    metrics: _metrics,
     ...settings
   } = options;
   if (loaded) return loaded;

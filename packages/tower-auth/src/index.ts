@@ -83,3 +83,20 @@ export {
 } from './launch/launch-credentials.service.js';
 export { type SessionKind } from './sessions/session.entity.js';
 export { isDatabaseUnavailable } from './database/unavailable.js';
+export {
+  AUTH_METRICS,
+  NO_METRICS,
+  type AuthMetrics,
+  type RefreshResult,
+  type GuardRefusal,
+  type MagicLinkEvent,
+  type EphemeralEvent,
+  type ListenerEvent,
+} from './observability/auth-metrics.js';
+export {
+  REQUEST_ID_HEADER,
+  saneRequestId,
+  requestIdOf,
+  runWithRequestId,
+  currentRequestId,
+} from './observability/request-context.js';

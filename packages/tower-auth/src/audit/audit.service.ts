@@ -1,6 +1,13 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditEventEntity } from './audit-event.entity.js';
+import {
+  AUTH_METRICS,
+  countAudited,
+  NO_METRICS,
+  type AuthMetrics,
+} from '../observability/auth-metrics.js';
+import { currentRequestId } from '../observability/request-context.js';
 
 export type AuditType =
   | 'login_success'
@@ -46,9 +53,13 @@ const INSERT_EVENT = `INSERT INTO tower_auth.audit_events (type, user_id, provid
 export class AuditService {
   private readonly logger = new Logger('Audit');
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Optional() @Inject(AUTH_METRICS) private readonly metrics: AuthMetrics = NO_METRICS,
+  ) {}
 
   record(event: AuditEvent): void {
+    countAudited(this.metrics, event);
     this.dataSource.query(INSERT_EVENT, parameters(event)).catch((error: unknown) => {
       this.logger.warn(
         `Could not record ${event.type}: ${error instanceof Error ? error.message : 'unknown error'}`,
@@ -59,6 +70,7 @@ export class AuditService {
   /** In the caller's transaction: the row commits, or rolls back, with the work it records. */
   async recordIn(tx: EntityManager, event: AuditEvent): Promise<void> {
     await tx.query(INSERT_EVENT, parameters(event));
+    countAudited(this.metrics, event);
   }
 
   async page(
@@ -79,12 +91,14 @@ export class AuditService {
   }
 }
 
+/** A row written while serving a request names it (detail.requestId), to match the logs. */
 function parameters(event: AuditEvent): unknown[] {
+  const requestId = currentRequestId();
   return [
     event.type,
     event.userId ?? null,
     event.provider ?? null,
     event.ipAddress ?? null,
-    event.detail ?? {},
+    requestId ? { ...event.detail, requestId } : (event.detail ?? {}),
   ];
 }

@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { API_PREFIX } from '../http/routes.js';
+import { AUTH_METRICS, NO_METRICS, type AuthMetrics } from '../observability/auth-metrics.js';
 import {
   hashEphemeralId,
   isEphemeralId,
@@ -84,6 +85,7 @@ export class EphemeralService {
     private readonly audit: AuditService,
     @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Optional() @Inject(AUTH_METRICS) private readonly metrics: AuthMetrics = NO_METRICS,
   ) {}
 
   /** Largest content accepted, in bytes (`tower.ephemeral.max-bytes`). */
@@ -124,6 +126,12 @@ export class EphemeralService {
    * known one, so timing tells nothing.
    */
   async fetch(id: string): Promise<FetchedEphemeral | null> {
+    const found = await this.consume(id);
+    this.metrics.ephemeral(found ? 'consumed' : 'refused');
+    return found;
+  }
+
+  private async consume(id: string): Promise<FetchedEphemeral | null> {
     if (!isEphemeralId(id)) return null;
     const idHash = hashEphemeralId(id);
     const row = await this.repository.consumeByHash(idHash, new Date(this.clock.now()));

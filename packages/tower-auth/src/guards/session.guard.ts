@@ -15,6 +15,12 @@ import { looksLikeAccessKey } from '../access-tokens/access-key.js';
 import { attachPrincipal, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import { CREDENTIAL_RULE, type CredentialRule } from '../decorators/session-only.decorator.js';
 import { ORIGIN_RULE, type OriginRule } from '../decorators/same-origin.decorator.js';
+import {
+  AUTH_METRICS,
+  NO_METRICS,
+  type AuthMetrics,
+  type GuardRefusal,
+} from '../observability/auth-metrics.js';
 import { RevocationService } from '../sessions/revocation.service.js';
 import { TokenError, TokenService, type AccessClaims } from '../tokens/token.service.js';
 import {
@@ -64,11 +70,26 @@ export class SessionGuard implements CanActivate {
     @Optional()
     @Inject(CONTEXT_CREDENTIAL)
     private readonly contextCredential?: ContextCredentialExtractor | null,
+    @Optional() @Inject(AUTH_METRICS) private readonly metrics: AuthMetrics = NO_METRICS,
   ) {
     this.serverOrigin = new URL(config.serverUrl).origin;
   }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    try {
+      const admitted = this.check(context);
+      if (!(admitted instanceof Promise)) return admitted;
+      return admitted.catch((error: unknown) => {
+        this.metrics.guardRefusal(refusalOf(error));
+        throw error;
+      });
+    } catch (error) {
+      this.metrics.guardRefusal(refusalOf(error));
+      throw error;
+    }
+  }
+
+  private check(context: ExecutionContext): boolean | Promise<boolean> {
     const rules = this.rulesOf(context);
     if (context.getType() !== 'http') {
       return rules.access === 'public' || this.activateOther(context, rules);
@@ -183,4 +204,19 @@ export class SessionGuard implements CanActivate {
       via: credential.via,
     };
   }
+}
+
+const REFUSALS: Record<string, GuardRefusal> = {
+  'Authentication required': 'missing',
+  'Access token expired': 'expired',
+  'Invalid access token': 'invalid',
+  'Session revoked': 'revoked',
+  [CROSS_SITE_REFUSED]: 'cross_site',
+  'Root users only': 'root_only',
+  [SESSION_ONLY]: 'session_only',
+};
+
+/** The refusal's kind, from the guard's own fixed messages: a bounded metric label. */
+function refusalOf(error: unknown): GuardRefusal {
+  return (error instanceof Error && REFUSALS[error.message]) || 'other';
 }

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { isDatabaseUnavailable } from '../database/unavailable.js';
+import { requestIdOf } from '../observability/request-context.js';
 
 export interface ErrorBody {
   statusCode: number;
@@ -35,6 +36,9 @@ export class JsonExceptionFilter implements ExceptionFilter {
     const { httpAdapter } = this.adapterHost;
     const response: unknown = host.switchToHttp().getResponse();
     const body = toErrorBody(exception);
+    // The id the request's log lines carry, so a user's report leads to them.
+    const requestId = requestIdOf(host.switchToHttp().getRequest());
+    if (requestId) body.requestId = requestId;
     if (body.statusCode === 503 && !(exception instanceof HttpException)) {
       logger.warn(`Database unavailable: ${describe(exception)}`);
       httpAdapter.setHeader(response, 'Retry-After', String(DATABASE_RETRY_AFTER_S));

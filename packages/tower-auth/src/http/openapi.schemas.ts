@@ -102,6 +102,11 @@ const error = object(
   },
   'Every error of the API. A 5xx never carries internals.',
 );
+// Optional: present when the host gave the request an id (the service always does).
+error.properties = {
+  ...error.properties,
+  requestId: { ...string, description: 'The X-Request-Id the log lines of the request carry' },
+};
 
 const tokenResponse = object(
   {

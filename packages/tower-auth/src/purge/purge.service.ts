@@ -2,6 +2,7 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
@@ -9,6 +10,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { CLOCK_SKEW_S } from '../tokens/token.service.js';
+import { AUTH_METRICS, NO_METRICS, type AuthMetrics } from '../observability/auth-metrics.js';
 import {
   PURGE_TABLES,
   PurgeRepository,
@@ -60,6 +62,7 @@ export class PurgeService implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly audit: AuditService,
     @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Optional() @Inject(AUTH_METRICS) private readonly metrics: AuthMetrics = NO_METRICS,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -153,6 +156,7 @@ export class PurgeService implements OnApplicationBootstrap, BeforeApplicationSh
   private report(result: Extract<PurgeResult, { ran: true }>, trigger: PurgeTrigger): void {
     const perTable = PURGE_TABLES.map((t) => `${t} ${result.counts[t]}`).join(', ');
     const failed = result.failed.length ? `; failed: ${result.failed.join(', ')}` : '';
+    this.metrics.purge(result.counts, result.durationMs);
     this.logger.log(
       `Purged ${result.total} rows in ${result.durationMs} ms (${perTable})${failed} [${trigger.by}]`,
     );

@@ -13,6 +13,7 @@ import { DataSource } from 'typeorm';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { CLOCK_SKEW_S, TokenService } from '../tokens/token.service.js';
+import { AUTH_METRICS, NO_METRICS, type AuthMetrics } from '../observability/auth-metrics.js';
 
 /**
  * Sent by the triggers on tower_auth.sessions (tower_auth.notify_session_revoked()) with the
@@ -58,6 +59,7 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy, OnAppli
     @Inject(CLOCK) private readonly clock: Clock,
     /** Sessions this instance has seen tokens of; re-checked at every (re)connect. */
     @Optional() private readonly tokens?: TokenService,
+    @Optional() @Inject(AUTH_METRICS) private readonly metrics: AuthMetrics = NO_METRICS,
   ) {
     this.windowMs = (config.auth.accessTokenExpiration + CLOCK_SKEW_S) * 1000;
     this.directUrl = config.database.directUrl ?? null;
@@ -203,6 +205,7 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy, OnAppli
     this.client = null;
     if (this.stopped) return;
     logger.warn(`Revocation listener lost its connection (${describe(err)}); reconnecting`);
+    this.metrics.revocationListener('lost');
     void closeQuietly(client);
     this.scheduleReconnect();
   }
@@ -229,6 +232,7 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy, OnAppli
       }
       this.client = client;
       logger.log(`Revocation listener reconnected after ${this.attempts} attempt(s)`);
+      this.metrics.revocationListener('reconnected');
       this.attempts = 0;
     } catch (err) {
       logger.warn(`Revocation listener reconnect failed (${describe(err)})`);

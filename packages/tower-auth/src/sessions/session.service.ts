@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import type { RequestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { extractCredential } from '../guards/credential.js';
+import { AUTH_METRICS, NO_METRICS, type AuthMetrics } from '../observability/auth-metrics.js';
 import { TokenService, type AccessClaims, type Role } from '../tokens/token.service.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { UserRepository } from '../users/user.repository.js';
@@ -55,6 +56,7 @@ export class SessionService {
     private readonly audit: AuditService,
     @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Optional() @Inject(AUTH_METRICS) private readonly metrics: AuthMetrics = NO_METRICS,
   ) {
     this.chain = new RefreshChain(config.jwtSecret);
   }
@@ -98,7 +100,10 @@ export class SessionService {
   }
 
   async refresh(refreshToken: string, request: RequestInfo): Promise<IssuedTokens> {
-    if (!isRefreshTokenShaped(refreshToken)) throw invalidGrant();
+    if (!isRefreshTokenShaped(refreshToken)) {
+      this.metrics.refresh('invalid');
+      throw invalidGrant();
+    }
     const hash = hashToken(refreshToken);
     const now = this.clock.now();
     const outcome = await this.sessions.inTransaction(async (tx) => {
@@ -133,8 +138,10 @@ export class SessionService {
     switch (outcome.kind) {
       case 'unknown':
         await this.detectStaleReuse(refreshToken, now, request);
+        this.metrics.refresh('invalid');
         throw invalidGrant();
       case 'refused':
+        this.metrics.refresh('expired');
         throw invalidGrant();
       case 'reused':
         this.onReuse(outcome.row, request);
@@ -148,7 +155,7 @@ export class SessionService {
             provider: row.provider,
             ipAddress: request.ipAddress,
           });
-        }
+        } else this.metrics.refresh('grace');
         return this.issue(outcome.user, outcome.row.id, outcome.next, now);
     }
   }

@@ -1,0 +1,191 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import type {
+  AuthMetrics,
+  EphemeralEvent,
+  GuardRefusal,
+  ListenerEvent,
+  MagicLinkEvent,
+  RefreshResult,
+} from 'tower-auth';
+
+/** What a scrape reads from the running service (cheap: one query, a few getters). */
+export interface ScrapeSources {
+  dataSource: DataSource;
+  listenerConnected: () => boolean;
+}
+
+interface PgPool {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
+const OUTBOX_QUERY = `SELECT count(*)::int AS backlog, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest FROM tower_auth.mail_outbox WHERE status = 'pending'`;
+
+/**
+ * The module's counters and the service's own series on one prom-client registry (not the
+ * global one: two apps in a test process must not share series). Every label value comes
+ * from a fixed set; the HTTP route label is the route's pattern, never the path.
+ */
+export class PromMetrics implements AuthMetrics {
+  readonly registry = new Registry();
+  private sources: ScrapeSources | null = null;
+
+  private readonly logins = new Counter({
+    name: 'tower_auth_logins_total',
+    help: 'Logins by provider and result (success, or the refusal code)',
+    labelNames: ['provider', 'result'] as const,
+    registers: [this.registry],
+  });
+  private readonly refreshes = new Counter({
+    name: 'tower_auth_refreshes_total',
+    help: 'Refresh-token grants by result',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  private readonly revocations = new Counter({
+    name: 'tower_auth_revocations_total',
+    help: 'Sessions ended before their time, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly refusals = new Counter({
+    name: 'tower_auth_guard_refusals_total',
+    help: 'Requests the guard refused, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly magicLinks = new Counter({
+    name: 'tower_auth_magic_links_total',
+    help: 'Magic links requested, refused, rate limited, and sign-in mails sent or failed',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+  private readonly ephemerals = new Counter({
+    name: 'tower_auth_ephemeral_total',
+    help: 'Ephemeral endpoints created, consumed, and fetches refused',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+  private readonly purgedRows = new Counter({
+    name: 'tower_auth_purge_rows_total',
+    help: 'Rows deleted by the purge, by table',
+    labelNames: ['table'] as const,
+    registers: [this.registry],
+  });
+  private readonly purgeRuns = new Histogram({
+    name: 'tower_auth_purge_duration_seconds',
+    help: 'Duration of purge runs',
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+    registers: [this.registry],
+  });
+  private readonly listenerEvents = new Counter({
+    name: 'tower_auth_revocation_listener_events_total',
+    help: 'Revocation listener connections lost and reconnects',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+  readonly http = new Histogram({
+    name: 'tower_http_request_duration_seconds',
+    help: 'HTTP requests by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'tower_' });
+    const pool = (pick: (pool: PgPool) => number) =>
+      function (this: Gauge) {
+        this.set(pick(poolOf(self.sources) ?? { totalCount: 0, idleCount: 0, waitingCount: 0 }));
+      };
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the collectors run as the gauge
+    const self = this;
+    new Gauge({
+      name: 'tower_db_pool_in_use',
+      help: 'Postgres pool connections checked out',
+      registers: [this.registry],
+      collect: pool((p) => p.totalCount - p.idleCount),
+    });
+    new Gauge({
+      name: 'tower_db_pool_waiting',
+      help: 'Queries waiting for a pool connection',
+      registers: [this.registry],
+      collect: pool((p) => p.waitingCount),
+    });
+    new Gauge({
+      name: 'tower_auth_revocation_listener_connected',
+      help: '1 while the revocation listener is connected',
+      registers: [this.registry],
+      collect() {
+        this.set(self.sources?.listenerConnected() ? 1 : 0);
+      },
+    });
+    const backlog = new Gauge({
+      name: 'tower_auth_mail_outbox_backlog',
+      help: 'Sign-in mails waiting in the outbox',
+      registers: [this.registry],
+      async collect() {
+        const found = await self.outbox();
+        this.set(found.backlog);
+        oldest.set(found.oldest);
+      },
+    });
+    const oldest = new Gauge({
+      name: 'tower_auth_mail_outbox_oldest_age_seconds',
+      help: 'Age of the oldest mail in the outbox (0 when empty)',
+      registers: [this.registry],
+    });
+    void backlog;
+  }
+
+  /** Called once the application is up: what the scrape-time gauges read. */
+  attach(sources: ScrapeSources): void {
+    this.sources = sources;
+  }
+
+  login(provider: string, result: string): void {
+    this.logins.inc({ provider, result });
+  }
+  refresh(result: RefreshResult): void {
+    this.refreshes.inc({ result });
+  }
+  revocation(reason: string, count: number): void {
+    this.revocations.inc({ reason }, count);
+  }
+  guardRefusal(reason: GuardRefusal): void {
+    this.refusals.inc({ reason });
+  }
+  magicLink(event: MagicLinkEvent): void {
+    this.magicLinks.inc({ event });
+  }
+  ephemeral(event: EphemeralEvent): void {
+    this.ephemerals.inc({ event });
+  }
+  purge(counts: Readonly<Record<string, number>>, durationMs: number): void {
+    for (const [table, rows] of Object.entries(counts)) this.purgedRows.inc({ table }, rows);
+    this.purgeRuns.observe(durationMs / 1000);
+  }
+  revocationListener(event: ListenerEvent): void {
+    this.listenerEvents.inc({ event });
+  }
+
+  /** One cheap query per scrape; while the database is away the gauges read NaN (unknown). */
+  private async outbox(): Promise<{ backlog: number; oldest: number }> {
+    if (!this.sources) return { backlog: 0, oldest: 0 };
+    try {
+      const [row] =
+        await this.sources.dataSource.query<{ backlog: number; oldest: number }[]>(OUTBOX_QUERY);
+      return { backlog: Number(row.backlog), oldest: Number(row.oldest) };
+    } catch {
+      return { backlog: NaN, oldest: NaN };
+    }
+  }
+}
+
+/** TypeORM's Postgres driver keeps its pg.Pool as `driver.master`. */
+function poolOf(sources: ScrapeSources | null): PgPool | null {
+  const driver = sources?.dataSource.driver as { master?: PgPool } | undefined;
+  return driver?.master ?? null;
+}
