@@ -4,6 +4,7 @@ import { CLOCK, type Clock } from '../common/clock.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { API_PREFIX } from '../http/routes.js';
 import { AUTH_METRICS, NO_METRICS, type AuthMetrics } from '../observability/auth-metrics.js';
+import { currentRequestId } from '../observability/request-context.js';
 import {
   hashEphemeralId,
   isEphemeralId,
@@ -141,6 +142,9 @@ export class EphemeralService {
       this.logger.warn('An ephemeral endpoint did not decrypt (row altered?); refused');
       return null;
     }
+    // The connection's close event may come outside the request's async context (it does on
+    // Node 24): the request id is taken now, while the request is being served.
+    const requestId = currentRequestId();
     return {
       content,
       contentType: row.contentType,
@@ -152,7 +156,11 @@ export class EphemeralService {
         this.audit.record({
           type: 'ephemeral_partial_read',
           ipAddress,
-          detail: { bytes: content.length, contentType: row.contentType },
+          detail: {
+            bytes: content.length,
+            contentType: row.contentType,
+            ...(requestId ? { requestId } : {}),
+          },
         });
       },
     };
