@@ -28,10 +28,11 @@ import {
   type AccessTokenInfo,
   type CreatedAccessToken,
 } from './access-token.service.js';
+import { BIGINT_ID } from '../common/ids.js';
 
 /** Letters, digits, `.`, `_` and `-`: a name that reads well in a shell and in a list. */
 export const TOKEN_NAME = /^[A-Za-z0-9._-]{1,50}$/;
-export const TOKEN_ID = /^[1-9][0-9]{0,17}$/;
+export const TOKEN_ID = BIGINT_ID;
 /** Far enough for any real use; a later date is a typo. */
 const MAX_LIFETIME_S = 10 * 366 * 86400;
 

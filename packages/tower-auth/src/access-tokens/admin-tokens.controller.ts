@@ -20,8 +20,7 @@ import { API_TAGS } from '../http/openapi.schemas.js';
 import { UserRepository } from '../users/user.repository.js';
 import { AccessTokenService, type AccessTokenInfo } from './access-token.service.js';
 import { TOKEN_ID, tokenIdOf } from './access-tokens.controller.js';
-
-const USER_ID = /^[1-9][0-9]{0,18}$/;
+import { BIGINT_ID } from '../common/ids.js';
 
 interface AnyRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -41,11 +40,11 @@ export class AdminTokensController {
 
   @Get('users/:id/tokens')
   @ApiOperation({ summary: "A user's personal access tokens, newest first" })
-  @ApiParam({ name: 'id', schema: { type: 'string', pattern: USER_ID.source } })
+  @ApiParam({ name: 'id', schema: { type: 'string', pattern: BIGINT_ID.source } })
   @ApiJson(200, 'The tokens (never their keys)', 'AccessTokenList')
   @ApiErrors({ 400: 'The id is not a user id', 404: 'No such user' })
   async list(@Param('id') id: string): Promise<{ tokens: AccessTokenInfo[] }> {
-    if (!USER_ID.test(id)) throw new BadRequestException('A user id is a positive integer');
+    if (!BIGINT_ID.test(id)) throw new BadRequestException('A user id is a positive integer');
     const user = await this.users.findById(id);
     if (!user) throw new NotFoundException('No such user');
     return { tokens: await this.tokens.list(user.id) };

@@ -27,9 +27,8 @@ import { SessionService } from '../sessions/session.service.js';
 import { UserRepository } from '../users/user.repository.js';
 import { ApiErrors, ApiJson } from './openapi.decorators.js';
 import { API_TAGS } from './openapi.schemas.js';
+import { BIGINT_ID, SESSION_ID } from '../common/ids.js';
 
-const USER_ID = /^[1-9][0-9]{0,18}$/;
-const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** More live sessions than any person or launcher keeps; the newest are shown. */
 const MAX_SESSIONS = 200;
 
@@ -101,11 +100,11 @@ export class AdminSessionsController {
 
   @Get('users/:id/sessions')
   @ApiOperation({ summary: "A user's live sessions, newest first (never a token)" })
-  @ApiParam({ name: 'id', schema: { type: 'string', pattern: USER_ID.source } })
+  @ApiParam({ name: 'id', schema: { type: 'string', pattern: BIGINT_ID.source } })
   @ApiJson(200, 'The sessions that are neither ended nor expired', SESSION_LIST)
   @ApiErrors({ 400: 'The id is not a user id', 404: 'No such user' })
   async list(@Param('id') id: string): Promise<{ sessions: SessionSummary[] }> {
-    if (!USER_ID.test(id)) throw new BadRequestException('A user id is a positive integer');
+    if (!BIGINT_ID.test(id)) throw new BadRequestException('A user id is a positive integer');
     const user = await this.users.findById(id);
     if (!user) throw new NotFoundException('No such user');
     const now = new Date(this.clock.now());

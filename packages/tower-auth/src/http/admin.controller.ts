@@ -16,8 +16,8 @@ import { UserRepository } from '../users/user.repository.js';
 import { ApiErrors, ApiJson } from './openapi.decorators.js';
 import { API_TAGS } from './openapi.schemas.js';
 import { toUserInfo, type UserInfo } from './user-info.controller.js';
+import { BIGINT_ID } from '../common/ids.js';
 
-const USER_ID = /^[1-9][0-9]{0,18}$/;
 const MAX_PAGE = 100;
 
 type Query = Record<string, unknown>;
@@ -41,7 +41,7 @@ function text(query: Query, name: string, maxLength: number): string | undefined
 }
 
 function userId(raw: unknown): string {
-  if (typeof raw !== 'string' || !USER_ID.test(raw))
+  if (typeof raw !== 'string' || !BIGINT_ID.test(raw))
     throw new BadRequestException('A user id is a positive integer');
   return raw;
 }
@@ -95,7 +95,7 @@ export class AdminController {
     summary: 'End every session of a user',
     description: 'Their access tokens stop working on every instance within a second.',
   })
-  @ApiParam({ name: 'id', schema: { type: 'string', pattern: USER_ID.source } })
+  @ApiParam({ name: 'id', schema: { type: 'string', pattern: BIGINT_ID.source } })
   @ApiJson(200, 'How many sessions were ended', 'SessionsRevoked')
   @ApiErrors({ 400: 'The id is not a user id', 404: 'No such user' })
   async revokeSessions(@Param('id') id: string): Promise<{ revoked: number }> {

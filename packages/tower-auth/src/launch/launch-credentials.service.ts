@@ -4,12 +4,10 @@ import { EphemeralService, type EphemeralExtension } from '../ephemeral/ephemera
 import { SessionRepository } from '../sessions/session.repository.js';
 import { SessionService } from '../sessions/session.service.js';
 import { UserRepository } from '../users/user.repository.js';
+import { BIGINT_ID, SESSION_ID } from '../common/ids.js';
 
 /** The `provider` of a job session: it was started by a launch, not by a login. */
 export const LAUNCH_PROVIDER = 'launch';
-
-const USER_ID = /^[1-9][0-9]{0,18}$/;
-const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface LaunchOptions {
   /** The job's parameters: an object is sent as JSON, a string or bytes as given. */
@@ -72,7 +70,7 @@ export class LaunchCredentialsService {
    */
   async issue(userId: string | number, options: LaunchOptions): Promise<LaunchCredentials> {
     const id = String(userId);
-    const user = USER_ID.test(id) ? await this.users.findById(id) : null;
+    const user = BIGINT_ID.test(id) ? await this.users.findById(id) : null;
     if (!user) throw new LaunchError('unknown_user', `No user has the id ${JSON.stringify(id)}`);
     if (user.status !== 'active') {
       throw new LaunchError('user_disabled', `User ${id} is disabled: no job can run as them`);

@@ -14,6 +14,7 @@ import { MagicLinkRepository } from './magic-link.repository.js';
 import { OutboxCipher } from './outbox-cipher.js';
 import { OutboxWorker, type OutboxPayload } from './outbox-worker.service.js';
 import { signInMail } from './sign-in-mail.js';
+import { BIGINT_ID } from '../common/ids.js';
 
 export type LinkRequestOutcome =
   { readonly kind: 'accepted' } | { readonly kind: 'rate_limited'; readonly retryAfter: number };
@@ -25,7 +26,6 @@ export type RedeemOutcome =
 /** 32 random bytes, base64url. */
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 /** A user id as the link carries it; 18 digits at most, so it always fits a bigint. */
-const USER_ID = /^[1-9][0-9]{0,17}$/;
 
 /**
  * Magic links (SPEC §2 "E-mail"): issuing one (rate limits, allow list, user on first use,
@@ -182,7 +182,7 @@ export class MagicLinkService {
 }
 
 function isLinkShaped(userId: string, token: string): boolean {
-  return USER_ID.test(userId) && TOKEN.test(token);
+  return BIGINT_ID.test(userId) && TOKEN.test(token);
 }
 
 function hashToken(token: string): Buffer {

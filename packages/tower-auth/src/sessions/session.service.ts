@@ -13,6 +13,7 @@ import { hashToken, isRefreshTokenShaped, newRefreshToken, RefreshChain } from '
 import { RevocationService } from './revocation.service.js';
 import type { SessionKind } from './session.entity.js';
 import { SessionRepository, type SessionRow } from './session.repository.js';
+import { SESSION_ID } from '../common/ids.js';
 
 export interface IssuedTokens {
   accessToken: string;
@@ -34,8 +35,6 @@ export class RefreshError extends Error {
     this.name = 'RefreshError';
   }
 }
-
-const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** How far a stale refresh token is walked forward to find the family it belonged to. */
 const REUSE_LOOKAHEAD = 64;

@@ -3,6 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
+import { BIGINT_ID, SESSION_ID } from '../common/ids.js';
 
 export type Role = 'user' | 'root';
 
@@ -36,8 +37,6 @@ export const CLOCK_SKEW_S = 30;
 const MAX_EMAIL_CLAIM = 320;
 const VERIFIED_CACHE_SIZE = 10_000;
 const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const USER_ID = /^[1-9][0-9]{0,18}$/;
 
 /**
  * HS256 access tokens (SPEC §3). The key is a KeyObject made once: a string secret would be
@@ -157,9 +156,9 @@ function checkClaims(payload: unknown): AccessClaims {
   const roles = claims.roles;
   const valid =
     typeof claims.sub === 'string' &&
-    USER_ID.test(claims.sub) &&
+    BIGINT_ID.test(claims.sub) &&
     typeof claims.sid === 'string' &&
-    UUID.test(claims.sid) &&
+    SESSION_ID.test(claims.sid) &&
     typeof claims.exp === 'number' &&
     typeof claims.iat === 'number' &&
     typeof claims.nbf === 'number' &&

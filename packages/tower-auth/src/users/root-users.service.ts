@@ -3,9 +3,9 @@ import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js'
 import { maskEmail } from './email.js';
 import type { UserEntity } from './user.entity.js';
 import { UserRepository } from './user.repository.js';
+import { BIGINT_ID } from '../common/ids.js';
 
 /** A user id as the database can hold it (bigint, no leading zero). */
-const USER_ID = /^[1-9][0-9]{0,17}$/;
 
 /**
  * Root by id is root for whoever gets that id: on a fresh instance `TOWER_ROOT_USERS=1` makes
@@ -21,7 +21,7 @@ export class RootUsersService implements OnApplicationBootstrap {
     private readonly users: UserRepository,
     @Inject(TOWER_CONFIG) config: TowerConfig,
   ) {
-    this.ids = [...new Set(config.rootUsers.filter((entry) => USER_ID.test(entry)))];
+    this.ids = [...new Set(config.rootUsers.filter((entry) => BIGINT_ID.test(entry)))];
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { BIGINT_ID } from '../common/ids.js';
 import { normaliseEmail } from './email.js';
 import type { UserStatus } from './user.entity.js';
 import { UserRepository } from './user.repository.js';
@@ -24,7 +25,7 @@ export class UserDirectory {
 
   /** Null for an unknown id, or for anything that is not a user id. */
   async findById(id: string): Promise<DirectoryUser | null> {
-    if (!/^[1-9][0-9]{0,18}$/.test(id)) return null;
+    if (!BIGINT_ID.test(id)) return null;
     const user = await this.users.findById(id);
     return user ? toDirectoryUser(user) : null;
   }
