@@ -12,7 +12,7 @@ import { createUser } from '../factories/users.js';
 import { TEST_SECRET, testConfig } from '../harness/app.js';
 
 /**
- * SIGTERM during load (issue 8 §2): requests already being served finish with their real
+ * SIGTERM during load: requests already being served finish with their real
  * answer, new connections are refused, and the process exits 0. Requests are held "in flight"
  * deterministically by locking the table they read.
  */

@@ -11,7 +11,7 @@ import {
 import { startSessionApp, type SessionApp } from '../harness/session-app.js';
 
 /**
- * Postgres goes away under load and comes back (issue 8 §2): token-guarded routes never notice,
+ * Postgres goes away under load and comes back: token-guarded routes never notice,
  * routes that need the database answer a quick 503 (never 500, never a hang), /health and
  * /health/ready say so while /health/live stays 200, and everything recovers without a
  * restart, the revocation listener (and with it readiness) included.

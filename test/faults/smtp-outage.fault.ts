@@ -8,7 +8,7 @@ import { TestSmtpServer } from '../harness/smtp.js';
 import { outboxRows, smtpEnv, startMailApp, type MailApp } from '../mail/mail-kit.js';
 
 /**
- * The SMTP relay refuses every message for a minute (issue 8 §2) while 100 sign-in links are
+ * The SMTP relay refuses every message for a minute while 100 sign-in links are
  * requested through two instances: every request is answered at once, and once the relay
  * recovers all 100 mails arrive, none twice. FAULT_SMTP_REFUSE_MS shortens the outage locally.
  */

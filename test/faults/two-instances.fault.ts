@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { startSessionApp, type SessionApp } from '../harness/session-app.js';
 
 /**
- * Two service instances on one database (issue 8 §2): a session started on A refreshes on B,
+ * Two service instances on one database: a session started on A refreshes on B,
  * and a revocation on A reaches B's token check within a second — B keeps no state of its own
  * that A would need to tell it about other than through Postgres.
  */

@@ -10,7 +10,7 @@ import { testConfig } from '../harness/app.js';
 
 /**
  * Random and adversarial input never makes a parser throw anything but its documented
- * validation error, and what the parsers accept keeps their promises (issue 8 §3).
+ * validation error, and what the parsers accept keeps their promises.
  */
 const RUNS = { numRuns: 2000 };
 

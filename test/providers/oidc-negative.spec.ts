@@ -26,7 +26,7 @@ import {
 const now = (): number => Math.floor(Date.now() / 1000);
 
 /**
- * The negative matrix of issue 5: every refusal ends on `/auth?success=false&error=<code>`
+ * The negative matrix: every refusal ends on `/auth?success=false&error=<code>`
  * with the flow cookie cleared, no session, and a `login_failure` audit row saying why.
  */
 describe.each(PLATFORMS)('OIDC login refusals on %s', (platform) => {
