@@ -40,6 +40,8 @@ import { PAGES } from './pages/pages.feature.js';
 import { PROVIDER_LOGIN } from './providers/providers.feature.js';
 import { PURGE } from './purge/purge.feature.js';
 import { RevocationService } from './sessions/revocation.service.js';
+import { KeyRing } from './tokens/key-ring.js';
+import { SessionRefresh } from './sessions/session-refresh.js';
 import { SessionRepository } from './sessions/session.repository.js';
 import { SessionService } from './sessions/session.service.js';
 import { TokenService } from './tokens/token.service.js';
@@ -78,8 +80,10 @@ const AUTH_OPTIONS = Symbol('AUTH_OPTIONS');
 const logger = new Logger('AuthModule');
 
 const SERVICES = [
+  KeyRing,
   TokenService,
   SessionService,
+  SessionRefresh,
   SessionRepository,
   UserRepository,
   UserDirectory,
