@@ -10,6 +10,7 @@ import {
 import { APP_GUARD } from '@nestjs/core';
 import { AccessTokenRepository } from './access-tokens/access-token.repository.js';
 import { AccessTokenService } from './access-tokens/access-token.service.js';
+import { AccessTokenCache } from './access-tokens/access-token.cache.js';
 import { AccessTokensController } from './access-tokens/access-tokens.controller.js';
 import { AdminTokensController } from './access-tokens/admin-tokens.controller.js';
 import { TokenUseRecorder } from './access-tokens/token-use.recorder.js';
@@ -96,6 +97,7 @@ const SERVICES = [
   SchemaCheck,
   AccessTokenRepository,
   AccessTokenService,
+  AccessTokenCache,
   TokenUseRecorder,
 ];
 
@@ -172,6 +174,7 @@ export class AuthModule {
         TokenService,
         SessionService,
         AccessTokenService,
+        AccessTokenCache,
         AllowListService,
         UserDirectory,
         CLOCK,
