@@ -3,20 +3,10 @@ import { DataSource } from 'typeorm';
 import { returnedRows } from '../database/rows.js';
 import { UserEntity } from '../users/user.entity.js';
 import { entityColumns, type EntityColumns } from './entity-columns.js';
-import type { SessionKind } from './session.entity.js';
+import { SessionEntity, type SessionKind } from './session.entity.js';
 
-export interface SessionRow {
-  id: string;
-  userId: string;
-  provider: string;
-  kind: SessionKind;
-  refreshHash: Buffer;
-  previousHash: Buffer | null;
-  rotatedAt: Date | null;
-  idleExpiresAt: Date;
-  absoluteExpiresAt: Date;
-  revokedAt: Date | null;
-}
+/** A session as read: every column of the entity. */
+export type SessionRow = SessionEntity;
 
 export interface NewSession {
   id: string;
@@ -43,23 +33,22 @@ export interface SessionSummary {
   ipAddress: string | null;
 }
 
-/** The session columns, qualified by `t`, named as SessionRow's fields. */
-const columns = (t: string): string =>
-  `${t}.id, ${t}.user_id AS "userId", ${t}.provider, ${t}.kind, ${t}.refresh_hash AS "refreshHash",
-   ${t}.previous_hash AS "previousHash", ${t}.rotated_at AS "rotatedAt",
-   ${t}.idle_expires_at AS "idleExpiresAt", ${t}.absolute_expires_at AS "absoluteExpiresAt",
-   ${t}.revoked_at AS "revokedAt"`;
-
 /** SQL about sessions. */
 @Injectable()
 export class SessionRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** The users columns, from the entity; read once the data source knows its entities. */
-  private userColumnsCache: EntityColumns<UserEntity> | null = null;
+  /** Read from the entities once the data source knows them. */
+  private columnsCache: {
+    session: EntityColumns<SessionRow>;
+    user: EntityColumns<UserEntity>;
+  } | null = null;
 
-  private get userColumns(): EntityColumns<UserEntity> {
-    return (this.userColumnsCache ??= entityColumns(this.dataSource, UserEntity, 'u'));
+  private get columns(): { session: EntityColumns<SessionRow>; user: EntityColumns<UserEntity> } {
+    return (this.columnsCache ??= {
+      session: entityColumns(this.dataSource, SessionEntity, 's'),
+      user: entityColumns(this.dataSource, UserEntity, 'u'),
+    });
   }
 
   async insert(s: NewSession): Promise<void> {
@@ -88,14 +77,14 @@ export class SessionRepository {
    */
   async findByTokenHash(hash: Buffer): Promise<{ session: SessionRow; user: UserEntity } | null> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT ${columns('s')}, ${this.userColumns.select}
+      `SELECT ${this.columns.session.select}, ${this.columns.user.select}
          FROM tower_auth.sessions s JOIN tower_auth.users u ON u.id = s.user_id
         WHERE s.refresh_hash = $1 OR s.previous_hash = $1 LIMIT 1`,
       [hash],
     );
     const row = rows[0];
     if (!row) return null;
-    return { session: sessionOf(row), user: this.userColumns.read(row) };
+    return { session: this.columns.session.read(row), user: this.columns.user.read(row) };
   }
 
   /**
@@ -166,30 +155,10 @@ export class SessionRepository {
   }
 
   async findById(id: string): Promise<SessionRow | null> {
-    const rows: SessionRow[] = await this.dataSource.query(
-      `SELECT ${columns('s')} FROM tower_auth.sessions s WHERE s.id = $1`,
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT ${this.columns.session.select} FROM tower_auth.sessions s WHERE s.id = $1`,
       [id],
     );
-    return rows[0] ?? null;
+    return rows[0] ? this.columns.session.read(rows[0]) : null;
   }
-}
-
-const SESSION_FIELDS = [
-  'id',
-  'userId',
-  'provider',
-  'kind',
-  'refreshHash',
-  'previousHash',
-  'rotatedAt',
-  'idleExpiresAt',
-  'absoluteExpiresAt',
-  'revokedAt',
-] as const satisfies readonly (keyof SessionRow)[];
-
-/** The session's fields of a row that holds others too. */
-function sessionOf(row: Record<string, unknown>): SessionRow {
-  const session: Record<string, unknown> = {};
-  for (const field of SESSION_FIELDS) session[field] = row[field];
-  return session as unknown as SessionRow;
 }
