@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { systemClock } from '../packages/tower-auth/src/common/clock.js';
+import { KeyRing } from '../packages/tower-auth/src/tokens/key-ring.js';
 import { TokenService } from '../packages/tower-auth/src/tokens/token.service.js';
 import { freePort } from '../src/database/embedded-postgres.js';
 import { BENCH_SECRET, benchConfig, benchDatabase, intFromEnv } from './support.js';
@@ -146,7 +147,8 @@ async function signedToken(url: string, port: number): Promise<string> {
   } finally {
     await client.end();
   }
-  const tokens = new TokenService(benchConfig({ DATABASE_URL: url }), systemClock);
+  const config = benchConfig({ DATABASE_URL: url });
+  const tokens = new TokenService(config, systemClock, new KeyRing(config));
   const token = tokens.sign({ userId, sessionId: randomUUID(), roles: ['user'] });
   const res = await fetch(`http://127.0.0.1:${port}/user-info`, {
     headers: { authorization: `Bearer ${token}` },

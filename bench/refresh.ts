@@ -1,7 +1,10 @@
 /**
  * Sustained refresh rate: `POST /oauth/access_token` with rotation (every request carries the
- * token the previous answer gave), against the raw Postgres statements one refresh needs, run
- * through `pg` with the same pool size and concurrency, in the same run. Goal: HTTP / raw ≥ 0.4.
+ * token the previous answer gave), against the raw Postgres statements one refresh needs done
+ * the classic way (a transaction around a locking read and the write, then the audit row), run
+ * through `pg` with the same pool size and concurrency, in the same run. The service sends
+ * three statements instead of five (SessionRefresh: no transaction held across the decision).
+ * Goal: HTTP / raw ≥ 0.6.
  * The HTTP client runs in a worker thread so it does not share the server's event loop.
  */
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
@@ -32,7 +35,7 @@ const OPTIONS = {
 };
 /** The app's pool size (src/database/data-source.ts); the raw baseline gets the same. */
 const POOL_SIZE = 10;
-export const REFRESH_GOAL = 0.4;
+export const REFRESH_GOAL = 0.6;
 
 export async function runRefreshBenchmark(): Promise<BenchReport> {
   const database = await benchDatabase('tower_bench_refresh');

@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { startService, waitForHealth, type Running } from '../harness/service-process.js';
 import { randomUUID } from 'node:crypto';
 import { systemClock } from '../../packages/tower-auth/src/common/clock.js';
+import { KeyRing } from '../../packages/tower-auth/src/tokens/key-ring.js';
 import { TokenService } from '../../packages/tower-auth/src/tokens/token.service.js';
 import { createDataSource } from '../../src/database/data-source.js';
 import { createUser } from '../factories/users.js';
@@ -71,7 +72,7 @@ describe('SIGTERM under load', () => {
     const ds = await createDataSource(db.url).initialize();
     const user = await createUser(ds);
     await ds.destroy();
-    const token = new TokenService(testConfig(), systemClock).sign({
+    const token = new TokenService(testConfig(), systemClock, new KeyRing(testConfig())).sign({
       userId: user.id,
       sessionId: randomUUID(),
       roles: ['user'],

@@ -4,6 +4,7 @@ import { matchesPattern } from '../../packages/tower-auth/src/allow-list/allow-l
 import { DurationError, parseDuration } from '../../packages/tower-auth/src/config/duration.js';
 import { extractCredential } from '../../packages/tower-auth/src/guards/credential.js';
 import { cookieValues } from '../../packages/tower-auth/src/http/cookies.js';
+import { KeyRing } from '../../packages/tower-auth/src/tokens/key-ring.js';
 import { TokenError, TokenService } from '../../packages/tower-auth/src/tokens/token.service.js';
 import { normaliseEmail } from '../../packages/tower-auth/src/users/email.js';
 import { testConfig } from '../harness/app.js';
@@ -141,7 +142,11 @@ describe('allow-list matcher', () => {
 });
 
 describe('token and credential parsers', () => {
-  const tokens = new TokenService(testConfig(), { now: () => Date.now() });
+  const tokens = new TokenService(
+    testConfig(),
+    { now: () => Date.now() },
+    new KeyRing(testConfig()),
+  );
   const jwtish = fc.oneof(
     fc.string(),
     fc.string({ maxLength: 3000 }),

@@ -8,6 +8,9 @@ import {
   REVOCATION_APPLICATION_NAME,
   RevocationService,
 } from '../../packages/tower-auth/src/sessions/revocation.service.js';
+import { AccessTokenCache } from '../../packages/tower-auth/src/access-tokens/access-token.cache.js';
+import { KeyRing } from '../../packages/tower-auth/src/tokens/key-ring.js';
+import { TokenService } from '../../packages/tower-auth/src/tokens/token.service.js';
 import { createDataSource } from '../../src/database/data-source.js';
 import { testConfig } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
@@ -35,8 +38,17 @@ describe('RevocationService', () => {
   let config: TowerConfig;
   const services: RevocationService[] = [];
 
+  const make = (clock: Clock): RevocationService =>
+    new RevocationService(
+      ds,
+      config,
+      clock,
+      new TokenService(config, clock, new KeyRing(config)),
+      new AccessTokenCache(),
+    );
+
   async function start(): Promise<RevocationService> {
-    const service = new RevocationService(ds, config, systemClock);
+    const service = make(systemClock);
     services.push(service);
     await service.onModuleInit();
     return service;
@@ -116,7 +128,7 @@ describe('RevocationService', () => {
   });
 
   it('knows a local revocation at once', () => {
-    const service = new RevocationService(ds, config, systemClock);
+    const service = make(systemClock);
     const sid = randomUUID();
     service.markRevoked(sid);
     expect(service.isRevoked(sid)).toBe(true);
@@ -142,7 +154,7 @@ describe('RevocationService', () => {
 
   it('forgets an id once no access token of its session can be valid', () => {
     const clock = new MovableClock();
-    const service = new RevocationService(ds, config, clock);
+    const service = make(clock);
     const windowMs = (config.auth.accessTokenExpiration + 30) * 1000;
     const [first, second] = [randomUUID(), randomUUID()];
     service.markRevoked(first);

@@ -10,6 +10,7 @@ import {
 import { APP_GUARD } from '@nestjs/core';
 import { AccessTokenRepository } from './access-tokens/access-token.repository.js';
 import { AccessTokenService } from './access-tokens/access-token.service.js';
+import { AccessTokenCache } from './access-tokens/access-token.cache.js';
 import { AccessTokensController } from './access-tokens/access-tokens.controller.js';
 import { AdminTokensController } from './access-tokens/admin-tokens.controller.js';
 import { TokenUseRecorder } from './access-tokens/token-use.recorder.js';
@@ -40,6 +41,8 @@ import { PAGES } from './pages/pages.feature.js';
 import { PROVIDER_LOGIN } from './providers/providers.feature.js';
 import { PURGE } from './purge/purge.feature.js';
 import { RevocationService } from './sessions/revocation.service.js';
+import { KeyRing } from './tokens/key-ring.js';
+import { SessionRefresh } from './sessions/session-refresh.js';
 import { SessionRepository } from './sessions/session.repository.js';
 import { SessionService } from './sessions/session.service.js';
 import { TokenService } from './tokens/token.service.js';
@@ -78,8 +81,10 @@ const AUTH_OPTIONS = Symbol('AUTH_OPTIONS');
 const logger = new Logger('AuthModule');
 
 const SERVICES = [
+  KeyRing,
   TokenService,
   SessionService,
+  SessionRefresh,
   SessionRepository,
   UserRepository,
   UserDirectory,
@@ -92,6 +97,7 @@ const SERVICES = [
   SchemaCheck,
   AccessTokenRepository,
   AccessTokenService,
+  AccessTokenCache,
   TokenUseRecorder,
 ];
 
@@ -168,6 +174,7 @@ export class AuthModule {
         TokenService,
         SessionService,
         AccessTokenService,
+        AccessTokenCache,
         AllowListService,
         UserDirectory,
         CLOCK,

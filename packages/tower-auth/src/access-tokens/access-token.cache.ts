@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import type { TokenPrincipal } from '../decorators/current-user.decorator.js';
 
 /** Tokens held in memory per instance; the one read longest ago goes first. */
@@ -21,8 +22,10 @@ export interface CachedToken {
  * The tokens an instance has read, by id (oldest read first out), and the same entries by their
  * whole verified key: a map lookup hashes the whole string, so a hit costs no SHA-256 and leaks
  * nothing of the secret. The second map is a subset of the first and loses an entry with it,
- * so an eviction by id (a notification) always reaches both.
+ * so an eviction by id (a notification) always reaches both. One per instance, shared by
+ * AccessTokenService (which fills it) and RevocationService (which evicts on notifications).
  */
+@Injectable()
 export class AccessTokenCache {
   private readonly byId = new Map<string, CachedToken>();
   private readonly byKey = new Map<string, CachedToken>();

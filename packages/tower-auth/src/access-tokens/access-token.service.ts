@@ -4,7 +4,6 @@ import { CLOCK, type Clock } from '../common/clock.js';
 import { clientAddress, type RequestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import type { TokenPrincipal } from '../decorators/current-user.decorator.js';
-import { RevocationService } from '../sessions/revocation.service.js';
 import { SessionService } from '../sessions/session.service.js';
 import {
   formatAccessKey,
@@ -80,7 +79,6 @@ export function toAccessTokenInfo(row: AccessTokenRow): AccessTokenInfo {
  */
 @Injectable()
 export class AccessTokenService {
-  private readonly cache = new AccessTokenCache();
   /** Reads in flight, so that a burst of requests with a new token makes one query. */
   private readonly loading = new Map<
     string,
@@ -92,13 +90,10 @@ export class AccessTokenService {
     private readonly sessions: SessionService,
     private readonly audit: AuditService,
     private readonly uses: TokenUseRecorder,
-    revocations: RevocationService,
+    private readonly cache: AccessTokenCache,
     @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {
-    revocations.onAccessTokenRevoked((payload) => this.cache.evict(payload));
-    revocations.onResync(() => this.cache.evictAll());
-  }
+  ) {}
 
   /** Tokens held in memory (metrics, tests). */
   get cachedCount(): number {

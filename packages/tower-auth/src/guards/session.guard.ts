@@ -177,21 +177,15 @@ export class SessionGuard implements CanActivate {
     // A personal access token comes in a header only (Bearer, or Basic with the user @token).
     if (credential.via === 'bearer' && looksLikeAccessKey(credential.tokens[0]))
       return this.accessTokens.authenticate(credential.tokens[0], request);
-    let claims: AccessClaims | null = null;
-    let failure: TokenError | null = null;
-    for (const token of credential.tokens) {
-      try {
-        claims = this.tokens.verify(token);
-        break;
-      } catch (error) {
-        if (!(error instanceof TokenError)) throw error;
-        failure = error;
-      }
-    }
-    if (!claims)
+    let claims: AccessClaims;
+    try {
+      claims = this.tokens.verifyFirst(credential.tokens);
+    } catch (error) {
+      if (!(error instanceof TokenError)) throw error;
       throw new UnauthorizedException(
-        failure?.code === 'expired' ? 'Access token expired' : 'Invalid access token',
+        error.code === 'expired' ? 'Access token expired' : 'Invalid access token',
       );
+    }
     if (this.revocations.isRevoked(claims.sid)) throw new UnauthorizedException('Session revoked');
     return {
       userId: claims.sub,

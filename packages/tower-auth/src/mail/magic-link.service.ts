@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { AllowListService } from '../allow-list/allow-list.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
@@ -11,10 +11,12 @@ import { maskEmail } from '../users/email.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { UserRepository } from '../users/user.repository.js';
 import { MagicLinkRepository } from './magic-link.repository.js';
-import { OutboxCipher } from './outbox-cipher.js';
+import { KeyRing } from '../tokens/key-ring.js';
+import type { OutboxCipher } from './outbox-cipher.js';
 import { OutboxWorker, type OutboxPayload } from './outbox-worker.service.js';
 import { signInMail } from './sign-in-mail.js';
 import { BIGINT_ID } from '../common/ids.js';
+import { hashToken } from '../common/token-hash.js';
 
 export type LinkRequestOutcome =
   { readonly kind: 'accepted' } | { readonly kind: 'rate_limited'; readonly retryAfter: number };
@@ -47,8 +49,9 @@ export class MagicLinkService {
     private readonly audit: AuditService,
     @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    keys: KeyRing,
   ) {
-    this.cipher = new OutboxCipher(config.jwtSecret);
+    this.cipher = keys.outbox;
   }
 
   /** `email` is already normalised (normaliseEmail). */
@@ -183,8 +186,4 @@ export class MagicLinkService {
 
 function isLinkShaped(userId: string, token: string): boolean {
   return BIGINT_ID.test(userId) && TOKEN.test(token);
-}
-
-function hashToken(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
 }

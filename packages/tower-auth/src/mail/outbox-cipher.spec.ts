@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { OutboxCipher } from './outbox-cipher.js';
+import { KeyRing } from '../tokens/key-ring.js';
 
 const SECRET = 'a-jwt-secret-that-is-long-enough-0123456789';
 const MESSAGE = JSON.stringify({ link: 'https://tower.example.com/auth?uid=1&token=abc' });
 
 describe('OutboxCipher', () => {
-  const cipher = new OutboxCipher(SECRET);
+  const cipher = new KeyRing({ jwtSecret: SECRET }).outbox;
 
   it('opens what it sealed, and the sealed bytes hold nothing readable', () => {
     const sealed = cipher.seal(MESSAGE, 'ada@example.com');
@@ -25,7 +25,9 @@ describe('OutboxCipher', () => {
     const altered = Buffer.from(sealed);
     altered[20] ^= 1;
     expect(() => cipher.open(altered, 'ada@example.com')).toThrow();
-    expect(() => new OutboxCipher(`${SECRET}-rotated`).open(sealed, 'ada@example.com')).toThrow();
+    expect(() =>
+      new KeyRing({ jwtSecret: `${SECRET}-rotated` }).outbox.open(sealed, 'ada@example.com'),
+    ).toThrow();
     expect(() => cipher.open(Buffer.alloc(0), 'ada@example.com')).toThrow();
   });
 });

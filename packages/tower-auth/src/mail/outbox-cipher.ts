@@ -1,4 +1,4 @@
-import { GCM_NONCE_BYTES, GCM_TAG_BYTES, deriveKey, gcmOpen, gcmSeal } from '../common/aes-gcm.js';
+import { GCM_NONCE_BYTES, GCM_TAG_BYTES, gcmOpen, gcmSeal } from '../common/aes-gcm.js';
 
 const VERSION = 1;
 
@@ -10,11 +10,8 @@ const VERSION = 1;
  * rows unreadable, like it ends every session.
  */
 export class OutboxCipher {
-  private readonly key: Buffer;
-
-  constructor(secret: string) {
-    this.key = deriveKey(secret, 'tower-auth', 'tower-mail-outbox');
-  }
+  /** The KeyRing's outbox key. */
+  constructor(private readonly key: Buffer) {}
 
   seal(plaintext: string, recipient: string): Buffer {
     const { nonce, sealed } = gcmSeal(

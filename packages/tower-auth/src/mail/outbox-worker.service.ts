@@ -10,7 +10,8 @@ import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js'
 import { maskEmail } from '../users/email.js';
 import { MailOutboxRepository, type ClaimedMail } from './mail-outbox.repository.js';
 import { MailerService } from './mailer.service.js';
-import { OutboxCipher } from './outbox-cipher.js';
+import { KeyRing } from '../tokens/key-ring.js';
+import type { OutboxCipher } from './outbox-cipher.js';
 import type { OutboundMail } from './sign-in-mail.js';
 
 /** What a row's sealed payload holds. */
@@ -55,8 +56,9 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly mailer: MailerService,
     private readonly audit: AuditService,
     @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
+    keys: KeyRing,
   ) {
-    this.cipher = new OutboxCipher(config.jwtSecret);
+    this.cipher = keys.outbox;
   }
 
   onApplicationBootstrap(): void {

@@ -1,4 +1,4 @@
-import { GCM_NONCE_BYTES, GCM_TAG_BYTES, deriveKey, gcmOpen, gcmSeal } from '../common/aes-gcm.js';
+import { GCM_NONCE_BYTES, GCM_TAG_BYTES, gcmOpen, gcmSeal } from '../common/aes-gcm.js';
 
 const VERSION = 'v1';
 /** Browsers keep about 4 KB per cookie; anything longer was not made here. */
@@ -11,11 +11,8 @@ export const MAX_SEALED = 4000;
  * secret opens them; changing the secret voids them, like every session.
  */
 export class CookieSealer {
-  private readonly key: Buffer;
-
-  constructor(jwtSecret: string) {
-    this.key = deriveKey(jwtSecret, '', 'tower-oauth-flow');
-  }
+  /** The KeyRing's cookie key. */
+  constructor(private readonly key: Buffer) {}
 
   seal(purpose: string, text: string): string {
     const { nonce, sealed } = gcmSeal(this.key, Buffer.from(text), aad(purpose));

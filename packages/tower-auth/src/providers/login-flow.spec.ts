@@ -3,6 +3,7 @@ import os from 'node:os';
 import { loadTowerConfigOrThrow } from '../config/config.loader.js';
 import type { TowerConfig } from '../config/tower-config.types.js';
 import { FLOW_COOKIE, FLOW_COOKIE_CROSS_SITE, FlowCookies, HOST_PREFIX } from './login-flow.js';
+import { KeyRing } from '../tokens/key-ring.js';
 
 function testConfig(env: Record<string, string> = {}): TowerConfig {
   return loadTowerConfigOrThrow({
@@ -26,7 +27,7 @@ function sent(setCookies: string[]): string {
 describe('FlowCookies', () => {
   const config = testConfig();
   const clock = new Clock();
-  const flows = new FlowCookies(config, clock);
+  const flows = new FlowCookies(config, clock, new KeyRing(config));
 
   it('round-trips a flow and reveals none of it in the cookie', () => {
     const flow = flows.create('oidc', '/pipelines');
@@ -54,12 +55,12 @@ describe('FlowCookies', () => {
       const altered = `${value.slice(0, i)}${value[i] === 'A' ? 'B' : 'A'}${value.slice(i + 1)}`;
       expect(flows.open(`${FLOW_COOKIE}=${altered}`)).toBeNull();
     }
-    const other = new FlowCookies(
-      testConfig({ TOWER_JWT_SECRET: 'another-secret-that-is-also-long-enough-0123' }),
-      clock,
-    );
+    const otherConfig = testConfig({
+      TOWER_JWT_SECRET: 'another-secret-that-is-also-long-enough-0123',
+    });
+    const other = new FlowCookies(otherConfig, clock, new KeyRing(otherConfig));
     expect(other.open(`${FLOW_COOKIE}=${value}`)).toBeNull();
-    const later = new FlowCookies(config, new Clock(clock.current + 601_000));
+    const later = new FlowCookies(config, new Clock(clock.current + 601_000), new KeyRing(config));
     expect(later.open(`${FLOW_COOKIE}=${value}`)).toBeNull();
     expect(flows.open(`${FLOW_COOKIE}=${value}`)).toEqual(flow);
     expect(flows.open(`${FLOW_COOKIE}=garbage; ${FLOW_COOKIE}=v1.AAAA`)).toBeNull();
@@ -76,10 +77,8 @@ describe('FlowCookies', () => {
   });
 
   it('on https: __Host- names, a Secure SameSite=None copy for form-POST callbacks', () => {
-    const secure = new FlowCookies(
-      testConfig({ TOWER_SERVER_URL: 'https://tower.example.com' }),
-      clock,
-    );
+    const secureConfig = testConfig({ TOWER_SERVER_URL: 'https://tower.example.com' });
+    const secure = new FlowCookies(secureConfig, clock, new KeyRing(secureConfig));
     const flow = secure.create('oidc', null);
     const cookies = secure.seal(flow);
     expect(cookies).toEqual([

@@ -3,7 +3,8 @@ import * as client from 'openid-client';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { TOWER_CONFIG, type ProviderId, type TowerConfig } from '../config/tower-config.types.js';
 import { cookieRootPath, cookieValues } from '../http/cookies.js';
-import { CookieSealer } from './cookie-sealer.js';
+import { KeyRing } from '../tokens/key-ring.js';
+import type { CookieSealer } from './cookie-sealer.js';
 import type { LoginFlow } from './provider.js';
 
 /** The flow cookie every browser gets (SameSite=Lax); `__Host-` prefixed on https. */
@@ -58,8 +59,9 @@ export class FlowCookies {
   constructor(
     @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    keys: KeyRing,
   ) {
-    this.sealer = new CookieSealer(config.jwtSecret);
+    this.sealer = keys.cookies;
     this.names = config.secureCookies
       ? { lax: HOST_PREFIX + FLOW_COOKIE, crossSite: HOST_PREFIX + FLOW_COOKIE_CROSS_SITE }
       : { lax: FLOW_COOKIE, crossSite: null };

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { cookieValues } from '../http/cookies.js';
-import { CookieSealer, MAX_SEALED } from './cookie-sealer.js';
+import { KeyRing } from '../tokens/key-ring.js';
+import { MAX_SEALED, type CookieSealer } from './cookie-sealer.js';
 
 export const LOGOUT_HINT_COOKIE = 'TOWER_OIDC_LOGOUT';
 const PURPOSE = 'oidc-logout-hint';
@@ -19,8 +20,11 @@ const PATH = '/oauth/logout';
 export class LogoutHintCookie {
   private readonly sealer: CookieSealer;
 
-  constructor(@Inject(TOWER_CONFIG) private readonly config: TowerConfig) {
-    this.sealer = new CookieSealer(config.jwtSecret);
+  constructor(
+    @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
+    keys: KeyRing,
+  ) {
+    this.sealer = keys.cookies;
   }
 
   /** Set-Cookie values keeping `idToken`; empty when it is too big for a cookie. */

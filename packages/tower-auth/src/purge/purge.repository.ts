@@ -3,6 +3,7 @@ import pg from 'pg';
 import { directConnectionConfig } from '../database/direct-connection.js';
 import { DataSource } from 'typeorm';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
+import { QUIET_DELETE_SETTING } from '../sessions/revocation.service.js';
 
 /** The tables the purge keeps small, in the order it visits them. */
 export const PURGE_TABLES = [
@@ -97,7 +98,7 @@ export class PurgeRepository {
       // A batch never queues behind a table lock for long; the deleted sessions are long
       // dead, so they do not announce a revocation (migration 1764300000003).
       await client.query(`SET lock_timeout = '2s'; SET statement_timeout = '60s';
-                          SET tower.purge = 'on'`);
+                          SET ${QUIET_DELETE_SETTING} = 'on'`);
       return await work({
         deleteBatch: (table, cutoffs, limit) => deleteBatch(client, table, cutoffs, limit),
       });

@@ -1,4 +1,5 @@
-import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { hashToken } from '../common/token-hash.js';
 
 /** 32 random bytes, base64url: 43 characters. */
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -11,10 +12,6 @@ export function newRefreshToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-export function hashToken(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
-}
-
 /**
  * Each refresh token's successor is an HMAC of it under a key derived from the JWT secret.
  * So a replay within the grace window gets the same new token without any token being
@@ -22,11 +19,8 @@ export function hashToken(token: string): Buffer {
  * detection) without keeping every old hash.
  */
 export class RefreshChain {
-  private readonly key: Buffer;
-
-  constructor(secret: string) {
-    this.key = Buffer.from(hkdfSync('sha256', secret, 'tower-auth', 'refresh-token-chain', 32));
-  }
+  /** The KeyRing's refresh-chain key. */
+  constructor(private readonly key: Buffer) {}
 
   successor(token: string): string {
     return createHmac('sha256', this.key).update(token, 'utf8').digest('base64url');

@@ -1,18 +1,19 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import type { RequestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { extractCredential } from '../guards/credential.js';
-import { AUTH_METRICS, NO_METRICS, type AuthMetrics } from '../observability/auth-metrics.js';
 import { TokenService, type AccessClaims, type Role } from '../tokens/token.service.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { UserRepository } from '../users/user.repository.js';
-import { hashToken, isRefreshTokenShaped, newRefreshToken, RefreshChain } from './refresh-token.js';
+import { hashToken } from '../common/token-hash.js';
+import { newRefreshToken } from './refresh-token.js';
+import { SessionRefresh } from './session-refresh.js';
 import { RevocationService } from './revocation.service.js';
 import type { SessionKind } from './session.entity.js';
-import { SessionRepository, type SessionRow } from './session.repository.js';
+import { SessionRepository } from './session.repository.js';
 import { SESSION_ID } from '../common/ids.js';
 
 export interface IssuedTokens {
@@ -36,17 +37,13 @@ export class RefreshError extends Error {
   }
 }
 
-/** How far a stale refresh token is walked forward to find the family it belonged to. */
-const REUSE_LOOKAHEAD = 64;
-
 /**
- * Sessions and their refresh-token families (SPEC §3): rotation on every refresh, a grace
- * window for the previous token, reuse detection, sliding idle expiry and an absolute cap.
+ * Sessions and their refresh-token families (SPEC §3): started at login, refreshed by the
+ * rules of SessionRefresh (rotation, grace window, reuse detection, sliding idle expiry and an
+ * absolute cap), ended by logout, an admin or the job that launched them.
  */
 @Injectable()
 export class SessionService {
-  private readonly chain: RefreshChain;
-
   constructor(
     private readonly sessions: SessionRepository,
     private readonly users: UserRepository,
@@ -55,10 +52,8 @@ export class SessionService {
     private readonly audit: AuditService,
     @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Optional() @Inject(AUTH_METRICS) private readonly metrics: AuthMetrics = NO_METRICS,
-  ) {
-    this.chain = new RefreshChain(config.jwtSecret);
-  }
+    private readonly refresher: SessionRefresh,
+  ) {}
 
   /**
    * The one way a login becomes a session; every login provider calls it. A `job` session is
@@ -99,64 +94,10 @@ export class SessionService {
   }
 
   async refresh(refreshToken: string, request: RequestInfo): Promise<IssuedTokens> {
-    if (!isRefreshTokenShaped(refreshToken)) {
-      this.metrics.refresh('invalid');
-      throw invalidGrant();
-    }
-    const hash = hashToken(refreshToken);
     const now = this.clock.now();
-    const outcome = await this.sessions.inTransaction(async (tx) => {
-      const found = await this.sessions.lockByTokenHash(tx, hash);
-      if (!found) return { kind: 'unknown' as const };
-      const { session: row, user } = found;
-      if (row.revokedAt || user.status !== 'active') return { kind: 'refused' as const, row };
-      if (row.idleExpiresAt.getTime() <= now || row.absoluteExpiresAt.getTime() <= now) {
-        return { kind: 'refused' as const, row };
-      }
-      const next = this.chain.successor(refreshToken);
-      if (row.refreshHash.equals(hash)) {
-        const idle = Math.min(
-          now + this.config.auth.refreshTokenExpiration * 1000,
-          row.absoluteExpiresAt.getTime(),
-        );
-        await this.sessions.rotate(tx, row.id, {
-          refreshHash: hashToken(next),
-          previousHash: hash,
-          at: new Date(now),
-          idleExpiresAt: new Date(idle),
-          ...request,
-        });
-        return { kind: 'rotated' as const, row, user, next };
-      }
-      if (row.rotatedAt && now - row.rotatedAt.getTime() <= this.config.auth.refreshGrace * 1000) {
-        return { kind: 'grace' as const, row, user, next };
-      }
-      await this.sessions.revoke(row.id, 'refresh_token_reused', new Date(now), tx);
-      return { kind: 'reused' as const, row };
-    });
-    switch (outcome.kind) {
-      case 'unknown':
-        await this.detectStaleReuse(refreshToken, now, request);
-        this.metrics.refresh('invalid');
-        throw invalidGrant();
-      case 'refused':
-        this.metrics.refresh('expired');
-        throw invalidGrant();
-      case 'reused':
-        this.onReuse(outcome.row, request);
-        throw invalidGrant();
-      default:
-        if (outcome.kind === 'rotated') {
-          const { user, row } = outcome;
-          this.audit.record({
-            type: 'refresh',
-            userId: user.id,
-            provider: row.provider,
-            ipAddress: request.ipAddress,
-          });
-        } else this.metrics.refresh('grace');
-        return this.issue(outcome.user, outcome.row.id, outcome.next, now);
-    }
+    const granted = await this.refresher.run(refreshToken, now, request);
+    if (!granted) throw invalidGrant();
+    return this.issue(granted.user, granted.sessionId, granted.refreshToken, now);
   }
 
   /**
@@ -168,16 +109,13 @@ export class SessionService {
     headers: Record<string, string | string[] | undefined>,
     request: RequestInfo,
   ): Promise<{ provider: string | null } | null> {
-    let claims: AccessClaims | null = null;
-    for (const token of extractCredential(headers)?.tokens ?? []) {
-      try {
-        claims = this.tokens.verify(token, { allowExpired: true });
-        break;
-      } catch {
-        // not one of ours: try the next candidate
-      }
+    const credential = extractCredential(headers);
+    let claims: AccessClaims;
+    try {
+      claims = this.tokens.verifyFirst(credential?.tokens ?? [], { allowExpired: true });
+    } catch {
+      return null;
     }
-    if (!claims) return null;
     const session = await this.sessions.findById(claims.sid);
     if (await this.revoke(claims.sid, 'logout')) {
       this.audit.record({
@@ -237,29 +175,6 @@ export class SessionService {
     const isRoot =
       root.includes(user.id) || (provenEmail && root.includes(user.email.toLowerCase()));
     return isRoot ? ['user', 'root'] : ['user'];
-  }
-
-  /** An older token than the previous one: find its family and end it. */
-  private async detectStaleReuse(token: string, now: number, request: RequestInfo): Promise<void> {
-    const sessionId = await this.sessions.findLiveByAnyHash(
-      this.chain.futureHashes(token, REUSE_LOOKAHEAD),
-    );
-    if (!sessionId) return;
-    const row = await this.sessions.findById(sessionId);
-    if (row && (await this.sessions.revoke(sessionId, 'refresh_token_reused', new Date(now)))) {
-      this.onReuse(row, request);
-    }
-  }
-
-  private onReuse(row: SessionRow, request: RequestInfo): void {
-    this.revocations.markRevoked(row.id);
-    this.audit.record({
-      type: 'refresh_token_reused',
-      userId: row.userId,
-      provider: row.provider,
-      ipAddress: request.ipAddress,
-      detail: { sessionId: row.id },
-    });
   }
 
   private issue(

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { createSecretKey, type KeyObject } from 'node:crypto';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { BIGINT_ID, SESSION_ID } from '../common/ids.js';
+import { KeyRing } from './key-ring.js';
 
 export type Role = 'user' | 'root';
 
@@ -39,7 +39,7 @@ const VERIFIED_CACHE_SIZE = 10_000;
 const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
- * HS256 access tokens (SPEC §3). The key is a KeyObject made once: a string secret would be
+ * HS256 access tokens (SPEC §3), under the KeyRing's KeyObject: a string secret would be
  * re-imported on every verify (~0.5 ms each).
  */
 @Injectable()
@@ -53,13 +53,13 @@ export class TokenService {
   constructor(
     @Inject(TOWER_CONFIG) config: TowerConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    keys: KeyRing,
   ) {
-    const key: KeyObject = createSecretKey(Buffer.from(config.jwtSecret, 'utf8'));
     this.issuer = config.appName;
     this.audience = config.serverUrl;
     this.lifetime = config.auth.accessTokenExpiration;
     this.jwt = new JwtService({
-      secret: key,
+      secret: keys.accessTokens,
       signOptions: { algorithm: 'HS256', issuer: this.issuer, audience: this.audience },
       verifyOptions: {
         algorithms: ['HS256'],
@@ -107,6 +107,24 @@ export class TokenService {
     const claims = this.verifySignature(token, now, options.allowExpired === true);
     if (!options.allowExpired) this.remember(token, claims);
     return claims;
+  }
+
+  /**
+   * The claims of the first candidate that verifies (a request may carry several `JWT`
+   * cookies, SPEC §3): the guard and logout read a credential the same way. Throws the last
+   * candidate's TokenError when none does.
+   */
+  verifyFirst(tokens: readonly string[], options: { allowExpired?: boolean } = {}): AccessClaims {
+    let failure = new TokenError('malformed');
+    for (const token of tokens) {
+      try {
+        return this.verify(token, options);
+      } catch (error) {
+        if (!(error instanceof TokenError)) throw error;
+        failure = error;
+      }
+    }
+    throw failure;
   }
 
   /**
