@@ -43,6 +43,7 @@ import { RevocationService } from './sessions/revocation.service.js';
 import { SessionRepository } from './sessions/session.repository.js';
 import { SessionService } from './sessions/session.service.js';
 import { TokenService } from './tokens/token.service.js';
+import { AccountRepository, PostgresAccountRepository } from './users/account.repository.js';
 import { AccountService } from './users/account.service.js';
 import { RootUsersService } from './users/root-users.service.js';
 import { UserDirectory } from './users/user-directory.service.js';
@@ -86,6 +87,7 @@ const SERVICES = [
   AuditService,
   RevocationService,
   AccountService,
+  { provide: AccountRepository, useClass: PostgresAccountRepository },
   RootUsersService,
   AllowListService,
   LoginResponder,
