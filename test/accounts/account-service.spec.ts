@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { AuditRepository } from '../../packages/tower-auth/src/audit/audit.repository.js';
 import { AuditService } from '../../packages/tower-auth/src/audit/audit.service.js';
 import {
   AccountError,
@@ -56,7 +57,11 @@ beforeAll(async () => {
   db = await createTestDatabase();
   ds = await createDataSource(db.url).initialize();
   const users = new UserRepository(ds);
-  const repository = new PostgresAccountRepository(ds, users, new AuditService(ds));
+  const repository = new PostgresAccountRepository(
+    ds,
+    users,
+    new AuditService(new AuditRepository(ds)),
+  );
   accounts = new AccountService(repository, new RootUsersService(users, testConfig()));
 });
 

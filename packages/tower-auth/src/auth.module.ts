@@ -14,6 +14,7 @@ import { AccessTokensController } from './access-tokens/access-tokens.controller
 import { AdminTokensController } from './access-tokens/admin-tokens.controller.js';
 import { TokenUseRecorder } from './access-tokens/token-use.recorder.js';
 import { AllowListService } from './allow-list/allow-list.service.js';
+import { AuditRepository } from './audit/audit.repository.js';
 import { AuditService } from './audit/audit.service.js';
 import { CLOCK, systemClock, type Clock } from './common/clock.js';
 import { resolveModuleConfig, type AuthModuleConfigOptions } from './config/module-options.js';
@@ -84,6 +85,7 @@ const SERVICES = [
   SessionRepository,
   UserRepository,
   UserDirectory,
+  AuditRepository,
   AuditService,
   RevocationService,
   AccountService,
