@@ -28,8 +28,8 @@ export interface NewUser {
 }
 
 /**
- * SQL about users lives here and nowhere else. Methods that take `tx` run in the caller's
- * transaction (a login's writes), the others on the pool.
+ * The statements on users (others only join the columns they need). Methods that take `tx`
+ * run in the caller's transaction (a login's writes), the others on the pool.
  */
 @Injectable()
 export class UserRepository {
