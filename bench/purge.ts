@@ -11,6 +11,7 @@ import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { AuditRepository } from '../packages/tower-auth/src/audit/audit.repository.js';
 import { AuditService } from '../packages/tower-auth/src/audit/audit.service.js';
 import { systemClock } from '../packages/tower-auth/src/common/clock.js';
 import { PurgeRepository } from '../packages/tower-auth/src/purge/purge.repository.js';
@@ -93,7 +94,7 @@ export async function runPurgeBenchmark(
     const config = benchConfig({ DATABASE_URL: db.url });
     const purge = new PurgeService(
       new PurgeRepository(dataSource, config),
-      new AuditService(dataSource),
+      new AuditService(new AuditRepository(dataSource)),
       config,
       systemClock,
     );

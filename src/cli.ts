@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { runConfigCheck, ConfigValidationError } from 'tower-auth';
 import { loadServiceConfig, processEnvironment } from './config/process-config.js';
-import { createDataSource } from './database/data-source.js';
+import { createDataSource, directUrl, poolUrl } from './database/data-source.js';
 import { startEmbeddedPostgres } from './database/embedded-postgres.js';
 
 const USAGE = `Usage: tower-auth <command>
@@ -18,9 +18,7 @@ async function migration(action: string): Promise<number> {
     ? null
     : await startEmbeddedPostgres(config.database.embeddedDir, out);
   // Migrations take locks and run DDL in transactions: on Postgres itself, not via a pooler.
-  const dataSource = createDataSource(
-    config.database.directUrl ?? config.database.url ?? embedded!.url,
-  );
+  const dataSource = createDataSource(directUrl(config, poolUrl(config, embedded)));
   try {
     await dataSource.initialize();
     if (action === 'run') {

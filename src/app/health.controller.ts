@@ -8,10 +8,10 @@ import {
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
 import { isDatabaseUnavailable, Public, RevocationService, TOWER_CONFIG } from 'tower-auth';
 import type { TowerConfig } from 'tower-auth';
 import { ApiErrors, ApiJson, API_TAGS } from 'tower-auth/openapi';
+import { DatabaseHealthRepository } from '../database/database-health.repository.js';
 import { ListenCheck } from '../database/listen-check.js';
 
 const ROUND_TRIP_TIMEOUT_MS = 2000;
@@ -63,7 +63,7 @@ const checksSchema = {
 @ApiTags(API_TAGS.service)
 export class HealthController {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: DatabaseHealthRepository,
     private readonly moduleRef: ModuleRef,
     @Optional() @Inject(TOWER_CONFIG) private readonly config?: TowerConfig,
     @Optional() private readonly listenCheck?: ListenCheck,
@@ -77,7 +77,7 @@ export class HealthController {
   @ApiErrors({ 503: 'The database did not answer within 2 seconds' })
   async health(): Promise<HealthBody> {
     try {
-      await withTimeout(this.dataSource.query('SELECT 1'), ROUND_TRIP_TIMEOUT_MS);
+      await withTimeout(this.database.ping(), ROUND_TRIP_TIMEOUT_MS);
     } catch {
       throw new ServiceUnavailableException('The database is unavailable');
     }
@@ -133,24 +133,13 @@ export class HealthController {
   /** One round trip, then the applied migrations against the ones this build carries. */
   private async databaseChecks(): Promise<Pick<ReadinessChecks, 'database' | 'migrations'>> {
     try {
-      await withTimeout(this.dataSource.query('SELECT 1'), ROUND_TRIP_TIMEOUT_MS);
+      await withTimeout(this.database.ping(), ROUND_TRIP_TIMEOUT_MS);
     } catch {
       return { database: 'down', migrations: 'unknown' };
     }
-    const names = this.dataSource.migrations.map((m) => m.name ?? m.constructor.name);
-    const table = this.dataSource.options.migrationsTableName ?? 'migrations';
     try {
-      const rows = await withTimeout(
-        this.dataSource.query<{ applied: number }[]>(
-          `SELECT count(DISTINCT name)::int AS applied FROM "${table.replace(/"/g, '""')}" WHERE name = ANY($1)`,
-          [names],
-        ),
-        ROUND_TRIP_TIMEOUT_MS,
-      );
-      return {
-        database: 'up',
-        migrations: rows[0]?.applied === names.length ? 'applied' : 'pending',
-      };
+      const applied = await withTimeout(this.database.migrationsApplied(), ROUND_TRIP_TIMEOUT_MS);
+      return { database: 'up', migrations: applied ? 'applied' : 'pending' };
     } catch (error) {
       // No migrations table yet is "pending"; a database gone since the round trip is "down".
       if (isDatabaseUnavailable(error) || (error as Error).message === 'timeout') {

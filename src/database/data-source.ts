@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { AUTH_ENTITIES, AUTH_MIGRATIONS } from 'tower-auth';
+import { AUTH_ENTITIES, AUTH_MIGRATIONS, type TowerConfig } from 'tower-auth';
 
 export interface DataSourceOptions {
   /** Connections in the pool. */
@@ -27,4 +27,20 @@ export function createDataSource(url: string, options: DataSourceOptions = {}): 
       idleTimeoutMillis: 30000,
     },
   });
+}
+
+/** Where the pool connects: DATABASE_URL, else the embedded server the service started. */
+export function poolUrl(config: TowerConfig, embedded: { url: string } | null): string {
+  const url = config.database.url ?? embedded?.url;
+  if (!url) throw new Error('No database: set DATABASE_URL or let the embedded one start');
+  return url;
+}
+
+/**
+ * Where work that holds a connection's state connects (migrations take locks and run DDL in
+ * transactions, LISTEN waits): Postgres itself, DATABASE_DIRECT_URL, when DATABASE_URL is a
+ * transaction-mode pooler; otherwise where the pool connects.
+ */
+export function directUrl(config: TowerConfig, pool: string): string {
+  return config.database.directUrl ?? pool;
 }

@@ -8,7 +8,8 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TOWER_CONFIG, type TowerConfig } from 'tower-auth';
-import { createDataSource } from './data-source.js';
+import { createDataSource, directUrl, poolUrl } from './data-source.js';
+import { DatabaseHealthRepository } from './database-health.repository.js';
 import { ListenCheck } from './listen-check.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres.js';
 
@@ -52,8 +53,9 @@ export class DatabaseModule implements OnApplicationShutdown {
             openDataSource(config, embedded),
         },
         ListenCheck,
+        DatabaseHealthRepository,
       ],
-      exports: [DataSource, ListenCheck],
+      exports: [DataSource, ListenCheck, DatabaseHealthRepository],
     };
   }
 
@@ -67,12 +69,11 @@ async function openDataSource(
   config: TowerConfig,
   embedded: EmbeddedDatabase | null,
 ): Promise<DataSource> {
-  const url = config.database.url ?? embedded?.url;
-  if (!url) throw new Error('No database: set DATABASE_URL or let the embedded one start');
+  const url = poolUrl(config, embedded);
   const dataSource = createDataSource(url);
   try {
     await dataSource.initialize();
-    if (config.database.migrationsRun) await runMigrations(config.database.directUrl, dataSource);
+    if (config.database.migrationsRun) await runMigrations(directUrl(config, url), url, dataSource);
   } catch (error) {
     await embedded?.stop();
     throw new Error(`Cannot open the database: ${describeDbError(error)}`, { cause: error });
@@ -84,8 +85,8 @@ async function openDataSource(
  * Migrations run DDL in transactions and read the migrations table between them: with a
  * pooler in front (DATABASE_URL), on a short-lived connection to Postgres itself.
  */
-async function runMigrations(directUrl: string | null, pooled: DataSource): Promise<void> {
-  const dataSource = directUrl ? createDataSource(directUrl, { poolSize: 1 }) : pooled;
+async function runMigrations(url: string, pool: string, pooled: DataSource): Promise<void> {
+  const dataSource = url === pool ? pooled : createDataSource(url, { poolSize: 1 });
   try {
     if (dataSource !== pooled) await dataSource.initialize();
     const applied = await dataSource.runMigrations({ transaction: 'each' });

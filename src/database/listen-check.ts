@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { TOWER_CONFIG, type TowerConfig } from 'tower-auth';
+import { directUrl } from './data-source.js';
 
 const CHANNEL = 'tower_auth_listen_check';
 /** A notification crosses one server in milliseconds; this is generous. */
@@ -30,8 +31,9 @@ export class ListenCheck implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const url = this.config.database.directUrl ?? (this.dataSource.options as { url?: string }).url;
-    if (!url) return;
+    const pool = (this.dataSource.options as { url?: string }).url;
+    if (!pool) return;
+    const url = directUrl(this.config, pool);
     try {
       this.delivered = await notificationArrives(this.dataSource, url);
     } catch (error) {

@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { AuditRepository } from '../../packages/tower-auth/src/audit/audit.repository.js';
 import { AuditService } from '../../packages/tower-auth/src/audit/audit.service.js';
 import {
   AccountError,
   AccountService,
   type ProviderProfile,
 } from '../../packages/tower-auth/src/users/account.service.js';
+import { PostgresAccountRepository } from '../../packages/tower-auth/src/users/account.repository.js';
 import { RootUsersService } from '../../packages/tower-auth/src/users/root-users.service.js';
 import { UserRepository } from '../../packages/tower-auth/src/users/user.repository.js';
 import { createDataSource } from '../../src/database/data-source.js';
@@ -54,8 +56,13 @@ beforeAll(async () => {
   Logger.overrideLogger(false);
   db = await createTestDatabase();
   ds = await createDataSource(db.url).initialize();
-  const rootUsers = new RootUsersService(new UserRepository(ds), testConfig());
-  accounts = new AccountService(ds, new AuditService(ds), rootUsers);
+  const users = new UserRepository(ds);
+  const repository = new PostgresAccountRepository(
+    ds,
+    users,
+    new AuditService(new AuditRepository(ds)),
+  );
+  accounts = new AccountService(repository, new RootUsersService(users, testConfig()));
 });
 
 afterAll(async () => {

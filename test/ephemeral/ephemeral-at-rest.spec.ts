@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { AuditRepository } from '../../packages/tower-auth/src/audit/audit.repository.js';
 import { AuditService } from '../../packages/tower-auth/src/audit/audit.service.js';
 import { systemClock } from '../../packages/tower-auth/src/common/clock.js';
 import { EphemeralRepository } from '../../packages/tower-auth/src/ephemeral/ephemeral.repository.js';
@@ -38,7 +39,7 @@ describe('ephemeral endpoints at rest', () => {
     const config = testConfig({ DATABASE_URL: db.url });
     service = new EphemeralService(
       new EphemeralRepository(ds),
-      new AuditService(ds),
+      new AuditService(new AuditRepository(ds)),
       config,
       systemClock,
     );

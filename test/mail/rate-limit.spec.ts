@@ -4,6 +4,7 @@ import {
   RateLimitService,
   storedKey,
 } from '../../packages/tower-auth/src/rate-limit/rate-limit.service.js';
+import { RateLimitRepository } from '../../packages/tower-auth/src/rate-limit/rate-limit.repository.js';
 import { createDataSource } from '../../src/database/data-source.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { TestClock } from '../harness/session-app.js';
@@ -17,7 +18,7 @@ describe('RateLimitService', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     ds = await createDataSource(db.url).initialize();
-    limits = new RateLimitService(ds, clock);
+    limits = new RateLimitService(new RateLimitRepository(ds), clock);
   });
 
   afterAll(async () => {

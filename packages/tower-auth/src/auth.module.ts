@@ -15,6 +15,7 @@ import { AccessTokensController } from './access-tokens/access-tokens.controller
 import { AdminTokensController } from './access-tokens/admin-tokens.controller.js';
 import { TokenUseRecorder } from './access-tokens/token-use.recorder.js';
 import { AllowListService } from './allow-list/allow-list.service.js';
+import { AuditRepository } from './audit/audit.repository.js';
 import { AuditService } from './audit/audit.service.js';
 import { CLOCK, systemClock, type Clock } from './common/clock.js';
 import { resolveModuleConfig, type AuthModuleConfigOptions } from './config/module-options.js';
@@ -46,6 +47,7 @@ import { SessionRefresh } from './sessions/session-refresh.js';
 import { SessionRepository } from './sessions/session.repository.js';
 import { SessionService } from './sessions/session.service.js';
 import { TokenService } from './tokens/token.service.js';
+import { AccountRepository, PostgresAccountRepository } from './users/account.repository.js';
 import { AccountService } from './users/account.service.js';
 import { RootUsersService } from './users/root-users.service.js';
 import { UserDirectory } from './users/user-directory.service.js';
@@ -88,9 +90,11 @@ const SERVICES = [
   SessionRepository,
   UserRepository,
   UserDirectory,
+  AuditRepository,
   AuditService,
   RevocationService,
   AccountService,
+  { provide: AccountRepository, useClass: PostgresAccountRepository },
   RootUsersService,
   AllowListService,
   LoginResponder,

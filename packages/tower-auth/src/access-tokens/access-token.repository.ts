@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { returnedRows } from '../database/rows.js';
 
 /** A token as its owner sees it; never its secret or hash. */
 export interface AccessTokenRow {
@@ -21,6 +22,14 @@ export interface AccessTokenCredential {
   userStatus: string;
   emailVerified: boolean;
   emailClaimed: boolean;
+}
+
+/** A use just recorded, with the address of the use before it. */
+export interface RecordedUse {
+  id: string;
+  userId: string;
+  previousIp: string | null;
+  ip: string | null;
 }
 
 const ROW = `t.id::text AS id, t.user_id::text AS "userId", t.name, t.date_created AS "dateCreated",
@@ -78,24 +87,22 @@ export class AccessTokenRepository {
 
   /** The deleted row (its owner, for the audit), or null; `userId` null: any owner. */
   async delete(id: string, userId: string | null): Promise<{ id: string; userId: string } | null> {
-    const rows = rowsOf<{ id: string; userId: string }>(
-      await this.dataSource.query(
-        `DELETE FROM tower_auth.access_tokens
-          WHERE id = $1 AND ($2::bigint IS NULL OR user_id = $2::bigint)
-          RETURNING id::text AS id, user_id::text AS "userId"`,
-        [id, userId],
-      ),
+    const result: unknown = await this.dataSource.query(
+      `DELETE FROM tower_auth.access_tokens
+        WHERE id = $1 AND ($2::bigint IS NULL OR user_id = $2::bigint)
+        RETURNING id::text AS id, user_id::text AS "userId"`,
+      [id, userId],
     );
+    const rows = returnedRows(result) as { id: string; userId: string }[];
     return rows[0] ?? null;
   }
 
   async deleteAllForUser(userId: string): Promise<string[]> {
-    const rows = rowsOf<{ id: string }>(
-      await this.dataSource.query(
-        `DELETE FROM tower_auth.access_tokens WHERE user_id = $1 RETURNING id::text AS id`,
-        [userId],
-      ),
+    const result: unknown = await this.dataSource.query(
+      `DELETE FROM tower_auth.access_tokens WHERE user_id = $1 RETURNING id::text AS id`,
+      [userId],
     );
+    const rows = returnedRows(result) as { id: string }[];
     return rows.map((row) => row.id);
   }
 
@@ -105,11 +112,10 @@ export class AccessTokenRepository {
    */
   async recordUses(
     uses: readonly { id: string; at: Date; ipAddress: string | null }[],
-  ): Promise<{ id: string; userId: string; previousIp: string | null; ip: string | null }[]> {
+  ): Promise<RecordedUse[]> {
     if (uses.length === 0) return [];
-    return rowsOf(
-      await this.dataSource.query(
-        `WITH input AS (
+    const result: unknown = await this.dataSource.query(
+      `WITH input AS (
            SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[]) AS i (id, at, ip)),
          previous AS (
            SELECT t.id, t.last_used_ip FROM tower_auth.access_tokens t
@@ -121,14 +127,8 @@ export class AccessTokenRepository {
           WHERE t.id = input.id
         RETURNING t.id::text AS id, t.user_id::text AS "userId",
                   previous.last_used_ip AS "previousIp", input.ip AS ip`,
-        [uses.map((u) => u.id), uses.map((u) => u.at), uses.map((u) => u.ipAddress)],
-      ),
+      [uses.map((u) => u.id), uses.map((u) => u.at), uses.map((u) => u.ipAddress)],
     );
+    return returnedRows(result) as RecordedUse[];
   }
-}
-
-/** TypeORM answers an UPDATE or DELETE on Postgres with [rows, affected count]. */
-function rowsOf<T>(result: unknown): T[] {
-  const list = result as unknown[];
-  return (Array.isArray(list[0]) ? list[0] : list) as T[];
 }

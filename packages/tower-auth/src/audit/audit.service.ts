@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
-import { AuditEventEntity } from './audit-event.entity.js';
+import type { EntityManager } from 'typeorm';
+import { AuditRepository, type AuditPage, type NewAuditRow } from './audit.repository.js';
 import {
   AUTH_METRICS,
   countAudited,
@@ -40,8 +40,6 @@ export interface AuditEvent {
   detail?: Record<string, unknown>;
 }
 
-const INSERT_EVENT = `INSERT INTO tower_auth.audit_events (type, user_id, provider, ip_address, detail) VALUES ($1, $2, $3, $4, $5)`;
-
 /**
  * Best effort for work that is already committed: the insert runs after the caller moves on
  * and a failure is logged, never thrown, so auditing neither slows nor breaks a request. Work
@@ -54,13 +52,13 @@ export class AuditService {
   private readonly logger = new Logger('Audit');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly audits: AuditRepository,
     @Optional() @Inject(AUTH_METRICS) private readonly metrics: AuthMetrics = NO_METRICS,
   ) {}
 
   record(event: AuditEvent): void {
     countAudited(this.metrics, event);
-    this.dataSource.query(INSERT_EVENT, parameters(event)).catch((error: unknown) => {
+    this.audits.insert(rowOf(event)).catch((error: unknown) => {
       this.logger.warn(
         `Could not record ${event.type}: ${error instanceof Error ? error.message : 'unknown error'}`,
       );
@@ -69,36 +67,27 @@ export class AuditService {
 
   /** In the caller's transaction: the row commits, or rolls back, with the work it records. */
   async recordIn(tx: EntityManager, event: AuditEvent): Promise<void> {
-    await tx.query(INSERT_EVENT, parameters(event));
+    await this.audits.insert(rowOf(event), tx);
     countAudited(this.metrics, event);
   }
 
-  async page(
+  page(
     offset: number,
     max: number,
     filter: { type?: string; userId?: string },
-  ): Promise<{ items: AuditEventEntity[]; total: number }> {
-    const query = this.dataSource
-      .getRepository(AuditEventEntity)
-      .createQueryBuilder('a')
-      .orderBy('a.id', 'DESC')
-      .offset(offset)
-      .limit(max);
-    if (filter.type) query.andWhere('a.type = :type', { type: filter.type });
-    if (filter.userId) query.andWhere('a.user_id = :userId', { userId: filter.userId });
-    const [items, total] = await query.getManyAndCount();
-    return { items, total };
+  ): Promise<AuditPage> {
+    return this.audits.page(offset, max, filter);
   }
 }
 
 /** A row written while serving a request names it (detail.requestId), to match the logs. */
-function parameters(event: AuditEvent): unknown[] {
+function rowOf(event: AuditEvent): NewAuditRow {
   const requestId = currentRequestId();
-  return [
-    event.type,
-    event.userId ?? null,
-    event.provider ?? null,
-    event.ipAddress ?? null,
-    requestId ? { ...event.detail, requestId } : (event.detail ?? {}),
-  ];
+  return {
+    type: event.type,
+    userId: event.userId ?? null,
+    provider: event.provider ?? null,
+    ipAddress: event.ipAddress ?? null,
+    detail: requestId ? { ...event.detail, requestId } : (event.detail ?? {}),
+  };
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { returnedRows } from '../database/rows.js';
 import type { SealedContent } from './ephemeral-crypto.js';
 
 export interface NewEphemeral extends SealedContent {
@@ -43,22 +44,24 @@ export class EphemeralRepository {
 
   /** One statement: of any number of concurrent callers, exactly one gets the row. */
   async consumeByHash(idHash: Buffer, now: Date): Promise<ConsumedEphemeral | null> {
-    const [rows]: [ConsumedEphemeral[], number] = await this.dataSource.query(
+    const result: unknown = await this.dataSource.query(
       `UPDATE tower_auth.ephemeral_endpoints SET consumed_at = $2
         WHERE id_hash = $1 AND consumed_at IS NULL AND expires_at > $2
         RETURNING salt, nonce, ciphertext, content_type AS "contentType", consumed_at AS "consumedAt"`,
       [idHash, now],
     );
+    const rows = returnedRows(result) as ConsumedEphemeral[];
     return rows[0] ?? null;
   }
 
   /** Undoes the consumption that returned `consumedAt` (the response never reached the client). */
   async restore(idHash: Buffer, consumedAt: Date): Promise<boolean> {
-    const [, count]: [unknown, number] = await this.dataSource.query(
-      `UPDATE tower_auth.ephemeral_endpoints SET consumed_at = NULL WHERE id_hash = $1 AND consumed_at = $2`,
+    const result: unknown = await this.dataSource.query(
+      `UPDATE tower_auth.ephemeral_endpoints SET consumed_at = NULL
+        WHERE id_hash = $1 AND consumed_at = $2 RETURNING 1`,
       [idHash, consumedAt],
     );
-    return count === 1;
+    return returnedRows(result).length === 1;
   }
 
   /** What a HEAD answers: the endpoint is live, its type and size; nothing is consumed. */

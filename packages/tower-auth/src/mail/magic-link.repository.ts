@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { returnedRows } from './mail-outbox.repository.js';
+import { returnedRows } from '../database/rows.js';
 
 export interface NewMagicLink {
   readonly userId: string;

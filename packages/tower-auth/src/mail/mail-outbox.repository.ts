@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { returnedRows } from '../database/rows.js';
 
 /** A row a worker has claimed: its lease runs until the worker marks it or the lease ends. */
 export interface ClaimedMail {
@@ -87,12 +88,4 @@ export class MailOutboxRepository {
     const result: unknown = await this.dataSource.query(sql, params);
     return returnedRows(result).length > 0;
   }
-}
-
-/** The RETURNING rows: TypeORM's postgres driver answers an UPDATE or DELETE with [rows, affected]. */
-export function returnedRows(result: unknown): unknown[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0])) {
-    return result[0] as unknown[];
-  }
-  return Array.isArray(result) ? result : [];
 }

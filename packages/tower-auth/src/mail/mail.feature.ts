@@ -1,4 +1,5 @@
 import type { Provider, Type } from '@nestjs/common';
+import { RateLimitRepository } from '../rate-limit/rate-limit.repository.js';
 import { RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { GateController } from './gate.controller.js';
 import { LoginController } from './login.controller.js';
@@ -19,6 +20,7 @@ export const MAIL_LOGIN: {
 } = {
   controllers: [GateController, LoginController],
   providers: [
+    RateLimitRepository,
     RateLimitService,
     MagicLinkRepository,
     MailOutboxRepository,
