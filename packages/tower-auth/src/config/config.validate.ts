@@ -86,28 +86,22 @@ export function checkProviders(values: ResolvedValues): string[] {
   return errors;
 }
 
+const HTTP_URLS = [
+  ['serverUrl', 'a plain http server URL', ' (cookies then lose Secure)'],
+  ['auth.oidc.issuer', 'an http OIDC issuer', ''],
+  ['auth.github.serverUrl', 'an http GitHub server', ''],
+] as const;
+
+/** Plain http outside localhost only in unsafe mode. */
 export function checkUrls(values: ResolvedValues): string[] {
-  const errors: string[] = [];
-  const unsafe = values.bool('unsafeMode');
-  const serverUrl = values.str('serverUrl');
-  if (serverUrl?.startsWith('http:') && !isLocalUrl(serverUrl) && !unsafe) {
-    errors.push(
-      `${names(values, 'serverUrl')} is ${serverUrl}: a plain http server URL needs TOWER_ENABLE_UNSAFE_MODE=true (cookies then lose Secure); only localhost may use http without it`,
-    );
-  }
-  const issuer = values.str('auth.oidc.issuer');
-  if (issuer?.startsWith('http:') && !isLocalUrl(issuer) && !unsafe) {
-    errors.push(
-      `${names(values, 'auth.oidc.issuer')} is ${issuer}: an http OIDC issuer needs TOWER_ENABLE_UNSAFE_MODE=true; only localhost may use http without it`,
-    );
-  }
-  const github = values.str('auth.github.serverUrl');
-  if (github?.startsWith('http:') && !isLocalUrl(github) && !unsafe) {
-    errors.push(
-      `${names(values, 'auth.github.serverUrl')} is ${github}: an http GitHub server needs TOWER_ENABLE_UNSAFE_MODE=true; only localhost may use http without it`,
-    );
-  }
-  return errors;
+  if (values.bool('unsafeMode')) return [];
+  return HTTP_URLS.flatMap(([id, what, consequence]) => {
+    const url = values.str(id);
+    if (!url?.startsWith('http:') || isLocalUrl(url)) return [];
+    return [
+      `${names(values, id)} is ${url}: ${what} needs TOWER_ENABLE_UNSAFE_MODE=true${consequence}; only localhost may use http without it`,
+    ];
+  });
 }
 
 /** Unknown `tower.*` keys warn; another `tower.auth.<name>` carrying an issuer is a second OIDC provider. */

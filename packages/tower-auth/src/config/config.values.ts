@@ -8,19 +8,8 @@ import { DURATION_FORMS, DurationError, parseDuration, parsePositiveDuration } f
  * the setting's type in `TowerConfig`; its input type is what the module options accept. The
  * `kind` in its metadata says how `config check` shows it; `message` replaces zod's own.
  */
-export type KindName =
-  | 'string'
-  | 'secret'
-  | 'boolean'
-  | 'port'
-  | 'integer'
-  | 'proxy-hops'
-  | 'duration'
-  | 'list'
-  | 'enum'
-  | 'url'
-  | 'database-url'
-  | 'path';
+type ScalarKind = 'string' | 'secret' | 'boolean' | 'port' | 'integer' | 'proxy-hops' | 'duration';
+export type KindName = ScalarKind | 'list' | 'enum' | 'url' | 'database-url' | 'path';
 export type Kind<Out = unknown, In = unknown> = z.ZodType<Out, In>;
 export type Value = string | number | boolean | readonly string[] | null;
 /** `problem` reads after the offending value, e.g. `"abc" is not a valid port`. */
@@ -108,20 +97,22 @@ export const duration = (allowZero = false): Kind<number, DurationOption> =>
     }),
   );
 
+function urlProblem(url: URL | null, keepAsIs: boolean): string | null {
+  if (url === null) return 'is not a valid URL';
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'is not an http(s) URL';
+  if (url.username || url.password) return 'must not contain a user name or password';
+  return !keepAsIs && (url.search || url.hash) ? 'must not have a query or fragment' : null;
+}
+
 /** An http(s) URL without credentials; normalised without a trailing slash unless `keepAsIs`. */
 export const httpUrl = (keepAsIs = false): Kind<string, string> =>
   kind(
     'url',
     custom(z.string(), (input) => {
       const url = parseUrl(input);
-      if (url === null) return { problem: 'is not a valid URL' };
-      if (url.protocol !== 'http:' && url.protocol !== 'https:')
-        return { problem: 'is not an http(s) URL' };
-      if (url.username || url.password)
-        return { problem: 'must not contain a user name or password' };
-      if (keepAsIs) return input;
-      if (url.search || url.hash) return { problem: 'must not have a query or fragment' };
-      return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+      const problem = urlProblem(url, keepAsIs);
+      if (problem !== null) return { problem };
+      return keepAsIs ? input : `${url!.origin}${url!.pathname.replace(/\/+$/, '')}`;
     }),
   );
 
