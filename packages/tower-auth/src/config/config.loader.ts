@@ -120,7 +120,6 @@ function applyDevSecret(
   values.set('jwtSecret', {
     ...resolved,
     value: result.secret,
-    valid: true,
     source: 'generated',
     display: MASK,
   });

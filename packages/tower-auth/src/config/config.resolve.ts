@@ -14,7 +14,6 @@ export interface Resolved {
   readonly spec: KeySpec;
   /** `null` when unset or invalid. */
   readonly value: Value;
-  readonly valid: boolean;
   readonly source: ConfigSource;
   readonly display: string;
 }
@@ -44,11 +43,6 @@ export class ResolvedValues {
 
   bool(id: KeyId): boolean {
     return this.get(id).value === true;
-  }
-
-  list(id: KeyId): readonly string[] {
-    const { value } = this.get(id);
-    return Array.isArray(value) ? (value as readonly string[]) : [];
   }
 
   isSet(id: KeyId): boolean {
@@ -109,7 +103,6 @@ export function resolveKeys(
     map.set(spec.id, {
       spec,
       value: parsed.ok ? parsed.value : null,
-      valid: parsed.ok,
       source: pick.source,
       display: displayValue(spec.schema, pick.raw, parsed),
     });

@@ -10,10 +10,6 @@ export const MODULE_OPTION_PATHS = Object.fromEntries(
   KEY_SPECS.map((spec) => [spec.id, spec.option]),
 ) as Readonly<Record<KeyId, string | null>>;
 
-export const SERVICE_ONLY_KEYS: readonly KeyId[] = KEY_SPECS.filter(
-  (spec) => spec.option === null,
-).map((spec) => spec.id);
-
 const LEAVES = new Map<string, KeyId>();
 /** Option objects by path (`''` is the top level) → the names they may hold. */
 const CHILDREN = new Map<string, Set<string>>([['', new Set(SOURCE_OPTIONS)]]);

@@ -11,7 +11,7 @@ import {
   type Env,
   type YamlSource,
 } from './config.sources.js';
-import { describe, readModuleOptions, SERVICE_ONLY_KEYS } from './module-options.paths.js';
+import { describe, readModuleOptions } from './module-options.paths.js';
 import type { AuthModuleConfigOptions } from './module-options.types.js';
 import type { ConfigReport, ConfigSource, TowerConfig } from './tower-config.types.js';
 
@@ -19,7 +19,8 @@ export type * from './module-options.types.js';
 export { MODULE_OPTION_PATHS } from './module-options.paths.js';
 
 const SECRET_NOTE = '; give it as the jwtSecret option (or TOWER_JWT_SECRET in env)';
-const SERVICE_ONLY = KEY_SPECS.filter((spec) => SERVICE_ONLY_KEYS.includes(spec.id));
+/** The settings of the standalone service (`PORT`, `DATABASE_URL`, …) are not the module's. */
+const SERVICE_ONLY = KEY_SPECS.filter((spec) => spec.option === null);
 const SERVICE_ENV = new Set(SERVICE_ONLY.map((spec) => spec.env));
 const SERVICE_YAML = new Set(SERVICE_ONLY.flatMap((spec) => spec.yaml.map(normalizePath)));
 
@@ -92,7 +93,6 @@ function givenEnv(env: unknown, errors: string[]): Env {
   return strings;
 }
 
-/** The settings of the standalone service (`PORT`, `DATABASE_URL`, …) are not the module's. */
 function withoutServiceVariables(env: Env): Env {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !SERVICE_ENV.has(name)));
 }
