@@ -317,6 +317,7 @@ describe('env and configFile', () => {
     expect(appName({})).toBe('Seqera');
     expect(appName({ configFile: 'auth.yml' })).toBe('From file');
     expect(appName({ configFile: 'auth.yml', appName: 'From options' })).toBe('From options');
+    expect(appName({ configFile: 'auth.yml', appName: ' ' })).toBe('From file');
     expect(
       appName({
         configFile: 'auth.yml',
