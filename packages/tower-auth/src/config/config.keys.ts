@@ -1,291 +1,181 @@
-/**
- * Every setting the service reads: canonical key, environment variable, tower.yml paths
- * (canonical first, then aliases and pre-Micronaut-4 legacy keys) and the default, written the
- * way an operator would write it so that it goes through the same parser as their value.
- */
-export type ListStyle = 'allow-list' | 'lower-case' | 'scopes';
-
-export type ValueKind =
-  | { readonly type: 'string' }
-  | { readonly type: 'secret' }
-  | { readonly type: 'boolean' }
-  | { readonly type: 'port'; readonly allowZero?: boolean }
-  | { readonly type: 'integer' }
-  /** `false`, `true` (one) or how many proxies are in front of the service. */
-  | { readonly type: 'proxy-hops' }
-  | { readonly type: 'duration'; readonly allowZero?: boolean }
-  | { readonly type: 'list'; readonly style: ListStyle }
-  | { readonly type: 'enum'; readonly values: readonly string[] }
-  | { readonly type: 'url'; readonly keepAsIs?: boolean }
-  | { readonly type: 'database-url' }
-  | { readonly type: 'path' };
+import * as k from './config.values.js';
 
 /** Default of the embedded-database folder: `postgres` inside the data folder. */
 export const IN_DATA_DIR: unique symbol = Symbol('in data dir');
+/** No default: the validation asks for it (typed as always set). */
+export const REQUIRED: unique symbol = Symbol('required');
+export type RawValue = string | number | boolean | null;
+type Default = RawValue | typeof IN_DATA_DIR | typeof REQUIRED;
 
-export type RawValue = string | number | boolean | readonly unknown[] | null;
+type Camel<S extends string> = S extends `${infer A}-${infer B}`
+  ? `${A}${Capitalize<Camel<B>>}`
+  : S;
+type Unprefixed<Y> = Y extends `tower.${infer R}` ? R : Y extends `mail.${infer R}` ? R : Y;
+type First<Y> = Y extends string ? Y : Y extends readonly [infer F, ...unknown[]] ? F : never;
+/** The module option named after a tower.yml key, e.g. `tower.auth.github.allow-list`. */
+type OptionOf<Y, O> = [O] extends [never] ? Camel<Unprefixed<First<Y>> & string> : O;
 
-export interface KeySpec {
-  readonly id: string;
-  readonly key: string;
+export interface Setting<Out = unknown, In = unknown, D = Default, O = string | null> {
+  readonly schema: k.Kind<Out, In>;
+  /** Written as an operator would write it; `null` means unset. */
+  readonly default: D;
   readonly env: string | null;
   readonly yaml: readonly string[];
-  readonly kind: ValueKind;
-  /** Raw default; `null` means unset. */
-  readonly default: RawValue | typeof IN_DATA_DIR;
+  readonly option: O;
 }
 
-const str = { type: 'string' } as const;
-const secret = { type: 'secret' } as const;
-const bool = { type: 'boolean' } as const;
-const duration = { type: 'duration' } as const;
-const allowList = { type: 'list', style: 'allow-list' } as const;
-
-function spec<I extends string>(
-  id: I,
+function set<
+  Out,
+  In,
+  const D extends Default,
+  const Y extends string | readonly string[],
+  const O extends string | null = never,
+>(
+  schema: k.Kind<Out, In>,
+  defaultValue: D,
   env: string | null,
-  yaml: string | readonly string[] | null,
-  kind: ValueKind,
-  defaultValue: RawValue | typeof IN_DATA_DIR,
-  key?: string,
-): KeySpec & { readonly id: I } {
-  const paths = yaml === null ? [] : typeof yaml === 'string' ? [yaml] : yaml;
-  return { id, key: key ?? paths[0] ?? env ?? id, env, yaml: paths, kind, default: defaultValue };
+  yaml: Y,
+  option?: O,
+): Setting<Out, In, D, OptionOf<Y, O>> {
+  const paths: readonly string[] = typeof yaml === 'string' ? [yaml] : yaml;
+  const derived = paths[0]
+    ?.replace(/^(tower|mail)\./, '')
+    .replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+  return {
+    schema,
+    default: defaultValue,
+    env,
+    yaml: paths,
+    option: (option === undefined ? derived : option) as never,
+  };
 }
 
+const JWT_SECRET = 'micronaut.security.token.jwt.signatures.secret.generator.secret';
 const LEGACY_JWT = 'micronaut.security.token.jwt.generator';
+const REFRESH_COOKIE = 'micronaut.security.token.refresh.cookie.cookie-max-age';
 
-export const KEY_SPECS = [
-  spec(
-    'serverUrl',
-    'TOWER_SERVER_URL',
-    'tower.serverUrl',
-    { type: 'url' },
-    'http://localhost:8000',
-  ),
-  spec('unsafeMode', 'TOWER_ENABLE_UNSAFE_MODE', 'tower.enable-unsafe-mode', bool, false),
-  spec('appName', 'TOWER_APP_NAME', 'tower.appName', str, 'Seqera'),
-  spec('contactEmail', 'TOWER_CONTACT_EMAIL', ['tower.contactEmail', 'mail.from'], str, null),
-  spec(
-    'jwtSecret',
-    'TOWER_JWT_SECRET',
-    'micronaut.security.token.jwt.signatures.secret.generator.secret',
-    secret,
-    null,
-  ),
-  spec(
-    'rootUsers',
-    'TOWER_ROOT_USERS',
-    'tower.admin.root-users',
-    { type: 'list', style: 'lower-case' },
-    '',
-  ),
-  spec('trustProxy', 'TOWER_TRUST_PROXY', 'tower.trust-proxy', { type: 'proxy-hops' }, false),
-  spec('dataDir', 'TOWER_DATA_DIR', 'tower.data-dir', { type: 'path' }, '.data'),
-  spec('httpPort', 'PORT', null, { type: 'port', allowZero: true }, 8000, 'http.port'),
-  spec('httpHost', 'HOST', null, str, '0.0.0.0', 'http.host'),
-  spec(
-    'httpPlatform',
-    'HTTP_PLATFORM',
-    null,
-    { type: 'enum', values: ['fastify', 'express'] },
-    'fastify',
-    'http.platform',
-  ),
-  spec('dbUrl', 'DATABASE_URL', 'tower.db.url', { type: 'database-url' }, null),
+/**
+ * Every setting, once: its place in `TowerConfig` (the key), the zod schema of its value, the
+ * default (written the way an operator would write it, so that it goes through the same
+ * parser), the environment variable and the tower.yml paths (canonical first, then aliases and
+ * pre-Micronaut-4 legacy keys). The module option is the canonical path in camelCase without
+ * `tower.` or `mail.` (`tower.auth.github.allow-list` is `auth.github.allowList`) unless given;
+ * `null`: a setting of the standalone service only (its HTTP server, database and data folder).
+ * `TowerConfig`, the module options, `config check` and the validation all follow from here.
+ */
+// prettier-ignore
+export const SETTINGS = {
+  serverUrl: set(k.httpUrl(), 'http://localhost:8000', 'TOWER_SERVER_URL', 'tower.serverUrl'),
+  unsafeMode: set(k.flag, false, 'TOWER_ENABLE_UNSAFE_MODE', 'tower.enable-unsafe-mode'),
+  appName: set(k.text, 'Seqera', 'TOWER_APP_NAME', 'tower.appName'),
+  contactEmail: set(k.text, null, 'TOWER_CONTACT_EMAIL', ['tower.contactEmail', 'mail.from']),
+  jwtSecret: set(k.secret, REQUIRED, 'TOWER_JWT_SECRET', JWT_SECRET, 'jwtSecret'),
+  rootUsers: set(k.lowerCaseList, '', 'TOWER_ROOT_USERS', 'tower.admin.root-users', 'rootUsers'),
+  trustProxy: set(k.proxyHops, false, 'TOWER_TRUST_PROXY', 'tower.trust-proxy'),
+  dataDir: set(k.path, '.data', 'TOWER_DATA_DIR', 'tower.data-dir', null),
+  'http.port': set(k.port(0), 8000, 'PORT', [], null),
+  'http.host': set(k.text, '0.0.0.0', 'HOST', [], null),
+  'http.platform': set(k.oneOf(['fastify', 'express']), 'fastify', 'HTTP_PLATFORM', [], null),
+  'database.url': set(k.databaseUrl, null, 'DATABASE_URL', 'tower.db.url', null),
   // Postgres itself when DATABASE_URL is a transaction-mode pooler: LISTEN and session locks.
-  spec('dbDirectUrl', 'DATABASE_DIRECT_URL', 'tower.db.direct-url', { type: 'database-url' }, null),
-  spec('dbMigrationsRun', 'DB_MIGRATIONS_RUN', 'tower.db.migrations-run', bool, true),
-  spec(
-    'dbEmbeddedDir',
-    'TOWER_DB_EMBEDDED_DIR',
-    'tower.db.embedded-dir',
-    { type: 'path' },
-    IN_DATA_DIR,
-  ),
-  spec('smtpHost', 'TOWER_SMTP_HOST', 'mail.smtp.host', str, null),
-  spec('smtpPort', 'TOWER_SMTP_PORT', 'mail.smtp.port', { type: 'port' }, 587),
-  spec('smtpUser', 'TOWER_SMTP_USER', 'mail.smtp.user', str, null),
-  spec('smtpPassword', 'TOWER_SMTP_PASSWORD', 'mail.smtp.password', secret, null),
-  spec('smtpAuth', 'TOWER_SMTP_AUTH', 'mail.smtp.auth', bool, true),
+  'database.directUrl': set(k.databaseUrl, null, 'DATABASE_DIRECT_URL', 'tower.db.direct-url',
+    'database.directUrl'),
+  'database.migrationsRun': set(k.flag, true, 'DB_MIGRATIONS_RUN', 'tower.db.migrations-run', null),
+  'database.embeddedDir': set(k.path, IN_DATA_DIR, 'TOWER_DB_EMBEDDED_DIR', 'tower.db.embedded-dir',
+    null),
+  'smtp.host': set(k.text, null, 'TOWER_SMTP_HOST', 'mail.smtp.host'),
+  'smtp.port': set(k.port(), 587, 'TOWER_SMTP_PORT', 'mail.smtp.port'),
+  'smtp.user': set(k.text, null, 'TOWER_SMTP_USER', 'mail.smtp.user'),
+  'smtp.password': set(k.secret, null, 'TOWER_SMTP_PASSWORD', 'mail.smtp.password'),
+  'smtp.auth': set(k.flag, true, 'TOWER_SMTP_AUTH', 'mail.smtp.auth'),
   // Upgrade when the server offers it; only an explicit false sends in clear (with a warning).
-  spec(
-    'smtpStarttlsEnabled',
-    'TOWER_SMTP_STARTTLS_ENABLED',
-    'mail.smtp.starttls.enable',
-    bool,
-    true,
-  ),
-  spec(
-    'smtpStarttlsRequired',
-    'TOWER_SMTP_STARTTLS_REQUIRED',
-    'mail.smtp.starttls.required',
-    bool,
-    false,
-  ),
-  spec('smtpSslEnabled', 'TOWER_SMTP_SSL_ENABLED', 'mail.smtp.ssl.enable', bool, false),
-  spec('smtpCaFile', 'TOWER_SMTP_CA_FILE', 'mail.smtp.ssl.ca-file', { type: 'path' }, null),
-  spec('disableEmail', 'TOWER_AUTH_DISABLE_EMAIL', 'tower.auth.disable-email', bool, false),
-  spec('mailDuration', null, 'auth.mail.duration', duration, '30m'),
-  spec(
-    'accessTokenExpiration',
-    null,
-    [
-      'micronaut.security.token.generator.access-token.expiration',
-      `${LEGACY_JWT}.access-token.expiration`,
-    ],
-    duration,
-    3600,
-  ),
-  spec(
-    'refreshTokenExpiration',
-    null,
-    [
-      'micronaut.security.token.jwt.signatures.refresh-token.expiration',
-      `${LEGACY_JWT}.refresh-token.expiration`,
-    ],
-    duration,
-    '6h',
-  ),
-  spec(
-    'refreshCookieMaxAge',
-    null,
-    'micronaut.security.token.refresh.cookie.cookie-max-age',
-    duration,
-    '12h',
-  ),
-  spec('sessionMaxLifetime', null, 'tower.auth.session.max-lifetime', duration, '7d'),
-  spec(
-    'refreshGrace',
-    null,
-    'tower.auth.session.refresh-grace',
-    { type: 'duration', allowZero: true },
-    '30s',
-  ),
-  spec('heartbeatInterval', null, 'tower.auth.heartbeat-interval', duration, '5m'),
-  spec('purgeInterval', null, 'tower.auth.purge.interval', duration, '10m'),
-  spec('auditRetention', null, 'tower.auth.audit.retention', duration, '90d'),
-  spec('sessionRetention', null, 'tower.auth.session.retention', duration, '7d'),
-  spec('purgeBatchSize', null, 'tower.auth.purge.batch-size', { type: 'integer' }, 5000),
-  spec('outboxRetention', null, 'tower.auth.outbox.retention', duration, '7d'),
-  spec('outboxMaxAttempts', null, 'tower.auth.outbox.max-attempts', { type: 'integer' }, 8),
-  spec('outboxRetryDelay', null, 'tower.auth.outbox.retry-delay', duration, '30s'),
-  spec('outboxPollInterval', null, 'tower.auth.outbox.poll-interval', duration, '10s'),
-  spec(
-    'rateLimitEmailMax',
-    'TOWER_AUTH_RATE_LIMIT_EMAIL_MAX',
-    'tower.auth.rate-limit.email.max',
-    { type: 'integer' },
-    5,
-  ),
-  spec(
-    'rateLimitEmailWindow',
-    'TOWER_AUTH_RATE_LIMIT_EMAIL_WINDOW',
-    'tower.auth.rate-limit.email.window',
-    duration,
-    '15m',
-  ),
-  spec(
-    'rateLimitClientMax',
-    'TOWER_AUTH_RATE_LIMIT_CLIENT_MAX',
-    'tower.auth.rate-limit.client.max',
-    { type: 'integer' },
-    30,
-  ),
-  spec(
-    'rateLimitClientWindow',
-    'TOWER_AUTH_RATE_LIMIT_CLIENT_WINDOW',
-    'tower.auth.rate-limit.client.window',
-    duration,
-    '15m',
-  ),
-  spec('ephemeralDuration', null, 'tower.ephemeral.duration', duration, '6h'),
-  spec('ephemeralMaxBytes', null, 'tower.ephemeral.max-bytes', { type: 'integer' }, 1048576),
-  spec(
-    'emailAllowList',
-    'TOWER_AUTH_EMAIL_ALLOW_LIST',
-    'tower.auth.email.allow-list',
-    allowList,
-    '',
-  ),
-  spec('githubClient', 'TOWER_GITHUB_CLIENT', 'tower.auth.github.client', str, null),
-  spec('githubSecret', 'TOWER_GITHUB_SECRET', 'tower.auth.github.secret', secret, null),
-  spec(
-    'githubServerUrl',
-    'TOWER_GITHUB_SERVER_URL',
-    'tower.auth.github.server-url',
-    { type: 'url' },
-    'https://github.com',
-  ),
-  spec(
-    'githubAllowList',
-    'TOWER_AUTH_GITHUB_ALLOW_LIST',
-    'tower.auth.github.allow-list',
-    allowList,
-    '',
-  ),
-  spec('googleClient', 'TOWER_GOOGLE_CLIENT', 'tower.auth.google.client', str, null),
-  spec('googleSecret', 'TOWER_GOOGLE_SECRET', 'tower.auth.google.secret', secret, null),
-  spec(
-    'googleHostedDomain',
-    'TOWER_GOOGLE_HOSTED_DOMAIN',
-    'tower.auth.google.hosted-domain',
-    str,
-    null,
-  ),
-  spec(
-    'googleAllowList',
-    'TOWER_AUTH_GOOGLE_ALLOW_LIST',
-    'tower.auth.google.allow-list',
-    allowList,
-    '',
-  ),
-  spec('oidcClient', 'TOWER_OIDC_CLIENT', 'tower.auth.oidc.client', str, null),
-  spec('oidcSecret', 'TOWER_OIDC_SECRET', 'tower.auth.oidc.secret', secret, null),
-  spec(
-    'oidcIssuer',
-    'TOWER_OIDC_ISSUER',
-    'tower.auth.oidc.issuer',
-    { type: 'url', keepAsIs: true },
-    null,
-  ),
-  spec(
-    'oidcScopes',
-    'TOWER_OIDC_SCOPES',
-    'tower.auth.oidc.scopes',
-    { type: 'list', style: 'scopes' },
-    'openid,email,profile',
-  ),
-  spec(
-    'oidcTokenAuthMethod',
-    'TOWER_OIDC_TOKEN_AUTH_METHOD',
-    'tower.auth.oidc.token-auth-method',
-    { type: 'enum', values: ['client_secret_basic', 'client_secret_post'] },
-    'client_secret_basic',
-  ),
-  spec(
-    'oidcLabel',
-    'TOWER_OIDC_LABEL',
-    'tower.auth.oidc.label',
-    str,
-    'Sign in with OpenID Connect',
-  ),
-  spec(
-    'oidcRequireVerifiedEmail',
-    'TOWER_OIDC_REQUIRE_VERIFIED_EMAIL',
-    'tower.auth.oidc.require-verified-email',
-    bool,
-    false,
-  ),
-  spec(
-    'oidcTrustUnverifiedEmail',
-    'TOWER_OIDC_TRUST_UNVERIFIED_EMAIL',
-    'tower.auth.oidc.trust-unverified-email',
-    bool,
-    false,
-  ),
-  spec('oidcDiscoveryTtl', null, 'tower.auth.oidc.discovery-ttl', duration, '1h'),
-  spec('oidcAllowList', 'TOWER_AUTH_OIDC_ALLOW_LIST', 'tower.auth.oidc.allow-list', allowList, ''),
-] as const satisfies readonly KeySpec[];
+  'smtp.starttlsEnabled': set(k.flag, true, 'TOWER_SMTP_STARTTLS_ENABLED',
+    'mail.smtp.starttls.enable'),
+  'smtp.starttlsRequired': set(k.flag, false, 'TOWER_SMTP_STARTTLS_REQUIRED',
+    'mail.smtp.starttls.required'),
+  'smtp.sslEnabled': set(k.flag, false, 'TOWER_SMTP_SSL_ENABLED', 'mail.smtp.ssl.enable'),
+  'smtp.caFile': set(k.path, null, 'TOWER_SMTP_CA_FILE', 'mail.smtp.ssl.ca-file', 'smtp.caFile'),
+  'auth.disableEmail': set(k.flag, false, 'TOWER_AUTH_DISABLE_EMAIL', 'tower.auth.disable-email'),
+  'auth.mailDuration': set(k.duration(), '30m', null, 'auth.mail.duration'),
+  'auth.accessTokenExpiration': set(k.duration(), 3600, null, [
+    'micronaut.security.token.generator.access-token.expiration',
+    `${LEGACY_JWT}.access-token.expiration`,
+  ], 'tokens.accessTokenExpiration'),
+  'auth.refreshTokenExpiration': set(k.duration(), '6h', null, [
+    'micronaut.security.token.jwt.signatures.refresh-token.expiration',
+    `${LEGACY_JWT}.refresh-token.expiration`,
+  ], 'tokens.refreshTokenExpiration'),
+  'auth.refreshCookieMaxAge': set(k.duration(), '12h', null, REFRESH_COOKIE,
+    'tokens.refreshCookieMaxAge'),
+  'auth.sessionMaxLifetime': set(k.duration(), '7d', null, 'tower.auth.session.max-lifetime'),
+  'auth.refreshGrace': set(k.duration(true), '30s', null, 'tower.auth.session.refresh-grace'),
+  'auth.heartbeatInterval': set(k.duration(), '5m', null, 'tower.auth.heartbeat-interval'),
+  'auth.purgeInterval': set(k.duration(), '10m', null, 'tower.auth.purge.interval'),
+  'auth.auditRetention': set(k.duration(), '90d', null, 'tower.auth.audit.retention'),
+  'auth.sessionRetention': set(k.duration(), '7d', null, 'tower.auth.session.retention'),
+  'auth.purgeBatchSize': set(k.count, 5000, null, 'tower.auth.purge.batch-size'),
+  'auth.outbox.retention': set(k.duration(), '7d', null, 'tower.auth.outbox.retention'),
+  'auth.outbox.maxAttempts': set(k.count, 8, null, 'tower.auth.outbox.max-attempts'),
+  'auth.outbox.retryDelay': set(k.duration(), '30s', null, 'tower.auth.outbox.retry-delay'),
+  'auth.outbox.pollInterval': set(k.duration(), '10s', null, 'tower.auth.outbox.poll-interval'),
+  'auth.rateLimit.email.max': set(k.count, 5, 'TOWER_AUTH_RATE_LIMIT_EMAIL_MAX',
+    'tower.auth.rate-limit.email.max'),
+  'auth.rateLimit.email.window': set(k.duration(), '15m', 'TOWER_AUTH_RATE_LIMIT_EMAIL_WINDOW',
+    'tower.auth.rate-limit.email.window'),
+  'auth.rateLimit.client.max': set(k.count, 30, 'TOWER_AUTH_RATE_LIMIT_CLIENT_MAX',
+    'tower.auth.rate-limit.client.max'),
+  'auth.rateLimit.client.window': set(k.duration(), '15m', 'TOWER_AUTH_RATE_LIMIT_CLIENT_WINDOW',
+    'tower.auth.rate-limit.client.window'),
+  'ephemeral.duration': set(k.duration(), '6h', null, 'tower.ephemeral.duration'),
+  'ephemeral.maxBytes': set(k.count, 1048576, null, 'tower.ephemeral.max-bytes'),
+  'auth.emailAllowList': set(k.allowList, '', 'TOWER_AUTH_EMAIL_ALLOW_LIST',
+    'tower.auth.email.allow-list'),
+  'auth.github.clientId': set(k.text, null, 'TOWER_GITHUB_CLIENT', 'tower.auth.github.client'),
+  'auth.github.clientSecret': set(k.secret, null, 'TOWER_GITHUB_SECRET',
+    'tower.auth.github.secret'),
+  'auth.github.serverUrl': set(k.httpUrl(), 'https://github.com', 'TOWER_GITHUB_SERVER_URL',
+    'tower.auth.github.server-url'),
+  'auth.github.allowList': set(k.allowList, '', 'TOWER_AUTH_GITHUB_ALLOW_LIST',
+    'tower.auth.github.allow-list'),
+  'auth.google.clientId': set(k.text, null, 'TOWER_GOOGLE_CLIENT', 'tower.auth.google.client'),
+  'auth.google.clientSecret': set(k.secret, null, 'TOWER_GOOGLE_SECRET',
+    'tower.auth.google.secret'),
+  'auth.google.hostedDomain': set(k.text, null, 'TOWER_GOOGLE_HOSTED_DOMAIN',
+    'tower.auth.google.hosted-domain'),
+  'auth.google.allowList': set(k.allowList, '', 'TOWER_AUTH_GOOGLE_ALLOW_LIST',
+    'tower.auth.google.allow-list'),
+  'auth.oidc.clientId': set(k.text, null, 'TOWER_OIDC_CLIENT', 'tower.auth.oidc.client'),
+  'auth.oidc.clientSecret': set(k.secret, null, 'TOWER_OIDC_SECRET', 'tower.auth.oidc.secret'),
+  // Exactly as configured: discovery must return this issuer byte for byte.
+  'auth.oidc.issuer': set(k.httpUrl(true), null, 'TOWER_OIDC_ISSUER', 'tower.auth.oidc.issuer'),
+  'auth.oidc.scopes': set(k.scopes, 'openid,email,profile', 'TOWER_OIDC_SCOPES',
+    'tower.auth.oidc.scopes'),
+  'auth.oidc.tokenAuthMethod': set(k.oneOf(['client_secret_basic', 'client_secret_post']),
+    'client_secret_basic', 'TOWER_OIDC_TOKEN_AUTH_METHOD', 'tower.auth.oidc.token-auth-method'),
+  'auth.oidc.label': set(k.text, 'Sign in with OpenID Connect', 'TOWER_OIDC_LABEL',
+    'tower.auth.oidc.label'),
+  'auth.oidc.requireVerifiedEmail': set(k.flag, false, 'TOWER_OIDC_REQUIRE_VERIFIED_EMAIL',
+    'tower.auth.oidc.require-verified-email'),
+  'auth.oidc.trustUnverifiedEmail': set(k.flag, false, 'TOWER_OIDC_TRUST_UNVERIFIED_EMAIL',
+    'tower.auth.oidc.trust-unverified-email'),
+  'auth.oidc.discoveryTtl': set(k.duration(), '1h', null, 'tower.auth.oidc.discovery-ttl'),
+  'auth.oidc.allowList': set(k.allowList, '', 'TOWER_AUTH_OIDC_ALLOW_LIST',
+    'tower.auth.oidc.allow-list'),
+} as const;
 
-export type KeyId = (typeof KEY_SPECS)[number]['id'];
+export type Settings = typeof SETTINGS;
+export type KeyId = keyof Settings;
+
+export interface KeySpec extends Setting {
+  /** Its path in `TowerConfig`, e.g. `auth.github.clientId`. */
+  readonly id: KeyId;
+  /** Canonical key, e.g. `tower.auth.oidc.issuer`: the first tower.yml path. */
+  readonly key: string;
+}
+
+/** The settings in order, as `config check` lists them. */
+export const KEY_SPECS: readonly KeySpec[] = Object.entries(SETTINGS).map(([id, setting]) => ({
+  ...(setting as Setting),
+  id: id as KeyId,
+  key: setting.yaml[0] ?? id,
+}));

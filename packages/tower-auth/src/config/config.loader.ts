@@ -1,8 +1,13 @@
 import { resolve } from 'node:path';
 import { buildTowerConfig, isLocalUrl } from './config.build.js';
-import { configFileEntry, resolveKeys, type ResolvedValues } from './config.resolve.js';
+import {
+  configFileEntry,
+  resolveKeys,
+  type GivenValues,
+  type ResolvedValues,
+} from './config.resolve.js';
 import { loadOrCreateDevSecret } from './config.secret.js';
-import { locateConfigFile, readYamlSource, type Env } from './config.sources.js';
+import { locateConfigFile, readYamlSource, type Env, type YamlSource } from './config.sources.js';
 import {
   checkJwtSecret,
   checkProviders,
@@ -13,6 +18,7 @@ import {
 import { MASK } from './config.values.js';
 import {
   ConfigValidationError,
+  type ConfigEntry,
   type ConfigReport,
   type TowerConfig,
 } from './tower-config.types.js';
@@ -38,30 +44,54 @@ export function loadTowerConfig(options: LoadTowerConfigOptions): ConfigReport {
   const { env } = options;
   const cwd = resolve(options.cwd ?? process.cwd());
   const located = locateConfigFile(env, cwd);
-  const yaml = readYamlSource(located.file, env);
-  const { values, errors: valueErrors, consumed } = resolveKeys(env, yaml, cwd);
-  const keyProblems = checkYamlKeys(values, yaml, consumed);
-  const errors = [
-    ...(located.error ? [located.error] : []),
-    ...yaml.errors,
-    ...valueErrors,
-    ...keyProblems.errors,
-  ];
-  const warnings = [...yaml.warnings, ...keyProblems.warnings];
+  return assembleReport({
+    env,
+    cwd,
+    yaml: readYamlSource(located.file, env),
+    errors: located.error ? [located.error] : [],
+    fileEntry: configFileEntry(env, located.file),
+    secretNote: (values, warnings, errors) => applyDevSecret(values, options, warnings, errors),
+  });
+}
 
-  const secretNote = applyDevSecret(values, options, warnings, errors);
+export interface ReportInputs {
+  readonly env: Env;
+  readonly cwd: string;
+  readonly yaml: YamlSource;
+  readonly given?: GivenValues;
+  /** Found before the settings are read (where the sources are). */
+  readonly errors: readonly string[];
+  readonly fileEntry: ConfigEntry;
+  /** Why no secret is at hand when none is given, or null when that is already reported. */
+  readonly secretNote: (
+    values: ResolvedValues,
+    warnings: string[],
+    errors: string[],
+  ) => string | null;
+}
+
+/** The settings read from their sources, checked alone and together, and built when valid. */
+export function assembleReport(inputs: ReportInputs): ConfigReport {
+  const { env, yaml, cwd, given } = inputs;
+  const { values, errors: valueErrors, consumed } = resolveKeys(env, yaml, cwd, given);
+  const keyProblems = checkYamlKeys(values, yaml, consumed);
+  const errors = [...inputs.errors, ...yaml.errors, ...valueErrors, ...keyProblems.errors];
+  const warnings = [...yaml.warnings, ...keyProblems.warnings];
+  const secretNote = inputs.secretNote(values, warnings, errors);
   if (secretNote !== null) errors.push(...checkJwtSecret(values, secretNote));
   errors.push(...checkProviders(values), ...checkUrls(values));
   warnings.push(...collectWarnings(values));
-
-  const entries = [configFileEntry(env, located.file), ...values.entries()];
+  const entries = [inputs.fileEntry, ...values.entries()];
   const config = errors.length === 0 ? deepFreeze(buildTowerConfig(values)) : null;
   return { config, entries, warnings, errors };
 }
 
 /** The frozen configuration, or a `ConfigValidationError` listing every problem. */
 export function loadTowerConfigOrThrow(options: LoadTowerConfigOptions): TowerConfig {
-  const report = loadTowerConfig(options);
+  return configOrThrow(loadTowerConfig(options));
+}
+
+export function configOrThrow(report: ConfigReport): TowerConfig {
   if (report.config === null) throw new ConfigValidationError(report.errors);
   return report.config;
 }
@@ -90,7 +120,6 @@ function applyDevSecret(
   values.set('jwtSecret', {
     ...resolved,
     value: result.secret,
-    valid: true,
     source: 'generated',
     display: MASK,
   });

@@ -1,10 +1,10 @@
 import { basename, join } from 'node:path';
-import { IN_DATA_DIR, KEY_SPECS, type KeyId, type KeySpec } from './config.keys.js';
+import { IN_DATA_DIR, KEY_SPECS, REQUIRED, type KeyId, type KeySpec } from './config.keys.js';
 import { envValue, normalizePath, type Env, type YamlSource } from './config.sources.js';
 import {
   displayValue,
   hideUrlPassword,
-  isSecretKind,
+  isSecret,
   parseValue,
   type Value,
 } from './config.values.js';
@@ -14,7 +14,6 @@ export interface Resolved {
   readonly spec: KeySpec;
   /** `null` when unset or invalid. */
   readonly value: Value;
-  readonly valid: boolean;
   readonly source: ConfigSource;
   readonly display: string;
 }
@@ -44,11 +43,6 @@ export class ResolvedValues {
 
   bool(id: KeyId): boolean {
     return this.get(id).value === true;
-  }
-
-  list(id: KeyId): readonly string[] {
-    const { value } = this.get(id);
-    return Array.isArray(value) ? (value as readonly string[]) : [];
   }
 
   isSet(id: KeyId): boolean {
@@ -99,19 +93,18 @@ export function resolveKeys(
   for (const spec of KEY_SPECS) {
     spec.yaml.forEach((path) => consumed.add(normalizePath(path)));
     const pick = pickRaw(spec, env, yaml, given) ?? defaultPick(spec, map, cwd);
-    const parsed = parseValue(spec.kind, pick.raw, cwd);
+    const parsed = parseValue(spec.schema, pick.raw, cwd);
     if (!parsed.ok) {
-      const shown = isSecretKind(spec.kind)
+      const shown = isSecret(spec.schema)
         ? 'the value (not shown)'
-        : JSON.stringify(hideUrlPassword(spec.kind, pick.raw));
+        : JSON.stringify(hideUrlPassword(spec.schema, pick.raw));
       errors.push(`${pick.origin}: ${shown} ${parsed.problem}`);
     }
     map.set(spec.id, {
       spec,
       value: parsed.ok ? parsed.value : null,
-      valid: parsed.ok,
       source: pick.source,
-      display: displayValue(spec.kind, pick.raw, parsed),
+      display: displayValue(spec.schema, pick.raw, parsed),
     });
   }
   return { values: new ResolvedValues(map), errors, consumed };
@@ -123,7 +116,7 @@ function pickRaw(spec: KeySpec, env: Env, yaml: YamlSource, given: GivenValues):
     return { raw: fromEnv, source: 'env', origin: `${spec.env} (${spec.key})` };
   }
   const envNote = spec.env === null ? '' : ` (${spec.env})`;
-  const option = given.get(spec.id as KeyId);
+  const option = given.get(spec.id);
   if (option !== undefined) {
     const origin = `${option.path}${envNote} in the module options`;
     return { raw: option.raw, source: 'options', origin };
@@ -140,6 +133,7 @@ function pickRaw(spec: KeySpec, env: Env, yaml: YamlSource, given: GivenValues):
 
 function defaultPick(spec: KeySpec, map: ReadonlyMap<KeyId, Resolved>, cwd: string): RawPick {
   const origin = `default of ${spec.key}`;
+  if (spec.default === REQUIRED) return { raw: null, source: 'default', origin };
   if (spec.default !== IN_DATA_DIR) return { raw: spec.default, source: 'default', origin };
   const dataDir = map.get('dataDir')?.value;
   return {

@@ -45,9 +45,9 @@ export function checkJwtSecret(values: ResolvedValues, note: string): string[] {
 }
 
 const PROVIDERS = [
-  { label: 'GitHub', client: 'githubClient', secret: 'githubSecret' },
-  { label: 'Google', client: 'googleClient', secret: 'googleSecret' },
-  { label: 'OIDC', client: 'oidcClient', secret: 'oidcSecret' },
+  { label: 'GitHub', client: 'auth.github.clientId', secret: 'auth.github.clientSecret' },
+  { label: 'Google', client: 'auth.google.clientId', secret: 'auth.google.clientSecret' },
+  { label: 'OIDC', client: 'auth.oidc.clientId', secret: 'auth.oidc.clientSecret' },
 ] as const;
 
 export function checkProviders(values: ResolvedValues): string[] {
@@ -65,45 +65,43 @@ export function checkProviders(values: ResolvedValues): string[] {
       );
     }
   }
-  const hasOidcClient = given(values, 'oidcClient') || given(values, 'oidcSecret');
-  if (hasOidcClient && !given(values, 'oidcIssuer')) {
-    errors.push(`OIDC login: the issuer (${names(values, 'oidcIssuer')}) is missing`);
+  const hasOidcClient =
+    given(values, 'auth.oidc.clientId') || given(values, 'auth.oidc.clientSecret');
+  if (hasOidcClient && !given(values, 'auth.oidc.issuer')) {
+    errors.push(`OIDC login: the issuer (${names(values, 'auth.oidc.issuer')}) is missing`);
   }
-  if (!hasOidcClient && given(values, 'oidcIssuer')) {
+  if (!hasOidcClient && given(values, 'auth.oidc.issuer')) {
     errors.push(
-      `OIDC login: the issuer is set but the client id and secret (${names(values, 'oidcClient')}, ${names(values, 'oidcSecret')}) are missing`,
+      `OIDC login: the issuer is set but the client id and secret (${names(values, 'auth.oidc.clientId')}, ${names(values, 'auth.oidc.clientSecret')}) are missing`,
     );
   }
-  if (values.bool('oidcRequireVerifiedEmail') && values.bool('oidcTrustUnverifiedEmail')) {
+  if (
+    values.bool('auth.oidc.requireVerifiedEmail') &&
+    values.bool('auth.oidc.trustUnverifiedEmail')
+  ) {
     errors.push(
-      `OIDC login: ${names(values, 'oidcRequireVerifiedEmail')} refuses the e-mails that ${names(values, 'oidcTrustUnverifiedEmail')} trusts: set one of them`,
+      `OIDC login: ${names(values, 'auth.oidc.requireVerifiedEmail')} refuses the e-mails that ${names(values, 'auth.oidc.trustUnverifiedEmail')} trusts: set one of them`,
     );
   }
   return errors;
 }
 
+const HTTP_URLS = [
+  ['serverUrl', 'a plain http server URL', ' (cookies then lose Secure)'],
+  ['auth.oidc.issuer', 'an http OIDC issuer', ''],
+  ['auth.github.serverUrl', 'an http GitHub server', ''],
+] as const;
+
+/** Plain http outside localhost only in unsafe mode. */
 export function checkUrls(values: ResolvedValues): string[] {
-  const errors: string[] = [];
-  const unsafe = values.bool('unsafeMode');
-  const serverUrl = values.str('serverUrl');
-  if (serverUrl?.startsWith('http:') && !isLocalUrl(serverUrl) && !unsafe) {
-    errors.push(
-      `${names(values, 'serverUrl')} is ${serverUrl}: a plain http server URL needs TOWER_ENABLE_UNSAFE_MODE=true (cookies then lose Secure); only localhost may use http without it`,
-    );
-  }
-  const issuer = values.str('oidcIssuer');
-  if (issuer?.startsWith('http:') && !isLocalUrl(issuer) && !unsafe) {
-    errors.push(
-      `${names(values, 'oidcIssuer')} is ${issuer}: an http OIDC issuer needs TOWER_ENABLE_UNSAFE_MODE=true; only localhost may use http without it`,
-    );
-  }
-  const github = values.str('githubServerUrl');
-  if (github?.startsWith('http:') && !isLocalUrl(github) && !unsafe) {
-    errors.push(
-      `${names(values, 'githubServerUrl')} is ${github}: an http GitHub server needs TOWER_ENABLE_UNSAFE_MODE=true; only localhost may use http without it`,
-    );
-  }
-  return errors;
+  if (values.bool('unsafeMode')) return [];
+  return HTTP_URLS.flatMap(([id, what, consequence]) => {
+    const url = values.str(id);
+    if (!url?.startsWith('http:') || isLocalUrl(url)) return [];
+    return [
+      `${names(values, id)} is ${url}: ${what} needs TOWER_ENABLE_UNSAFE_MODE=true${consequence}; only localhost may use http without it`,
+    ];
+  });
 }
 
 /** Unknown `tower.*` keys warn; another `tower.auth.<name>` carrying an issuer is a second OIDC provider. */
@@ -115,9 +113,9 @@ export function checkYamlKeys(
   const file = yaml.file === null ? 'tower.yml' : basename(yaml.file);
   const sections = oidcLikeSections(yaml);
   const problems: Problems = { errors: [], warnings: unknownKeys(yaml, consumed, sections, file) };
-  const oidcGiven = (['oidcClient', 'oidcSecret', 'oidcIssuer'] as const).some((id) =>
-    given(values, id),
-  );
+  const oidcGiven = (
+    ['auth.oidc.clientId', 'auth.oidc.clientSecret', 'auth.oidc.issuer'] as const
+  ).some((id) => given(values, id));
   const providers = [
     ...(oidcGiven ? ['tower.auth.oidc (TOWER_OIDC_*)'] : []),
     ...sections.values(),
@@ -170,24 +168,24 @@ export function collectWarnings(values: ResolvedValues): string[] {
   const derived = deriveAuth(values);
   const show = (id: KeyId): string => values.get(id).display;
   const warnings: string[] = [];
-  if (values.bool('disableEmail') && !derived.otherProvider) {
+  if (values.bool('auth.disableEmail') && !derived.otherProvider) {
     warnings.push(
-      `${names(values, 'disableEmail')} is set but no GitHub, Google or OIDC login is configured: e-mail login stays on`,
+      `${names(values, 'auth.disableEmail')} is set but no GitHub, Google or OIDC login is configured: e-mail login stays on`,
     );
   }
-  if (values.num('ephemeralDuration') > values.num('refreshTokenExpiration')) {
+  if (values.num('ephemeral.duration') > values.num('auth.refreshTokenExpiration')) {
     warnings.push(
-      `tower.ephemeral.duration (${show('ephemeralDuration')}) is longer than the refresh token expiration (${show('refreshTokenExpiration')}): jobs that wait longer than the refresh expiration fail; raise both together`,
+      `tower.ephemeral.duration (${show('ephemeral.duration')}) is longer than the refresh token expiration (${show('auth.refreshTokenExpiration')}): jobs that wait longer than the refresh expiration fail; raise both together`,
     );
   }
-  if (values.num('refreshCookieMaxAge') < values.num('refreshTokenExpiration')) {
+  if (values.num('auth.refreshCookieMaxAge') < values.num('auth.refreshTokenExpiration')) {
     warnings.push(
-      `micronaut.security.token.refresh.cookie.cookie-max-age (${show('refreshCookieMaxAge')}) is shorter than the refresh token expiration (${show('refreshTokenExpiration')}): browser sessions end before the refresh token expires`,
+      `micronaut.security.token.refresh.cookie.cookie-max-age (${show('auth.refreshCookieMaxAge')}) is shorter than the refresh token expiration (${show('auth.refreshTokenExpiration')}): browser sessions end before the refresh token expires`,
     );
   }
-  if (values.num('heartbeatInterval') >= values.num('accessTokenExpiration')) {
+  if (values.num('auth.heartbeatInterval') >= values.num('auth.accessTokenExpiration')) {
     warnings.push(
-      `tower.auth.heartbeat-interval (${show('heartbeatInterval')}) is not below the access token expiration (${show('accessTokenExpiration')}): browsers would use expired access tokens`,
+      `tower.auth.heartbeat-interval (${show('auth.heartbeatInterval')}) is not below the access token expiration (${show('auth.accessTokenExpiration')}): browsers would use expired access tokens`,
     );
   }
   warnings.push(...loginMethodWarnings(values, derived.authTypes.length, derived.emailEnabled));
@@ -197,15 +195,15 @@ export function collectWarnings(values: ResolvedValues): string[] {
 
 /** Mail in clear is allowed, but only when asked for, and never silently. */
 function smtpWarnings(values: ResolvedValues): string[] {
-  const implicitTls = values.num('smtpPort') === 465 || values.bool('smtpSslEnabled');
+  const implicitTls = values.num('smtp.port') === 465 || values.bool('smtp.sslEnabled');
   const plaintext =
-    values.isSet('smtpHost') &&
-    values.get('smtpStarttlsEnabled').value === false &&
-    !values.bool('smtpStarttlsRequired') &&
+    values.isSet('smtp.host') &&
+    values.get('smtp.starttlsEnabled').value === false &&
+    !values.bool('smtp.starttlsRequired') &&
     !implicitTls;
   if (!plaintext) return [];
   return [
-    `${names(values, 'smtpStarttlsEnabled')} is false: sign-in e-mails (their links) and the SMTP password cross the network in clear text, even when the server offers STARTTLS`,
+    `${names(values, 'smtp.starttlsEnabled')} is false: sign-in e-mails (their links) and the SMTP password cross the network in clear text, even when the server offers STARTTLS`,
   ];
 }
 
@@ -219,7 +217,7 @@ function loginMethodWarnings(
       'No login method is available: set TOWER_SMTP_HOST for e-mail login or configure GitHub, Google or OIDC',
     ];
   }
-  if (emailEnabled && !values.isSet('smtpHost')) {
+  if (emailEnabled && !values.isSet('smtp.host')) {
     return [
       'Development mode: no SMTP host (TOWER_SMTP_HOST) is set, so sign-in links are written to the log',
     ];

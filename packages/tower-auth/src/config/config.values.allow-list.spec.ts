@@ -1,6 +1,4 @@
-import { parseValue } from './config.values.js';
-
-const kind = { type: 'list', style: 'allow-list' } as const;
+import { allowList as kind, parseValue } from './config.values.js';
 
 describe('allow-list patterns', () => {
   it('normalises patterns and ignores blank comma segments', () => {

@@ -1,147 +1,147 @@
 import { resolve } from 'node:path';
-import type { ListStyle, ValueKind } from './config.keys.js';
+import { z } from 'zod';
 import { DURATION_FORMS, DurationError, parseDuration, parsePositiveDuration } from './duration.js';
 
+/**
+ * The kinds of value a setting holds, as zod schemas over the text an operator writes (a
+ * `TOWER_*` variable, a `tower.yml` scalar or list, a module option). Each schema's output is
+ * the setting's type in `TowerConfig`; its input type is what the module options accept. The
+ * `kind` in its metadata says how `config check` shows it; `message` replaces zod's own.
+ */
+type ScalarKind = 'string' | 'secret' | 'boolean' | 'port' | 'integer' | 'proxy-hops' | 'duration';
+export type KindName = ScalarKind | 'list' | 'enum' | 'url' | 'database-url' | 'path';
+export type Kind<Out = unknown, In = unknown> = z.ZodType<Out, In>;
 export type Value = string | number | boolean | readonly string[] | null;
-
 /** `problem` reads after the offending value, e.g. `"abc" is not a valid port`. */
 export type ParseResult =
   { readonly ok: true; readonly value: Value } | { readonly ok: false; readonly problem: string };
 
 export const MASK = '****';
-const TRUE = new Set(['true', '1', 'yes']);
-const FALSE = new Set(['false', '0', 'no']);
-const NOT_SCALAR = 'must be a single value, not a list or mapping';
-
-const ok = (value: Value): ParseResult => ({ ok: true, value });
-const fail = (problem: string): ParseResult => ({ ok: false, problem });
-
-export function isSecretKind(kind: ValueKind): boolean {
-  return kind.type === 'secret' || kind.type === 'database-url';
-}
-
-export function parseValue(kind: ValueKind, raw: unknown, cwd: string): ParseResult {
-  if (kind.type === 'list') return parseList(raw, kind.style);
-  const text = scalarText(raw);
-  if (text === undefined) return fail(NOT_SCALAR);
-  if (text === '') return ok(null);
-  switch (kind.type) {
-    case 'string':
-    case 'secret':
-      return ok(text);
-    case 'boolean':
-      return parseBoolean(text);
-    case 'port':
-      return parsePort(text, kind.allowZero === true);
-    case 'integer':
-      return parsePositiveInteger(text);
-    case 'proxy-hops':
-      return parseProxyHops(text);
-    case 'duration':
-      return parseDurationValue(typeof raw === 'number' ? raw : text, kind.allowZero === true);
-    case 'enum':
-      return kind.values.includes(text.toLowerCase())
-        ? ok(text.toLowerCase())
-        : fail(`is not one of ${kind.values.join(', ')}`);
-    case 'url':
-      return parseHttpUrl(text, kind.keepAsIs === true);
-    case 'database-url':
-      return parseDatabaseUrl(text);
-    case 'path':
-      return ok(resolve(cwd, text));
-  }
-}
-
-function scalarText(raw: unknown): string | undefined {
-  if (typeof raw === 'string') return raw.trim();
-  if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw);
-  if (raw === null || raw === undefined) return '';
-  return undefined;
-}
-
-function parseBoolean(text: string): ParseResult {
-  const lower = text.toLowerCase();
-  if (TRUE.has(lower)) return ok(true);
-  if (FALSE.has(lower)) return ok(false);
-  return fail('is not a boolean (use true/false, yes/no or 1/0)');
-}
-
+const NUMERIC = /^\d+$/;
 /** More proxies than this in front of one service is a typo. */
 const MAX_PROXY_HOPS = 16;
+const truth = { truthy: ['true', '1', 'yes'], falsy: ['false', '0', 'no'], case: 'insensitive' };
+const bool = z.stringbool(truth as Parameters<typeof z.stringbool>[0]);
+const whole = z.string().regex(NUMERIC).transform(Number);
 
-function parseProxyHops(text: string): ParseResult {
-  const lower = text.toLowerCase();
-  if (TRUE.has(lower)) return ok(1);
-  if (FALSE.has(lower)) return ok(0);
-  const n = /^\d+$/.test(text) ? Number(text) : NaN;
-  return n <= MAX_PROXY_HOPS
-    ? ok(n)
-    : fail(`is not true, false or a number of proxies (0-${MAX_PROXY_HOPS})`);
+function kind<Out, In>(name: KindName, schema: z.ZodType, message?: string): Kind<Out, In> {
+  return schema.meta({ kind: name, message }) as unknown as Kind<Out, In>;
+}
+export function kindOf(schema: Kind): KindName {
+  return schema.meta()?.kind as KindName;
+}
+/** A custom check: `check` returns the value, or a problem as `{ problem }`. */
+function custom<I, T>(base: z.ZodType<I>, check: (input: I) => T | { problem: string }) {
+  return base.transform((input, ctx) => {
+    const result = check(input);
+    if (typeof result !== 'object' || result === null || !('problem' in result)) return result;
+    ctx.addIssue({ code: 'custom', message: result.problem });
+    return z.NEVER;
+  });
 }
 
-function parsePort(text: string, allowZero: boolean): ParseResult {
-  const port = /^\d+$/.test(text) ? Number(text) : NaN;
-  const min = allowZero ? 0 : 1;
-  return port >= min && port <= 65535 ? ok(port) : fail(`is not a valid port (${min}-65535)`);
+/** Whole seconds as a number, or a duration as `tower.yml` writes it: `30m`, `6h`, `1d`, `PT1H`. */
+export type DurationOption = number | string;
+/** An array, or a comma-separated string as `TOWER_*` variables hold lists (`a@x.org,b@x.org`). */
+export type ListOption = string | readonly string[];
+/** `true`/`false`; the strings `true`/`false`, `yes`/`no`, `1`/`0` are accepted too. */
+export type FlagOption = boolean | string;
+/** A positive whole number; a numeric string (`'587'`) is accepted too. */
+export type NumberOption = number | string;
+
+export const text = kind<string, string>('string', z.string());
+export const secret = kind<string, string>('secret', z.string());
+export const path = kind<string, string>('path', z.string());
+export const flag = kind<boolean, FlagOption>(
+  'boolean',
+  bool,
+  'is not a boolean (use true/false, yes/no or 1/0)',
+);
+export const count = kind<number, NumberOption>(
+  'integer',
+  whole.pipe(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)),
+  'is not a positive whole number',
+);
+export const port = (min = 1): Kind<number, NumberOption> =>
+  kind('port', whole.pipe(z.number().min(min).max(65535)), `is not a valid port (${min}-65535)`);
+/** `false`, `true` (one) or how many proxies are in front of the service. */
+export const proxyHops = kind<number, FlagOption | NumberOption>(
+  'proxy-hops',
+  z.union([bool.transform(Number), whole.pipe(z.number().max(MAX_PROXY_HOPS))]),
+  `is not true, false or a number of proxies (0-${MAX_PROXY_HOPS})`,
+);
+export const oneOf = <const V extends readonly [string, ...string[]]>(
+  values: V,
+): Kind<V[number], V[number]> =>
+  kind('enum', z.string().toLowerCase().pipe(z.enum(values)), `is not one of ${values.join(', ')}`);
+export const databaseUrl = kind<string, string>(
+  'database-url',
+  z.url({ protocol: /^postgres(ql)?$/ }),
+  'is not a postgres:// or postgresql:// URL',
+);
+
+/** A number is read as seconds as it is; a string by the duration parser. */
+export const duration = (allowZero = false): Kind<number, DurationOption> =>
+  kind(
+    'duration',
+    custom(z.union([z.number(), z.string()]), (raw) => {
+      try {
+        return allowZero ? parseDuration(raw) : parsePositiveDuration(raw);
+      } catch (error) {
+        if (!(error instanceof DurationError)) throw error;
+        const { reason } = error;
+        return {
+          problem: reason.includes(DURATION_FORMS) ? reason : `${reason} (${DURATION_FORMS})`,
+        };
+      }
+    }),
+  );
+
+function urlProblem(url: URL | null, keepAsIs: boolean): string | null {
+  if (url === null) return 'is not a valid URL';
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'is not an http(s) URL';
+  if (url.username || url.password) return 'must not contain a user name or password';
+  return !keepAsIs && (url.search || url.hash) ? 'must not have a query or fragment' : null;
 }
 
-function parsePositiveInteger(text: string): ParseResult {
-  const n = /^\d+$/.test(text) ? Number(text) : NaN;
-  return Number.isSafeInteger(n) && n > 0 ? ok(n) : fail('is not a positive whole number');
-}
+/** An http(s) URL without credentials; normalised without a trailing slash unless `keepAsIs`. */
+export const httpUrl = (keepAsIs = false): Kind<string, string> =>
+  kind(
+    'url',
+    custom(z.string(), (input) => {
+      const url = parseUrl(input);
+      const problem = urlProblem(url, keepAsIs);
+      if (problem !== null) return { problem };
+      return keepAsIs ? input : `${url!.origin}${url!.pathname.replace(/\/+$/, '')}`;
+    }),
+  );
 
-function parseDurationValue(raw: string | number, allowZero: boolean): ParseResult {
-  try {
-    return ok(allowZero ? parseDuration(raw) : parsePositiveDuration(raw));
-  } catch (error) {
-    if (!(error instanceof DurationError)) throw error;
-    const { reason } = error;
-    return fail(reason.includes(DURATION_FORMS) ? reason : `${reason} (${DURATION_FORMS})`);
-  }
-}
+type ListStyle = 'allow-list' | 'lower-case' | 'scopes';
 
-function parseHttpUrl(text: string, keepAsIs: boolean): ParseResult {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return fail('is not a valid URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail('is not an http(s) URL');
-  if (url.username || url.password) return fail('must not contain a user name or password');
-  if (keepAsIs) return ok(text);
-  if (url.search || url.hash) return fail('must not have a query or fragment');
-  return ok(`${url.origin}${url.pathname.replace(/\/+$/, '')}`);
-}
-
-function parseDatabaseUrl(text: string): ParseResult {
-  try {
-    const url = new URL(text);
-    if (url.protocol === 'postgres:' || url.protocol === 'postgresql:') return ok(text);
-  } catch {
-    // Reported below with the same message as a wrong scheme.
-  }
-  return fail('is not a postgres:// or postgresql:// URL');
-}
-
-function parseList(raw: unknown, style: ListStyle): ParseResult {
+/** A YAML list of plain values, or one text split at commas (and spaces for scopes). */
+function listItems(raw: unknown, style: ListStyle): readonly string[] | { problem: string } {
   let items: string[];
-  const yamlList = Array.isArray(raw);
   if (Array.isArray(raw)) {
     const texts = raw.map(scalarText);
-    if (texts.some((t) => t === undefined)) return fail('must be a list of plain values');
+    if (texts.includes(undefined)) return { problem: 'must be a list of plain values' };
     items = texts as string[];
   } else {
     const text = scalarText(raw);
-    if (text === undefined) return fail('must be a comma-separated list or a YAML list');
-    items = text.split(style === 'scopes' ? /[\s,]+/ : ',');
+    if (text === undefined) return { problem: 'must be a comma-separated list or a YAML list' };
+    items = text.split(style === 'scopes' ? /[\s,]+/ : ',').filter((item) => item.trim() !== '');
   }
-  if (style === 'allow-list') {
-    const problem = allowListProblem(yamlList ? items : items.filter((i) => i.trim() !== ''));
-    if (problem) return fail(problem);
-  }
-  return ok(normaliseList(items, style));
+  const problem = style === 'allow-list' ? allowListProblem(items) : null;
+  return problem === null ? normaliseList(items, style) : { problem };
 }
+
+const list = (style: ListStyle): Kind<readonly string[], ListOption> =>
+  kind(
+    'list',
+    custom(z.unknown(), (raw) => listItems(raw, style)),
+  );
+export const allowList = list('allow-list');
+export const lowerCaseList = list('lower-case');
+export const scopes = list('scopes');
 
 /**
  * An allow-list entry must name an address pattern: `*@company.com`, `user+*@x.org`. An empty
@@ -156,7 +156,7 @@ function allowListProblem(items: readonly string[]): string | null {
   return bad === undefined ? null : `has a pattern without "@" (${JSON.stringify(bad)})`;
 }
 
-export function normaliseList(items: readonly string[], style: ListStyle): readonly string[] {
+function normaliseList(items: readonly string[], style: ListStyle): readonly string[] {
   const cleaned = items.map((item) => {
     const trimmed = item.trim();
     if (style === 'allow-list') return trimmed.normalize('NFKC').toLowerCase();
@@ -166,40 +166,68 @@ export function normaliseList(items: readonly string[], style: ListStyle): reado
   return style === 'scopes' && !unique.includes('openid') ? ['openid', ...unique] : unique;
 }
 
+function parseUrl(input: string): URL | null {
+  try {
+    return new URL(input);
+  } catch {
+    return null;
+  }
+}
+
+/** A scalar as text (`undefined`: a list or mapping); blank text means "not set". */
+function scalarText(raw: unknown): string | undefined {
+  if (typeof raw === 'string') return raw.trim();
+  if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw);
+  return raw === null || raw === undefined ? '' : undefined;
+}
+
+export function parseValue(schema: Kind, raw: unknown, cwd: string): ParseResult {
+  const name = kindOf(schema);
+  const scalar = scalarText(raw);
+  if (name !== 'list' && scalar === undefined) {
+    return { ok: false, problem: 'must be a single value, not a list or mapping' };
+  }
+  if (name !== 'list' && scalar === '') return { ok: true, value: null };
+  const input = name === 'list' || (name === 'duration' && typeof raw === 'number') ? raw : scalar;
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const problem = (schema.meta()?.message as string) ?? parsed.error.issues[0].message;
+    return { ok: false, problem };
+  }
+  const value = parsed.data as Value;
+  return { ok: true, value: name === 'path' ? resolve(cwd, value as string) : value };
+}
+
+export function isSecret(schema: Kind): boolean {
+  return kindOf(schema) === 'secret' || kindOf(schema) === 'database-url';
+}
+
 /** What `config check` shows: secrets as `****`, a database URL without its password. */
-export function displayValue(kind: ValueKind, raw: unknown, parsed: ParseResult): string {
+export function displayValue(schema: Kind, raw: unknown, parsed: ParseResult): string {
+  const name = kindOf(schema);
   if (parsed.ok && parsed.value === null) return '';
-  if (kind.type === 'secret') return MASK;
-  if (kind.type === 'database-url') return parsed.ok ? maskDatabaseUrl(String(parsed.value)) : MASK;
+  if (name === 'secret') return MASK;
+  if (name === 'database-url') return parsed.ok ? maskDatabaseUrl(String(parsed.value)) : MASK;
   if (!parsed.ok) {
-    const shown = hideUrlPassword(kind, raw);
+    const shown = hideUrlPassword(schema, raw);
     return typeof shown === 'string' ? shown : (JSON.stringify(shown) ?? '');
   }
-  if (kind.type === 'duration') return typeof raw === 'string' ? raw.trim() : String(raw);
-  if (Array.isArray(parsed.value)) return parsed.value.join(',');
-  return String(parsed.value);
+  if (name === 'duration') return typeof raw === 'string' ? raw.trim() : String(raw);
+  return Array.isArray(parsed.value) ? parsed.value.join(',') : String(parsed.value);
 }
 
 /** A refused URL is shown in messages, but never the password written into it. */
-export function hideUrlPassword(kind: ValueKind, raw: unknown): unknown {
-  if (kind.type !== 'url' || typeof raw !== 'string') return raw;
-  try {
-    const url = new URL(raw.trim());
-    if (url.password === '') return raw;
-    url.password = MASK;
-    return url.href;
-  } catch {
-    return raw;
-  }
+export function hideUrlPassword(schema: Kind, raw: unknown): unknown {
+  if (kindOf(schema) !== 'url' || typeof raw !== 'string') return raw;
+  const url = parseUrl(raw.trim());
+  if (url === null || url.password === '') return raw;
+  url.password = MASK;
+  return url.href;
 }
 
-export function maskDatabaseUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return MASK;
-  }
+function maskDatabaseUrl(input: string): string {
+  const url = parseUrl(input);
+  if (url === null) return MASK;
   const user = url.username ? `${url.username}${url.password ? `:${MASK}` : ''}@` : '';
   const params = [...url.searchParams].map(
     ([k, v]) => `${k}=${/pass|secret|key/i.test(k) ? MASK : v}`,

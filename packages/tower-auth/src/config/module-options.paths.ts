@@ -1,104 +1,20 @@
 import { KEY_SPECS, type KeyId } from './config.keys.js';
 import type { GivenValue } from './config.resolve.js';
 import { isMapping, ONE_OIDC_PROVIDER } from './config.sources.js';
-import type { AuthModuleConfigOptions } from './module-options.types.js';
-
-type Scalar = string | number | boolean;
-type Branch<V> = Exclude<NonNullable<V>, readonly unknown[]>;
-/** Dotted paths of the options that hold a value, e.g. `auth.github.allowList`. */
-type LeafPath<T> = {
-  [K in keyof T & string]-?: [Branch<T[K]>] extends [Scalar] ? K : `${K}.${LeafPath<Branch<T[K]>>}`;
-}[keyof T & string];
 
 /** Options that say where to read, not what: they hold no setting. */
 const SOURCE_OPTIONS = ['env', 'configFile', 'cwd'] as const;
-export type OptionPath = LeafPath<Omit<AuthModuleConfigOptions, (typeof SOURCE_OPTIONS)[number]>>;
 
-/**
- * The option of each setting. `null`: a setting of the standalone service only (its HTTP
- * server, its database and data folder); a host brings its own, so the module ignores them.
- */
-export const MODULE_OPTION_PATHS = {
-  serverUrl: 'serverUrl',
-  unsafeMode: 'enableUnsafeMode',
-  appName: 'appName',
-  contactEmail: 'contactEmail',
-  jwtSecret: 'jwtSecret',
-  rootUsers: 'rootUsers',
-  trustProxy: 'trustProxy',
-  dataDir: null,
-  httpPort: null,
-  httpHost: null,
-  httpPlatform: null,
-  dbUrl: null,
-  dbDirectUrl: 'database.directUrl',
-  dbMigrationsRun: null,
-  dbEmbeddedDir: null,
-  smtpHost: 'smtp.host',
-  smtpPort: 'smtp.port',
-  smtpUser: 'smtp.user',
-  smtpPassword: 'smtp.password',
-  smtpAuth: 'smtp.auth',
-  smtpStarttlsEnabled: 'smtp.starttls.enable',
-  smtpStarttlsRequired: 'smtp.starttls.required',
-  smtpSslEnabled: 'smtp.ssl.enable',
-  smtpCaFile: 'smtp.caFile',
-  disableEmail: 'auth.disableEmail',
-  mailDuration: 'auth.mail.duration',
-  accessTokenExpiration: 'tokens.accessTokenExpiration',
-  refreshTokenExpiration: 'tokens.refreshTokenExpiration',
-  refreshCookieMaxAge: 'tokens.refreshCookieMaxAge',
-  sessionMaxLifetime: 'auth.session.maxLifetime',
-  refreshGrace: 'auth.session.refreshGrace',
-  heartbeatInterval: 'auth.heartbeatInterval',
-  purgeInterval: 'auth.purge.interval',
-  auditRetention: 'auth.audit.retention',
-  sessionRetention: 'auth.session.retention',
-  purgeBatchSize: 'auth.purge.batchSize',
-  outboxRetention: 'auth.outbox.retention',
-  outboxMaxAttempts: 'auth.outbox.maxAttempts',
-  outboxRetryDelay: 'auth.outbox.retryDelay',
-  outboxPollInterval: 'auth.outbox.pollInterval',
-  rateLimitEmailMax: 'auth.rateLimit.email.max',
-  rateLimitEmailWindow: 'auth.rateLimit.email.window',
-  rateLimitClientMax: 'auth.rateLimit.client.max',
-  rateLimitClientWindow: 'auth.rateLimit.client.window',
-  ephemeralDuration: 'ephemeral.duration',
-  ephemeralMaxBytes: 'ephemeral.maxBytes',
-  emailAllowList: 'auth.email.allowList',
-  githubClient: 'auth.github.client',
-  githubSecret: 'auth.github.secret',
-  githubServerUrl: 'auth.github.serverUrl',
-  githubAllowList: 'auth.github.allowList',
-  googleClient: 'auth.google.client',
-  googleSecret: 'auth.google.secret',
-  googleHostedDomain: 'auth.google.hostedDomain',
-  googleAllowList: 'auth.google.allowList',
-  oidcClient: 'auth.oidc.client',
-  oidcSecret: 'auth.oidc.secret',
-  oidcIssuer: 'auth.oidc.issuer',
-  oidcScopes: 'auth.oidc.scopes',
-  oidcTokenAuthMethod: 'auth.oidc.tokenAuthMethod',
-  oidcLabel: 'auth.oidc.label',
-  oidcRequireVerifiedEmail: 'auth.oidc.requireVerifiedEmail',
-  oidcTrustUnverifiedEmail: 'auth.oidc.trustUnverifiedEmail',
-  oidcDiscoveryTtl: 'auth.oidc.discoveryTtl',
-  oidcAllowList: 'auth.oidc.allowList',
-} as const satisfies Record<KeyId, OptionPath | null>;
-
-/** Compile-time: an option declared in the types but tied to no setting would be refused. */
-type Unmapped = Exclude<OptionPath, (typeof MODULE_OPTION_PATHS)[KeyId]>;
-export const EVERY_OPTION_MAPPED: [Unmapped] extends [never] ? true : Unmapped = true;
-
-export const SERVICE_ONLY_KEYS: readonly KeyId[] = KEY_SPECS.filter(
-  (spec) => MODULE_OPTION_PATHS[spec.id] === null,
-).map((spec) => spec.id);
+/** The option of each setting; `null`: a setting of the standalone service only. */
+export const MODULE_OPTION_PATHS = Object.fromEntries(
+  KEY_SPECS.map((spec) => [spec.id, spec.option]),
+) as Readonly<Record<KeyId, string | null>>;
 
 const LEAVES = new Map<string, KeyId>();
 /** Option objects by path (`''` is the top level) → the names they may hold. */
 const CHILDREN = new Map<string, Set<string>>([['', new Set(SOURCE_OPTIONS)]]);
 for (const spec of KEY_SPECS) {
-  const path = MODULE_OPTION_PATHS[spec.id];
+  const path = spec.option;
   if (path === null) continue;
   LEAVES.set(path, spec.id);
   const segments = path.split('.');
@@ -126,7 +42,7 @@ function walk(node: Record<string, unknown>, prefix: string, read: ReadOptions):
     const path = prefix === '' ? name : `${prefix}.${name}`;
     const id = LEAVES.get(path);
     if (id !== undefined) {
-      if (value !== undefined && value !== null) read.given.set(id, { raw: value, path });
+      if (!isBlank(value)) read.given.set(id, { raw: value, path });
     } else if (CHILDREN.has(path)) {
       walkObject(value, path, read);
     } else if (!(prefix === '' && (SOURCE_OPTIONS as readonly string[]).includes(name))) {
@@ -200,4 +116,11 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   return `a ${typeof value}`;
+}
+
+/** Not given: the next source, then the default, applies. */
+function isBlank(value: unknown): boolean {
+  return (
+    value === undefined || value === null || (typeof value === 'string' && value.trim() === '')
+  );
 }

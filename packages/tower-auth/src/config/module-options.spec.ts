@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { KEY_SPECS, type KeySpec } from './config.keys.js';
 import { loadTowerConfig } from './config.loader.js';
+import { kindOf, lowerCaseList, scopes } from './config.values.js';
 import {
   MODULE_OPTION_PATHS,
   moduleConfigReport,
@@ -51,15 +52,14 @@ function nest(pairs: readonly (readonly [string, unknown])[]): Record<string, un
 
 /** A valid value of each kind, different from the default. */
 function sample(spec: KeySpec): unknown {
-  const { kind } = spec;
-  switch (kind.type) {
+  switch (kindOf(spec.schema)) {
     case 'string':
       return `${spec.id}-value`;
     case 'secret':
       return `${spec.id}-secret-value-long-enough-for-any-rule`;
     case 'boolean':
       // Requiring verified e-mails and trusting unverified ones exclude each other.
-      return spec.id !== 'oidcTrustUnverifiedEmail';
+      return spec.id !== 'auth.oidc.trustUnverifiedEmail';
     case 'proxy-hops':
       return 2;
     case 'port':
@@ -67,15 +67,12 @@ function sample(spec: KeySpec): unknown {
     case 'integer':
       return 7;
     case 'duration':
-      return spec.id === 'refreshCookieMaxAge' ? '3h' : '2h';
+      return spec.id === 'auth.refreshCookieMaxAge' ? '3h' : '2h';
     case 'list':
-      return {
-        'allow-list': ['*@example.com'],
-        'lower-case': 'Root@Example.com,42',
-        scopes: 'openid groups',
-      }[kind.style];
+      if (spec.schema === scopes) return 'openid groups';
+      return spec.schema === lowerCaseList ? 'Root@Example.com,42' : ['*@example.com'];
     case 'enum':
-      return kind.values.at(-1);
+      return 'client_secret_post';
     case 'url':
       return 'https://sso.example.com/realms/tower';
     case 'database-url':
@@ -158,12 +155,12 @@ describe('every setting is reachable from the options', () => {
     expect(serviceOnly.map((spec) => spec.id).sort()).toEqual(
       [
         'dataDir',
-        'dbEmbeddedDir',
-        'dbMigrationsRun',
-        'dbUrl',
-        'httpHost',
-        'httpPlatform',
-        'httpPort',
+        'database.embeddedDir',
+        'database.migrationsRun',
+        'database.url',
+        'http.host',
+        'http.platform',
+        'http.port',
       ].sort(),
     );
   });
@@ -320,6 +317,7 @@ describe('env and configFile', () => {
     expect(appName({})).toBe('Seqera');
     expect(appName({ configFile: 'auth.yml' })).toBe('From file');
     expect(appName({ configFile: 'auth.yml', appName: 'From options' })).toBe('From options');
+    expect(appName({ configFile: 'auth.yml', appName: ' ' })).toBe('From file');
     expect(
       appName({
         configFile: 'auth.yml',

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { KEY_SPECS } from './config.keys.js';
-import { buildTowerConfig } from './config.build.js';
-import { deepFreeze } from './config.loader.js';
-import { configFileEntry, resolveKeys } from './config.resolve.js';
+import { assembleReport, configOrThrow } from './config.loader.js';
+import { configFileEntry } from './config.resolve.js';
 import {
   envValue,
   isMapping,
@@ -12,27 +11,16 @@ import {
   type Env,
   type YamlSource,
 } from './config.sources.js';
-import {
-  checkJwtSecret,
-  checkProviders,
-  checkUrls,
-  checkYamlKeys,
-  collectWarnings,
-} from './config.validate.js';
-import { describe, readModuleOptions, SERVICE_ONLY_KEYS } from './module-options.paths.js';
+import { describe, readModuleOptions } from './module-options.paths.js';
 import type { AuthModuleConfigOptions } from './module-options.types.js';
-import {
-  ConfigValidationError,
-  type ConfigReport,
-  type ConfigSource,
-  type TowerConfig,
-} from './tower-config.types.js';
+import type { ConfigReport, ConfigSource, TowerConfig } from './tower-config.types.js';
 
 export type * from './module-options.types.js';
 export { MODULE_OPTION_PATHS } from './module-options.paths.js';
 
 const SECRET_NOTE = '; give it as the jwtSecret option (or TOWER_JWT_SECRET in env)';
-const SERVICE_ONLY = KEY_SPECS.filter((spec) => SERVICE_ONLY_KEYS.includes(spec.id));
+/** The settings of the standalone service (`PORT`, `DATABASE_URL`, …) are not the module's. */
+const SERVICE_ONLY = KEY_SPECS.filter((spec) => spec.option === null);
 const SERVICE_ENV = new Set(SERVICE_ONLY.map((spec) => spec.env));
 const SERVICE_YAML = new Set(SERVICE_ONLY.flatMap((spec) => spec.yaml.map(normalizePath)));
 
@@ -46,8 +34,7 @@ export function resolveModuleConfig(options: AuthModuleConfigOptions): {
   warnings: string[];
 } {
   const report = moduleConfigReport(options);
-  if (report.config === null) throw new ConfigValidationError(report.errors);
-  return { config: report.config, warnings: [...report.warnings] };
+  return { config: configOrThrow(report), warnings: [...report.warnings] };
 }
 
 /** Like `resolveModuleConfig` but never throws; `formatConfigReport` prints it as `config check`. */
@@ -61,19 +48,18 @@ export function moduleConfigReport(options: AuthModuleConfigOptions): ConfigRepo
   const env = withoutServiceVariables(given);
   const named = configFileName(options, env, errors);
   const file = named === null ? null : existingFile(resolve(cwd, named.value), named.by, errors);
-  const yaml = withoutServiceKeys(readYamlSource(file, given));
   const read = readModuleOptions(options);
-  const { values, errors: valueErrors, consumed } = resolveKeys(env, yaml, cwd, read.given);
-  const keyProblems = checkYamlKeys(values, yaml, consumed);
-  errors.push(...read.errors, ...yaml.errors, ...valueErrors, ...keyProblems.errors);
-  errors.push(...checkJwtSecret(values, SECRET_NOTE), ...checkProviders(values));
-  errors.push(...checkUrls(values));
-  const warnings = [...yaml.warnings, ...keyProblems.warnings, ...collectWarnings(values)];
-  const fileSource: ConfigSource =
+  const source: ConfigSource =
     named === null ? 'default' : named.by === 'configFile' ? 'options' : 'env';
-  const entries = [{ ...configFileEntry(env, file), source: fileSource }, ...values.entries()];
-  const config = errors.length === 0 ? deepFreeze(buildTowerConfig(values)) : null;
-  return { config, entries, warnings, errors };
+  return assembleReport({
+    env,
+    cwd,
+    yaml: withoutServiceKeys(readYamlSource(file, given)),
+    given: read.given,
+    errors: [...errors, ...read.errors],
+    fileEntry: { ...configFileEntry(env, file), source },
+    secretNote: () => SECRET_NOTE,
+  });
 }
 
 function report(errors: string[]): ConfigReport {
@@ -107,7 +93,6 @@ function givenEnv(env: unknown, errors: string[]): Env {
   return strings;
 }
 
-/** The settings of the standalone service (`PORT`, `DATABASE_URL`, …) are not the module's. */
 function withoutServiceVariables(env: Env): Env {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !SERVICE_ENV.has(name)));
 }
