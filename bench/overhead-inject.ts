@@ -7,34 +7,16 @@
  * come out lower than over HTTP, which adds the same socket work to every target.
  */
 import 'reflect-metadata';
-import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DataSource } from 'typeorm';
-import { createApp } from '../src/app/create-app.js';
-import { createRootLogger, jsonDestination } from '../src/observability/logging.js';
-import { PromMetrics } from '../src/observability/prom-metrics.js';
-import { SessionService } from '../packages/tower-auth/src/sessions/session.service.js';
-import { UserEntity } from '../packages/tower-auth/src/users/user.entity.js';
-import { DEMO_HOST } from '../test/harness/demo.module.js';
-import { ADMIN_URL, benchConfig, benchDatabase, intFromEnv } from './support.js';
+import { ADMIN_URL, benchDatabase, intFromEnv } from './support.js';
+import { bearerFor, createServiceApp, EmptyModule } from './overhead-apps.js';
 import { formatRatio, markdownTable, type BenchRow } from './table.js';
 
-const BODY = { hello: 'world' };
 const SLICES = intFromEnv('BENCH_SLICES', 30);
 const PER_SLICE = intFromEnv('BENCH_SLICE_REQUESTS', 2000);
 const IN_FLIGHT = 20;
-
-@Controller('demo')
-class EmptyController {
-  @Get('public')
-  hello(): typeof BODY {
-    return BODY;
-  }
-}
-
-@Module({ controllers: [EmptyController] })
-class EmptyModule {}
 
 interface Target {
   readonly id: string;
@@ -45,35 +27,9 @@ interface Target {
 }
 
 async function service(url: string, on: boolean): Promise<NestFastifyApplication> {
-  const observability = on
-    ? {
-        log: createRootLogger(
-          { logFormat: 'json', logLevel: 'info' },
-          jsonDestination('/dev/null'),
-        ),
-        metrics: new PromMetrics(),
-        metricsToken: null,
-      }
-    : (false as const);
-  const app = await createApp(benchConfig({ DATABASE_URL: url }), {
-    platform: 'fastify',
-    observability,
-    ...(observability ? {} : { logger: false as const }),
-    ...DEMO_HOST,
-  });
+  const app = await createServiceApp(url, on);
   await app.init();
   return app as NestFastifyApplication;
-}
-
-async function bearerFor(app: INestApplication, name: string): Promise<string> {
-  const user = await app
-    .get(DataSource)
-    .getRepository(UserEntity)
-    .save({ email: `${name}-${process.pid}@example.com`, userName: `${name}-${process.pid}` });
-  const session = await app
-    .get(SessionService)
-    .startSession(user, 'email', { userAgent: 'tower-bench', ipAddress: null });
-  return session.accessToken;
 }
 
 /** Microseconds per request over one slice, IN_FLIGHT requests at a time. */

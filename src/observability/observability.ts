@@ -85,8 +85,8 @@ type Connection = Socket & { [OPEN]?: Set<FastifyReply> };
 /**
  * Two hooks and no listener per request: Nest's adapter runs Fastify's onRequest and
  * onResponse hooks already (one more is a call), Fastify times the reply itself, and the
- * route's pattern comes with its handler, wrapped once when the route is added. Only a
- * connection that closes with a request unanswered costs more: its listener is per connection.
+ * route's pattern comes with its handler, wrapped once when the route is added. The one
+ * listener, for a client that goes away unanswered (499), is per connection, not per request.
  */
 function observeFastify(app: NestFastifyApplication, observer: RequestObserver): void {
   const fastify = app.getHttpAdapter().getInstance();
@@ -111,8 +111,9 @@ function observeFastify(app: NestFastifyApplication, observer: RequestObserver):
     const route =
       request[ROUTE] ??
       (request.is404 ? observer.unmatched : observer.route(request.routeOptions.url ?? ''));
+    // An earlier onRequest hook (Nest's, while it shuts down) may have answered before ours ran.
     observer.finished(
-      request[ID] ?? '',
+      request[ID] ?? observer.assignId(request.raw),
       request.raw.method ?? 'OTHER',
       route,
       status,
