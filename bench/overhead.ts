@@ -6,8 +6,9 @@
  * a process of its own pinned to core 0; autocannon runs in another process pinned to core 1
  * (taskset; without it the processes are not pinned). Targets alternate round by round; the
  * figure kept is the median. Besides requests per second, the server's own CPU time per request
- * (all its threads, from /proc) is kept: on a machine other jobs share it moves far less than
- * throughput does, so its ratios are the ones to compare between runs.
+ * (all its threads, from /proc) is kept: other jobs on the machine move it less than throughput,
+ * though on a machine loaded far beyond its cores it inflates too (bench/overhead-inject.ts is
+ * then the better guide).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
