@@ -8,30 +8,9 @@
 import 'reflect-metadata';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { DataSource } from 'typeorm';
-import { createApp } from '../src/app/create-app.js';
-import { createRootLogger, jsonDestination } from '../src/observability/logging.js';
-import { PromMetrics } from '../src/observability/prom-metrics.js';
-import { SessionService } from '../packages/tower-auth/src/sessions/session.service.js';
-import { UserEntity } from '../packages/tower-auth/src/users/user.entity.js';
-import { DEMO_HOST } from '../test/harness/demo.module.js';
-import { benchConfig } from './support.js';
-
-const BODY = { hello: 'world' };
-
-@Controller('demo')
-class EmptyController {
-  @Get('public')
-  hello(): typeof BODY {
-    return BODY;
-  }
-}
-
-@Module({ controllers: [EmptyController] })
-class EmptyModule {}
+import { BODY, bearerFor, createServiceApp, EmptyModule } from './overhead-apps.js';
 
 async function main(kind: string): Promise<{ port: number; bearer?: string }> {
   if (kind === 'bare') {
@@ -47,39 +26,11 @@ async function main(kind: string): Promise<{ port: number; bearer?: string }> {
     await app.listen(0, '127.0.0.1');
     return { port: ((app.getHttpServer() as Server).address() as AddressInfo).port };
   }
-  const config = benchConfig({ DATABASE_URL: process.env.BENCH_DB_URL ?? '' });
-  const observability =
-    kind === 'service'
-      ? {
-          log: createRootLogger(
-            { logFormat: 'json', logLevel: 'info' },
-            jsonDestination('/dev/null'),
-          ),
-          metrics: new PromMetrics(),
-          metricsToken: null,
-        }
-      : (false as const);
-  const app = await createApp(config, {
-    platform: 'fastify',
-    observability,
-    // Nest's own lines: to pino (/dev/null) when logs are on, nowhere when off.
-    ...(observability ? {} : { logger: false as const }),
-    ...DEMO_HOST,
-  });
+  const app = await createServiceApp(process.env.BENCH_DB_URL ?? '', kind === 'service');
   await app.listen(0, '127.0.0.1');
-  const user = await app
-    .get(DataSource)
-    .getRepository(UserEntity)
-    .save({
-      email: `overhead-${kind}-${process.pid}@example.com`,
-      userName: `overhead-${kind}-${process.pid}`,
-    });
-  const session = await app
-    .get(SessionService)
-    .startSession(user, 'email', { userAgent: 'tower-bench', ipAddress: null });
   return {
     port: ((app.getHttpServer() as Server).address() as AddressInfo).port,
-    bearer: session.accessToken,
+    bearer: await bearerFor(app, `overhead-${kind}`),
   };
 }
 

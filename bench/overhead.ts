@@ -5,9 +5,13 @@
  * through pino's asynchronous destination, prom-client counting) and off. Each server runs in
  * a process of its own pinned to core 0; autocannon runs in another process pinned to core 1
  * (taskset; without it the processes are not pinned). Targets alternate round by round; the
- * figure kept is the median.
+ * figure kept is the median. Besides requests per second, the server's own CPU time per request
+ * (all its threads, from /proc) is kept: other jobs on the machine move it less than throughput,
+ * though on a machine loaded far beyond its cores it inflates too (bench/overhead-inject.ts is
+ * then the better guide).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -39,7 +43,10 @@ interface Target {
   readonly bearer: boolean;
   url?: string;
   headers?: string[];
+  pid?: number;
   readonly samples: number[];
+  /** Server CPU time per request, µs (empty where /proc is not available). */
+  readonly cpu: number[];
   non2xx: number;
   errors: number;
 }
@@ -72,7 +79,7 @@ function target(
   path: string,
   bearer: boolean,
 ): Target {
-  return { id, label, server, path, bearer, samples: [], non2xx: 0, errors: 0 };
+  return { id, label, server, path, bearer, samples: [], cpu: [], non2xx: 0, errors: 0 };
 }
 
 function pinned(core: string, args: string[]): { command: string; args: string[] } {
@@ -84,7 +91,7 @@ function pinned(core: string, args: string[]): { command: string; args: string[]
 async function startServer(
   kind: ServerKind,
   dbUrl: string,
-): Promise<{ child: ChildProcess; port: number; bearer?: string }> {
+): Promise<{ child: ChildProcess; port: number; bearer?: string; pid?: number }> {
   const run = pinned(CORES.server, [
     '--import',
     './scripts/register-ts.mjs',
@@ -102,7 +109,8 @@ async function startServer(
     child.once('exit', (code) => reject(new Error(`${kind} server exited (${code})`)));
   });
   const ready = JSON.parse(first) as { port: number; bearer?: string };
-  return { child, ...ready };
+  // taskset runs node in its own process: the server's pid is the child's.
+  return { child, pid: child.pid, ...ready };
 }
 
 interface CannonResult {
@@ -110,6 +118,29 @@ interface CannonResult {
   duration: number;
   non2xx: number;
   errors: number;
+}
+
+/** CPU time the process has used so far, in ns, all threads (null without /proc). */
+function cpuNs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    let total = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    }
+    return total;
+  } catch {
+    return null;
+  }
+}
+
+async function measure(t: Target, seconds: number): Promise<CannonResult> {
+  const before = cpuNs(t.pid);
+  const result = await fire(t, seconds);
+  const after = cpuNs(t.pid);
+  if (before !== null && after !== null && result.requests.total > 0)
+    t.cpu.push((after - before) / 1000 / result.requests.total);
+  return result;
 }
 
 function fire(t: Target, seconds: number): Promise<CannonResult> {
@@ -145,7 +176,7 @@ export async function runOverheadBenchmark(): Promise<BenchReport> {
   );
   const children: ChildProcess[] = [];
   try {
-    const servers = new Map<ServerKind, { port: number; bearer?: string }>();
+    const servers = new Map<ServerKind, { port: number; bearer?: string; pid?: number }>();
     // One at a time: the first service runs the migrations.
     for (const kind of ['bare', 'nest', 'service', 'service-quiet'] as const) {
       const started = await startServer(kind, database.url);
@@ -155,6 +186,7 @@ export async function runOverheadBenchmark(): Promise<BenchReport> {
     for (const t of TARGETS) {
       const server = servers.get(t.server)!;
       t.url = `http://127.0.0.1:${server.port}${t.path}`;
+      t.pid = server.pid;
       // The public routes get the same header as the guarded one: same request bytes.
       t.headers = t.bearer ? [`authorization=Bearer ${server.bearer}`] : [];
       await fire(t, 1);
@@ -162,7 +194,7 @@ export async function runOverheadBenchmark(): Promise<BenchReport> {
     for (let round = 0; round < OPTIONS.rounds; round += 1) {
       const order = TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length]);
       for (const t of order) {
-        const result = await fire(t, OPTIONS.seconds);
+        const result = await measure(t, OPTIONS.seconds);
         t.samples.push(result.requests.total / result.duration);
         t.non2xx += result.non2xx;
         t.errors += result.errors;
@@ -180,47 +212,59 @@ function report(): BenchReport {
   const rows: BenchRow[] = [];
   const problems: string[] = [];
   const warnings: string[] = [];
-  const rate = (id: string): number => median(TARGETS.find((t) => t.id === id)!.samples);
   for (const t of TARGETS) {
+    const cpu = t.cpu.length > 0 ? `; ${median(t.cpu).toFixed(1)} µs CPU per request` : '';
     rows.push({
       benchmark: `overhead: ${t.label}`,
       result: `${formatInt(median(t.samples))} req/s`,
-      detail: `rounds ${t.samples.map(formatInt).join(' / ')}; ${t.non2xx} non-2xx, ${t.errors} errors`,
+      detail: `rounds ${t.samples.map(formatInt).join(' / ')}${cpu}; ${t.non2xx} non-2xx, ${t.errors} errors`,
     });
     if (t.non2xx > 0 || t.errors > 0)
       problems.push(`overhead ${t.label}: ${t.non2xx} non-2xx, ${t.errors} errors`);
     if (roundSpread(t.samples) > NOISE_LIMIT)
       warnings.push(`overhead ${t.label}: rounds differ by more than ${NOISE_LIMIT * 100}%`);
   }
-  const ratio = (benchmark: string, value: number, goal: number | null): BenchRow => ({
-    benchmark,
-    result: formatRatio(value),
-    detail:
-      goal === null
-        ? 'ratio of medians'
-        : `ratio of medians; goal ≥ ${formatRatio(goal)}: ${value >= goal ? 'met' : 'NOT met'}`,
-  });
-  rows.push(ratio('overhead: empty Nest / bare node:http', rate('nest') / rate('bare'), null));
+  rows.push(ratio('empty Nest / bare node:http', 'nest', 'bare', null));
   rows.push(
-    ratio(
-      'overhead: public (logs + metrics) / empty Nest',
-      rate('public') / rate('nest'),
-      OVERHEAD_GOALS.publicOverNest,
-    ),
+    ratio('public (logs + metrics) / empty Nest', 'public', 'nest', OVERHEAD_GOALS.publicOverNest),
   );
   rows.push(
     ratio(
-      'overhead: guarded / public (logs + metrics)',
-      rate('guarded') / rate('public'),
+      'guarded / public (logs + metrics)',
+      'guarded',
+      'public',
       OVERHEAD_GOALS.guardedOverPublic,
     ),
   );
-  rows.push(
-    ratio('overhead: public (off) / empty Nest', rate('public-quiet') / rate('nest'), null),
-  );
-  rows.push(ratio('overhead: public on / off', rate('public') / rate('public-quiet'), null));
-  rows.push(ratio('overhead: guarded on / off', rate('guarded') / rate('guarded-quiet'), null));
-  rows.push({
+  rows.push(ratio('public (off) / empty Nest', 'public-quiet', 'nest', null));
+  rows.push(ratio('public on / off', 'public', 'public-quiet', null));
+  rows.push(ratio('guarded on / off', 'guarded', 'guarded-quiet', null));
+  rows.push(settingsRow());
+  return { rows, problems, warnings };
+}
+
+/**
+ * `a` over `b` in requests per second (ratio of medians), and the same from CPU time per
+ * request (b's over a's: the rate one busy core would reach), which noise moves less.
+ */
+function ratio(name: string, a: string, b: string, goal: number | null): BenchRow {
+  const of = (id: string): Target => TARGETS.find((t) => t.id === id)!;
+  const value = median(of(a).samples) / median(of(b).samples);
+  const cpu = of(a).cpu.length > 0 ? median(of(b).cpu) / median(of(a).cpu) : null;
+  const fromCpu = cpu === null ? '' : `; from CPU time per request ${formatRatio(cpu)}`;
+  const met = (x: number): string => (x >= goal! ? 'met' : 'NOT met');
+  return {
+    benchmark: `overhead: ${name}`,
+    result: formatRatio(value),
+    detail:
+      goal === null
+        ? `ratio of medians${fromCpu}`
+        : `ratio of medians; goal ≥ ${formatRatio(goal)}: ${met(value)}${fromCpu}${cpu === null ? '' : `: ${met(cpu)}`}`,
+  };
+}
+
+function settingsRow(): BenchRow {
+  return {
     benchmark: 'overhead settings',
     result: '',
     detail:
@@ -228,6 +272,5 @@ function report(): BenchReport {
       (HAS_TASKSET
         ? 'servers pinned to core 0, autocannon (own process) to core 1'
         : 'autocannon in its own process, not pinned (no taskset)'),
-  });
-  return { rows, problems, warnings };
+  };
 }

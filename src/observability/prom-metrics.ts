@@ -8,6 +8,7 @@ import type {
   MagicLinkEvent,
   RefreshResult,
 } from 'tower-auth';
+import { HttpHistogram } from './http-histogram.js';
 
 /** What a scrape reads from the running service (cheap: one query, a few getters). */
 export interface ScrapeSources {
@@ -86,13 +87,12 @@ export class PromMetrics implements AuthMetrics {
     labelNames: ['event'] as const,
     registers: [this.registry],
   });
-  readonly http = new Histogram({
-    name: 'tower_http_request_duration_seconds',
-    help: 'HTTP requests by method, route pattern and status code',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
-  });
+  readonly http = new HttpHistogram(
+    'tower_http_request_duration_seconds',
+    'HTTP requests by method, route pattern and status code',
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    this.registry,
+  );
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'tower_' });
