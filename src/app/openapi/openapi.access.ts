@@ -12,11 +12,12 @@ import {
   type AccessRule,
   CREDENTIAL_RULE,
   ORIGIN_RULE,
+  ErrorBody,
   SECURITY,
-  schemaRef,
+  schemaOf,
 } from 'tower-auth/openapi';
 
-const ERROR_CONTENT = { 'application/json': { schema: schemaRef('Error') } };
+const ERROR_CONTENT = { 'application/json': { schema: schemaOf(ErrorBody) } };
 
 /** Responses every guarded (or every) operation shares, under components.responses. */
 export const STANDARD_RESPONSES: Record<string, ResponseObject> = {

@@ -11,15 +11,17 @@ import {
   Res,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '../http/openapi.metadata.js';
+import { ApiOperation, ApiParam, ApiTags } from '../http/openapi.metadata.js';
 import type { IncomingMessage } from 'node:http';
+import type { z } from 'zod';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Authenticated, Public } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import { noStore } from '../http/http-response.js';
 import { ApiContent, ApiErrors, ApiJson } from '../http/openapi.decorators.js';
-import { API_TAGS, schemaRef } from '../http/openapi.schemas.js';
+import { API_TAGS } from '../http/openapi.security.js';
+import { ApiQueryOf, jsonSchemaOf } from '../http/shapes.js';
 import { isApiAliasPath } from '../http/routes.js';
 import {
   CONTENT_HEADERS,
@@ -31,7 +33,8 @@ import {
 } from './ephemeral-http.js';
 import { capturedBody } from './ephemeral-body.parser.js';
 import { parseCreateRequest } from './ephemeral-request.js';
-import { EphemeralError, EphemeralService, type EphemeralEndpoint } from './ephemeral.service.js';
+import { EphemeralError, EphemeralService } from './ephemeral.service.js';
+import { EphemeralCreate, EphemeralEndpointBody, EphemeralQuery } from './ephemeral.shapes.js';
 
 /** `<id>` or `<id>.json|.yml|.yaml`; anything else is not a capability. */
 const NAME = /^([A-Za-z0-9_-]{22})(?:\.(?:json|yml|yaml))?$/;
@@ -114,22 +117,13 @@ export class EphemeralController {
     requestBody: {
       required: true,
       content: {
-        'application/json': { schema: schemaRef('EphemeralCreate') },
+        'application/json': { schema: jsonSchemaOf(EphemeralCreate) },
         '*/*': { schema: { type: 'string', format: 'binary' } },
       },
     },
   })
-  @ApiQuery({
-    name: 'extension',
-    required: false,
-    schema: { type: 'string', enum: ['json', 'yml', 'yaml'] },
-  })
-  @ApiQuery({
-    name: 'duration',
-    required: false,
-    description: 'Seconds, or like `30m`',
-  })
-  @ApiJson(201, 'Created; the URL is under /api when the request was', 'EphemeralEndpoint')
+  @ApiQueryOf(EphemeralQuery)
+  @ApiJson(201, 'Created; the URL is under /api when the request was', EphemeralEndpointBody)
   @ApiErrors({
     400: 'No content, or a bad field, extension or duration',
     413: 'Content above tower.ephemeral.max-bytes',
@@ -139,7 +133,7 @@ export class EphemeralController {
     @Req() request: HttpRequest,
     @CurrentUser() user: AuthPrincipal,
     @Res({ passthrough: true }) response: unknown,
-  ): Promise<EphemeralEndpoint> {
+  ): Promise<z.input<typeof EphemeralEndpointBody>> {
     const captured = capturedBody(request.raw ?? request);
     const input = captured
       ? parseCreateRequest(

@@ -1,14 +1,15 @@
 import { applyDecorators } from '@nestjs/common';
+import { z } from 'zod';
 import {
-  ApiBody,
-  ApiConsumes,
   ApiResponse,
   ApiSecurity,
   type HeadersObject,
+  type ReferenceObject,
   type SchemaObject,
 } from './openapi.metadata.js';
 import { ACCESS_COOKIE, REFRESH_COOKIE } from './cookies.js';
-import { schemaRef, type SchemaName } from './openapi.schemas.js';
+import { ErrorBody } from './http.shapes.js';
+import { jsonSchemaOf } from './shapes.js';
 
 /**
  * Short forms of the @nestjs/swagger decorators this API needs again and again. Security
@@ -17,7 +18,6 @@ import { schemaRef, type SchemaName } from './openapi.schemas.js';
  */
 
 const JSON_TYPE = 'application/json';
-const FORM_TYPE = 'application/x-www-form-urlencoded';
 
 export const SESSION_COOKIES_SET: HeadersObject = {
   'Set-Cookie': {
@@ -37,14 +37,22 @@ function location(target: string): HeadersObject {
   return { Location: { description: target, schema: { type: 'string', format: 'uri' } } };
 }
 
-/** A JSON response of a named schema (or an inline one). */
+/** A zod shape, a component of the document by name, or a JSON Schema as it is. */
+export type Shape = z.ZodType | string | SchemaObject;
+
+export function schemaOf(shape: Shape): SchemaObject | ReferenceObject {
+  if (typeof shape === 'string') return { $ref: `#/components/schemas/${shape}` };
+  return shape instanceof z.ZodType ? jsonSchemaOf(shape) : shape;
+}
+
+/** A JSON response of this shape. */
 export function ApiJson(
   status: number,
   description: string,
-  schema: SchemaName | SchemaObject,
+  shape: Shape,
   headers?: HeadersObject,
 ): MethodDecorator & ClassDecorator {
-  const body = typeof schema === 'string' ? schemaRef(schema) : schema;
+  const body = schemaOf(shape);
   return ApiResponse({
     status,
     description,
@@ -57,7 +65,7 @@ export function ApiJson(
 export function ApiErrors(errors: Record<number, string>): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ...Object.entries(errors).map(([status, description]) =>
-      ApiJson(Number(status), description, 'Error'),
+      ApiJson(Number(status), description, ErrorBody),
     ),
   );
 }
@@ -83,14 +91,6 @@ export function ApiContent(
     : { type: 'string', format: 'binary' };
   const content = Object.fromEntries(types.map((type) => [type, { schema }]));
   return ApiResponse({ status, description, content, ...(headers ? { headers } : {}) });
-}
-
-/** The body is a form or a JSON object of this schema. */
-export function ApiFormOrJson(schema: SchemaName, required = true): MethodDecorator {
-  return applyDecorators(
-    ApiConsumes(JSON_TYPE, FORM_TYPE),
-    ApiBody({ schema: schemaRef(schema), required }),
-  );
 }
 
 /**

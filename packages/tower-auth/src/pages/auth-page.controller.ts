@@ -5,7 +5,7 @@ import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js'
 import { Public } from '../decorators/access.decorator.js';
 import { safeReturnPath } from '../http/login-response.js';
 import { ApiContent } from '../http/openapi.decorators.js';
-import { API_TAGS } from '../http/openapi.schemas.js';
+import { API_TAGS } from '../http/openapi.security.js';
 import { MagicLinkService } from '../mail/magic-link.service.js';
 import {
   confirmationPage,
