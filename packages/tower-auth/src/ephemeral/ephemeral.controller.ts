@@ -5,13 +5,12 @@ import {
   Get,
   Inject,
   Logger,
-  Param,
   Post,
   Req,
   Res,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiTags } from '../http/openapi.metadata.js';
+import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
 import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
 import { requestInfo } from '../common/request-info.js';
@@ -21,7 +20,7 @@ import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.deco
 import { noStore } from '../http/http-response.js';
 import { ApiContent, ApiErrors, ApiJson } from '../http/openapi.decorators.js';
 import { API_TAGS } from '../http/openapi.security.js';
-import { ApiQueryOf, jsonSchemaOf } from '../http/shapes.js';
+import { ApiQueryOf, jsonSchemaOf, ParamShape } from '../http/shapes.js';
 import { isApiAliasPath } from '../http/routes.js';
 import {
   CONTENT_HEADERS,
@@ -34,10 +33,12 @@ import {
 import { capturedBody } from './ephemeral-body.parser.js';
 import { parseCreateRequest } from './ephemeral-request.js';
 import { EphemeralError, EphemeralService } from './ephemeral.service.js';
-import { EphemeralCreate, EphemeralEndpointBody, EphemeralQuery } from './ephemeral.shapes.js';
-
-/** `<id>` or `<id>.json|.yml|.yaml`; anything else is not a capability. */
-const NAME = /^([A-Za-z0-9_-]{22})(?:\.(?:json|yml|yaml))?$/;
+import {
+  EphemeralCreate,
+  EphemeralEndpointBody,
+  EphemeralName,
+  EphemeralQuery,
+} from './ephemeral.shapes.js';
 
 interface HttpRequest extends IncomingMessage {
   /** Fastify's request wraps Node's. */
@@ -73,25 +74,23 @@ export class EphemeralController {
     description:
       'Anonymous: the id is the capability and any credential is ignored. The first GET consumes it; HEAD consumes nothing.',
   })
-  @ApiParam({ name: 'name', schema: { type: 'string', pattern: NAME.source } })
   @ApiContent(200, 'The content, with the type it was created with', ['*/*'], {
     'Cache-Control': { schema: { type: 'string', enum: ['no-store'] } },
     'Referrer-Policy': { schema: { type: 'string', enum: ['no-referrer'] } },
   })
   @ApiErrors({ 403: 'Already fetched, expired, or never existed (clients do not retry a 403)' })
   async fetch(
-    @Param('name') name: string,
+    @ParamShape('name', EphemeralName, gone) id: string,
     @Req() request: HttpRequest,
     @Res() response: unknown,
   ): Promise<void> {
-    const id = NAME.exec(name)?.[1];
     if (request.method === 'HEAD') {
-      const live = id ? await this.ephemeral.peek(id) : null;
+      const live = await this.ephemeral.peek(id);
       if (!live) throw gone();
       sendContent(response, { ...CONTENT_HEADERS, 'Content-Type': live.contentType }, null);
       return;
     }
-    const found = id ? await this.ephemeral.fetch(id) : null;
+    const found = await this.ephemeral.fetch(id);
     if (!found) throw gone();
     const restore = (): void => {
       found.restore().catch((error: unknown) => {

@@ -29,6 +29,13 @@ export const EphemeralCreate = named(
   ),
 );
 
+/** `<id>` or `<id>.json|.yml|.yaml`, read as its id; anything else is not a capability. */
+const NAME = /^([A-Za-z0-9_-]{22})(?:\.(?:json|yml|yaml))?$/;
+export const EphemeralName = z
+  .string()
+  .regex(NAME)
+  .transform((name) => name.slice(0, 22));
+
 /** With a raw body, `extension` and `duration` come from the query. */
 export const EphemeralQuery = z.object({ extension, duration });
 
