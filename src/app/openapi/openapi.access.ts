@@ -12,12 +12,10 @@ import {
   type AccessRule,
   CREDENTIAL_RULE,
   ORIGIN_RULE,
-  ErrorBody,
   SECURITY,
-  schemaOf,
 } from 'tower-auth/openapi';
 
-const ERROR_CONTENT = { 'application/json': { schema: schemaOf(ErrorBody) } };
+const ERROR_CONTENT = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
 
 /** Responses every guarded (or every) operation shares, under components.responses. */
 export const STANDARD_RESPONSES: Record<string, ResponseObject> = {

@@ -38,7 +38,7 @@ export const AccessTokenCreate = named(
     ),
   }),
 );
-export type AccessTokenCreate = z.output<typeof AccessTokenCreate>;
+export type TokenRequest = z.output<typeof AccessTokenCreate>;
 
 export const AccessToken = named(
   'AccessToken',

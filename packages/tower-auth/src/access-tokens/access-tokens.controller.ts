@@ -28,6 +28,7 @@ import {
   AccessTokenList,
   noSuchToken,
   TokenId,
+  type TokenRequest,
 } from './access-token.shapes.js';
 
 /** Far enough for any real use; a later date is a typo. */
@@ -73,7 +74,7 @@ export class AccessTokensController {
   })
   async create(
     @CurrentUser() user: AuthPrincipal,
-    @BodyShape(AccessTokenCreate) body: AccessTokenCreate,
+    @BodyShape(AccessTokenCreate) body: TokenRequest,
     @Req() request: AnyRequest,
   ): Promise<z.input<typeof AccessTokenCreated>> {
     const input = { name: body.name, expiresAt: this.expiryOf(body) };
@@ -120,7 +121,7 @@ export class AccessTokensController {
   }
 
   /** When the token stops working: never, at `expiresAt`, or after `duration`. */
-  private expiryOf({ expiresAt, duration }: AccessTokenCreate): Date | null {
+  private expiryOf({ expiresAt, duration }: TokenRequest): Date | null {
     if (expiresAt !== undefined && duration !== undefined)
       throw new BadRequestException('Give expiresAt or duration, not both');
     const now = this.clock.now();

@@ -136,4 +136,4 @@ export const RefreshGrant = named(
     )
     .describe('Optional: without a refresh_token the `JWT_REFRESH_TOKEN` cookie is used.'),
 );
-export type RefreshGrant = z.output<typeof RefreshGrant>;
+export type Grant = z.output<typeof RefreshGrant>;

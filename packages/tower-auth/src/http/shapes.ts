@@ -1,13 +1,6 @@
 import { BadRequestException, Body, Param, Query, type PipeTransform } from '@nestjs/common';
 import { z } from 'zod';
-import {
-  ApiBody,
-  ApiConsumes,
-  ApiParam,
-  ApiQuery,
-  type ReferenceObject,
-  type SchemaObject,
-} from './openapi.metadata.js';
+import { ApiConsumes, ApiParameter, type SchemaObject } from './openapi.metadata.js';
 
 /**
  * One zod schema per request and response shape: it parses the input (a 400 naming the field),
@@ -24,41 +17,39 @@ export function named<T extends z.ZodType>(id: string, schema: T): T {
   return schema;
 }
 
-/**
- * The safe-integer bounds zod writes for every `z.int()` say nothing to a reader, nor does the
- * digit pattern of a query value documented as the integer it is.
- */
-const override: NonNullable<Parameters<typeof z.toJSONSchema>[1]>['override'] = ({
-  jsonSchema,
-}) => {
-  if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
-  if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
-  if (jsonSchema.type === 'integer') delete jsonSchema.pattern;
-};
-
-// Requests are described as clients send them (before defaults and transforms).
-const OPTIONS = {
+const OPTIONS: Parameters<typeof z.toJSONSchema>[1] = {
+  // Requests are described as clients send them (before defaults and transforms).
   io: 'input',
   unrepresentable: 'any',
-  uri: (id: string) => `${COMPONENTS}${id}`,
-  override,
-} as const;
+  uri: (id) => `${COMPONENTS}${id}`,
+  // zod's safe-integer bounds of every `z.int()` say nothing to a reader, nor does the digit
+  // pattern of a query value documented as the integer it is.
+  override: ({ jsonSchema: schema }) => {
+    if (schema.minimum === Number.MIN_SAFE_INTEGER) delete schema.minimum;
+    if (schema.maximum === Number.MAX_SAFE_INTEGER) delete schema.maximum;
+    if (schema.type === 'integer') delete schema.pattern;
+  },
+};
 
-function clean(schema: object): SchemaObject {
-  const { $schema: _schema, $id: _id, ...rest } = schema as Record<string, unknown>;
+function jsonSchema(schema: z.ZodType): z.core.JSONSchema.BaseSchema {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, OPTIONS);
   return rest;
 }
 
 /** The named shapes, as `components.schemas`. */
 export function openApiSchemas(): Record<string, SchemaObject> {
   const { schemas } = z.toJSONSchema(NAMED, OPTIONS);
-  return Object.fromEntries(Object.entries(schemas).map(([id, schema]) => [id, clean(schema)]));
+  const entries = Object.entries(schemas).map(([id, { $schema: _, $id: __, ...rest }]) => [
+    id,
+    rest,
+  ]);
+  return Object.fromEntries(entries) as Record<string, SchemaObject>;
 }
 
 /** A `$ref` to a named shape, or the shape written out. */
-export function jsonSchemaOf(schema: z.ZodType): SchemaObject | ReferenceObject {
+export function jsonSchemaOf(schema: z.ZodType): SchemaObject {
   const id = NAMED.get(schema)?.id;
-  return id ? { $ref: `${COMPONENTS}${id}` } : clean(z.toJSONSchema(schema, OPTIONS));
+  return id ? { $ref: `${COMPONENTS}${id}` } : jsonSchema(schema);
 }
 
 /** zod's own words, after the field they are about: `name: Invalid input: expected string`. */
@@ -93,14 +84,11 @@ export class ShapePipe<T extends z.ZodType> implements PipeTransform<unknown, z.
   }
 }
 
-type Decorate = (method: MethodDecorator) => void;
-
-/** Applies method decorators from a parameter decorator: the handler holds the OpenAPI data. */
-function onHandler(target: object, key: string | symbol | undefined): Decorate {
-  return (decorator) => {
-    if (key === undefined) return;
+/** Method decorators applied from a parameter decorator: the handler holds the OpenAPI data. */
+function onHandler(target: object, key: string | symbol | undefined, ...all: MethodDecorator[]) {
+  if (key === undefined) return;
+  for (const decorator of all)
     decorator(target, key, Object.getOwnPropertyDescriptor(target, key)!);
-  };
 }
 
 interface BodyOptions {
@@ -113,23 +101,26 @@ interface BodyOptions {
 
 /** The body, a JSON object or a form, parsed by `schema` and documented by it. */
 export function BodyShape(schema: z.ZodType, options: BodyOptions = {}): ParameterDecorator {
+  const types = [
+    ...(options.form ? [] : ['application/json']),
+    'application/x-www-form-urlencoded',
+  ];
   return (target, key, index) => {
     Body(new ShapePipe(schema, options.failure))(target, key, index);
-    const apply = onHandler(target, key);
-    const types = options.form ? [] : ['application/json'];
-    apply(ApiConsumes(...types, 'application/x-www-form-urlencoded'));
-    apply(ApiBody({ schema: jsonSchemaOf(schema), required: options.required ?? true }));
+    const required = options.required ?? true;
+    const body = ApiParameter({ in: 'body', required, schema: jsonSchemaOf(schema) });
+    onHandler(target, key, ApiConsumes(...types), body);
   };
 }
 
 /** Each field of an object `schema` as a documented query parameter. */
 export function ApiQueryOf(schema: z.ZodType): MethodDecorator {
+  const { properties = {}, required = [] } = jsonSchema(schema);
   return (target, key, descriptor) => {
-    const { properties = {}, required = [] } = clean(z.toJSONSchema(schema, OPTIONS));
-    for (const [name, field] of Object.entries(properties as Record<string, SchemaObject>)) {
-      const { description, ...rest } = field;
-      const needed = (required).includes(name);
-      ApiQuery({ name, required: needed, schema: rest, description })(target, key, descriptor);
+    for (const [name, field] of Object.entries(properties)) {
+      const { description, ...rest } = field as z.core.JSONSchema.BaseSchema;
+      const parameter = { name, required: required.includes(name), schema: rest, description };
+      ApiParameter({ in: 'query', ...parameter })(target, key, descriptor);
     }
   };
 }
@@ -138,7 +129,7 @@ export function ApiQueryOf(schema: z.ZodType): MethodDecorator {
 export function QueryShape(schema: z.ZodType, failure?: Failure): ParameterDecorator {
   return (target, key, index) => {
     Query(new ShapePipe(schema, failure))(target, key, index);
-    onHandler(target, key)(ApiQueryOf(schema));
+    onHandler(target, key, ApiQueryOf(schema));
   };
 }
 
@@ -146,6 +137,7 @@ export function QueryShape(schema: z.ZodType, failure?: Failure): ParameterDecor
 export function ParamShape(name: string, schema: z.ZodType, failure?: Failure): ParameterDecorator {
   return (target, key, index) => {
     Param(name, new ShapePipe(schema, failure))(target, key, index);
-    onHandler(target, key)(ApiParam({ name, schema: jsonSchemaOf(schema) as SchemaObject }));
+    const parameter = { in: 'path', name, required: true, schema: jsonSchemaOf(schema) } as const;
+    onHandler(target, key, ApiParameter(parameter));
   };
 }

@@ -18,7 +18,7 @@ import { RefreshError, SessionService, type IssuedTokens } from '../sessions/ses
 import { REFRESH_COOKIE, cookieValues, sessionCookies } from './cookies.js';
 import { noStore, setCookies } from './http-response.js';
 import { tokenBody, type TokenResponse } from './login-response.js';
-import { OAuthError, RefreshGrant, TokenResponseBody } from './http.shapes.js';
+import { OAuthError, RefreshGrant, TokenResponseBody, type Grant } from './http.shapes.js';
 import { ApiJson, ApiOptionalCredential, SESSION_COOKIES_SET } from './openapi.decorators.js';
 import { API_TAGS, SECURITY } from './openapi.security.js';
 import { BodyShape } from './shapes.js';
@@ -86,7 +86,7 @@ export class TokenController {
   refreshByPost(
     @Req() request: TokenRequest,
     @Res({ passthrough: true }) response: unknown,
-    @BodyShape(RefreshGrant, { required: false, failure: invalidRequest }) grant: RefreshGrant,
+    @BodyShape(RefreshGrant, { required: false, failure: invalidRequest }) grant: Grant,
   ): Promise<TokenResponse> {
     return this.refresh(request, response, grant);
   }
@@ -108,7 +108,7 @@ export class TokenController {
   private async refresh(
     request: TokenRequest,
     response: unknown,
-    grant: RefreshGrant,
+    grant: Grant,
   ): Promise<TokenResponse> {
     if (grant.grant_type != null && grant.grant_type !== 'refresh_token') {
       throw oauthError('unsupported_grant_type', 'Only grant_type=refresh_token is supported');

@@ -34,7 +34,7 @@ export const AuthPageQuery = z.object({
   next: single,
   requested: single.meta({ enum: ['true'] }),
 });
-type AuthPageQuery = z.output<typeof AuthPageQuery>;
+type PageQuery = z.output<typeof AuthPageQuery>;
 
 /**
  * `GET /auth` (SPEC §2, §6): the magic-link confirmation (`?uid&token`), a failed login
@@ -64,10 +64,7 @@ export class AuthPageController {
       'The sign-in choices; the confirmation of a sign-in link (`uid`, `token`), which consumes nothing until its button is pressed; the result of a login (`success`, `error`); "check your inbox" (`requested`); the signed-in view.',
   })
   @ApiContent(200, 'The page (no-store, Referrer-Policy strict-origin, strict CSP)', ['text/html'])
-  async page(
-    @QueryShape(AuthPageQuery) query: AuthPageQuery,
-    @Res() response: unknown,
-  ): Promise<void> {
+  async page(@QueryShape(AuthPageQuery) query: PageQuery, @Res() response: unknown): Promise<void> {
     const nonce = styleNonce();
     const chrome: PageChrome = {
       appName: this.config.appName,
@@ -80,7 +77,7 @@ export class AuthPageController {
 
   private async render(
     chrome: PageChrome,
-    param: (name: keyof AuthPageQuery) => string | null,
+    param: (name: keyof PageQuery) => string | null,
   ): Promise<{ html: string; scripts: boolean }> {
     const base = this.config.serverUrl;
     const [uid, token, success] = [param('uid'), param('token'), param('success')];
