@@ -13,30 +13,32 @@ export const TOKEN_NAME = /^[A-Za-z0-9._-]{1,50}$/;
 export const TokenId = z.string().regex(BIGINT_ID);
 export const noSuchToken = (): Error => new NotFoundException('No such token');
 
+const BAD_NAME = 'name must be 1 to 50 letters, digits, dots, underscores or hyphens';
 const ISO_DATE_TIME = 'expiresAt must be an ISO 8601 date-time';
 
 export const AccessTokenCreate = named(
   'AccessTokenCreate',
-  z.object({
-    name: z
-      .string({ error: 'name must be 1 to 50 letters, digits, dots, underscores or hyphens' })
-      .regex(TOKEN_NAME, {
-        error: 'name must be 1 to 50 letters, digits, dots, underscores or hyphens',
-      })
-      .describe('Unique among your tokens, case-insensitively'),
-    expiresAt: optional(
-      z
-        .string({ error: ISO_DATE_TIME })
-        .regex(/^\d{4}-\d\d-\d\d/, { error: ISO_DATE_TIME })
-        .refine((text) => Number.isFinite(Date.parse(text)), { error: ISO_DATE_TIME })
-        .transform((text) => Date.parse(text))
-        .meta({ format: 'date-time' })
-        .describe('When it stops working (default: never)'),
-    ),
-    duration: optional(positiveDuration).describe(
-      'Or how long it works: `30d`, `12h`, `PT1H` or seconds',
-    ),
-  }),
+  z.object(
+    {
+      name: z
+        .string({ error: BAD_NAME })
+        .regex(TOKEN_NAME, { error: BAD_NAME })
+        .describe('Unique among your tokens, case-insensitively'),
+      expiresAt: optional(
+        z
+          .string({ error: ISO_DATE_TIME })
+          .regex(/^\d{4}-\d\d-\d\d/, { error: ISO_DATE_TIME })
+          .refine((text) => Number.isFinite(Date.parse(text)), { error: ISO_DATE_TIME })
+          .transform((text) => Date.parse(text))
+          .meta({ format: 'date-time' })
+          .describe('When it stops working (default: never)'),
+      ),
+      duration: optional(positiveDuration).describe(
+        'Or how long it works: `30d`, `12h`, `PT1H` or seconds',
+      ),
+    },
+    { error: 'The body must be a JSON object or a form' },
+  ),
 );
 export type TokenRequest = z.output<typeof AccessTokenCreate>;
 
