@@ -13,10 +13,9 @@ import {
   CREDENTIAL_RULE,
   ORIGIN_RULE,
   SECURITY,
-  schemaRef,
 } from 'tower-auth/openapi';
 
-const ERROR_CONTENT = { 'application/json': { schema: schemaRef('Error') } };
+const ERROR_CONTENT = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
 
 /** Responses every guarded (or every) operation shares, under components.responses. */
 export const STANDARD_RESPONSES: Record<string, ResponseObject> = {
@@ -56,6 +55,8 @@ interface Rules {
   sessionOnly: boolean;
 }
 
+const SIGNED_IN: Rules = { access: 'user', sameOrigin: false, sessionOnly: false };
+
 /** `<Controller>_<method>` (the scanner's operation ids) to the rules the guard applies. */
 function accessRules(app: INestApplication): Map<string, Rules> {
   const rules = new Map<string, Rules>();
@@ -66,18 +67,13 @@ function accessRules(app: INestApplication): Map<string, Rules> {
       for (const key of Object.getOwnPropertyNames(controller.prototype)) {
         const handler = (controller.prototype as Record<string, unknown>)[key];
         if (typeof handler !== 'function' || !Reflect.hasMetadata(PATH_METADATA, handler)) continue;
-        const rule = (Reflect.getMetadata(ACCESS_RULE, handler) ??
-          Reflect.getMetadata(ACCESS_RULE, controller)) as AccessRule | undefined;
-        const origin: unknown =
-          Reflect.getMetadata(ORIGIN_RULE, handler) ?? Reflect.getMetadata(ORIGIN_RULE, controller);
-        const credential: unknown =
-          Reflect.getMetadata(CREDENTIAL_RULE, handler) ??
-          Reflect.getMetadata(CREDENTIAL_RULE, controller);
-        // The guard treats a route without a rule as one for signed-in users.
+        const rule = (name: string): unknown =>
+          Reflect.getMetadata(name, handler) ?? Reflect.getMetadata(name, controller);
         rules.set(`${controller.name}_${key}`, {
-          access: rule ?? 'user',
-          sameOrigin: origin === 'same-origin',
-          sessionOnly: credential === 'session',
+          // The guard treats a route without a rule as one for signed-in users.
+          access: (rule(ACCESS_RULE) as AccessRule | undefined) ?? 'user',
+          sameOrigin: rule(ORIGIN_RULE) === 'same-origin',
+          sessionOnly: rule(CREDENTIAL_RULE) === 'session',
         });
       }
     }
@@ -115,11 +111,7 @@ export function applyAccessRules(document: OpenAPIObject, app: INestApplication)
     for (const [method, value] of Object.entries(item)) {
       const operation = value as OperationObject;
       if (typeof operation?.operationId !== 'string') continue;
-      const rule = rules.get(operation.operationId) ?? {
-        access: 'user',
-        sameOrigin: false,
-        sessionOnly: false,
-      };
+      const rule = rules.get(operation.operationId) ?? SIGNED_IN;
       operation.security ??= securityOf(rule);
       const responses = operation.responses;
       if (rule.access !== 'public')

@@ -1,7 +1,7 @@
 import { Injectable, type INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { TowerConfig } from 'tower-auth';
-import { API_TAGS, OPENAPI_SCHEMAS, SECURITY_SCHEMES, API_PREFIX } from 'tower-auth/openapi';
+import { API_TAGS, openApiSchemas, SECURITY_SCHEMES, API_PREFIX } from 'tower-auth/openapi';
 import { VERSION } from '../../version.js';
 import { applyAccessRules, STANDARD_RESPONSES } from './openapi.access.js';
 
@@ -58,7 +58,7 @@ export function buildOpenApiDocument(
   const base = builder.build();
   base.components = {
     ...base.components,
-    schemas: OPENAPI_SCHEMAS,
+    schemas: openApiSchemas(),
     responses: STANDARD_RESPONSES,
   };
   const document = SwaggerModule.createDocument(app, base, { autoTagControllers: false });

@@ -1,26 +1,18 @@
-import {
-  BadRequestException,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  NotFoundException,
-  Param,
-  Req,
-} from '@nestjs/common';
-import { Inject } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, NotFoundException, Req } from '@nestjs/common';
+import type { z } from 'zod';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { RootOnly } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import { SessionOnly } from '../decorators/session-only.decorator.js';
 import { ApiErrors, ApiJson } from '../http/openapi.decorators.js';
-import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '../http/openapi.metadata.js';
-import { API_TAGS } from '../http/openapi.schemas.js';
+import { userId } from '../http/fields.js';
+import { ApiOperation, ApiResponse, ApiTags } from '../http/openapi.metadata.js';
+import { API_TAGS } from '../http/openapi.security.js';
 import { UserRepository } from '../users/user.repository.js';
-import { AccessTokenService, type AccessTokenInfo } from './access-token.service.js';
-import { TOKEN_ID, tokenIdOf } from './access-tokens.controller.js';
-import { BIGINT_ID } from '../common/ids.js';
+import { ParamShape } from '../http/shapes.js';
+import { AccessTokenService } from './access-token.service.js';
+import { AccessTokenList, noSuchToken, TokenId } from './access-token.shapes.js';
 
 interface AnyRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -40,11 +32,9 @@ export class AdminTokensController {
 
   @Get('users/:id/tokens')
   @ApiOperation({ summary: "A user's personal access tokens, newest first" })
-  @ApiParam({ name: 'id', schema: { type: 'string', pattern: BIGINT_ID.source } })
-  @ApiJson(200, 'The tokens (never their keys)', 'AccessTokenList')
+  @ApiJson(200, 'The tokens (never their keys)', AccessTokenList)
   @ApiErrors({ 400: 'The id is not a user id', 404: 'No such user' })
-  async list(@Param('id') id: string): Promise<{ tokens: AccessTokenInfo[] }> {
-    if (!BIGINT_ID.test(id)) throw new BadRequestException('A user id is a positive integer');
+  async list(@ParamShape('id', userId) id: string): Promise<z.input<typeof AccessTokenList>> {
     const user = await this.users.findById(id);
     if (!user) throw new NotFoundException('No such user');
     return { tokens: await this.tokens.list(user.id) };
@@ -56,15 +46,14 @@ export class AdminTokensController {
     summary: "Revoke anyone's personal access token",
     description: 'It stops working on every instance within a second.',
   })
-  @ApiParam({ name: 'id', schema: { type: 'string', pattern: TOKEN_ID.source } })
   @ApiResponse({ status: 204, description: 'Deleted' })
   @ApiErrors({ 404: 'No such token' })
   async revoke(
     @CurrentUser() admin: AuthPrincipal,
-    @Param('id') id: string,
+    @ParamShape('id', TokenId, noSuchToken) id: string,
     @Req() request: AnyRequest,
   ): Promise<void> {
-    const deleted = await this.tokens.delete(tokenIdOf(id), null, {
+    const deleted = await this.tokens.delete(id, null, {
       userId: admin.userId,
       ipAddress: requestInfo(request, this.config.trustProxy).ipAddress,
     });

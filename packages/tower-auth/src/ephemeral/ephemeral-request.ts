@@ -1,10 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
-import { DurationError, parsePositiveDuration } from '../config/duration.js';
-import {
-  EPHEMERAL_EXTENSIONS,
-  type EphemeralExtension,
-  type EphemeralOptions,
-} from './ephemeral.service.js';
+import { parseShape } from '../http/shapes.js';
+import { EphemeralCreate, EphemeralQuery } from './ephemeral.shapes.js';
+import type { EphemeralExtension, EphemeralOptions } from './ephemeral.service.js';
 
 export interface CreateRequest {
   readonly content: Buffer | string;
@@ -29,21 +26,8 @@ export function parseCreateRequest(headers: Headers, query: Query, body: unknown
   if (Buffer.isBuffer(body)) return fromRawBody(headers, query, body);
   // A text body that the application's own text parser has already decoded.
   if (typeof body === 'string') return fromRawBody(headers, query, Buffer.from(body, 'utf8'));
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new BadRequestException('The JSON body must be an object with a content string');
-  }
-  const fields = body as Record<string, unknown>;
-  if (typeof fields.content !== 'string') {
-    throw new BadRequestException('content is required and must be a string');
-  }
-  return {
-    content: fields.content,
-    options: {
-      contentType: optionalString(fields.contentType, 'contentType'),
-      extension: extensionOf(fields.extension),
-      duration: durationOf(fields.duration),
-    },
-  };
+  const { content, ...options } = parseShape(EphemeralCreate, body);
+  return { content, options };
 }
 
 function fromRawBody(headers: Headers, query: Query, body: Buffer): CreateRequest {
@@ -51,40 +35,6 @@ function fromRawBody(headers: Headers, query: Query, body: Buffer): CreateReques
   const header = headers['content-type'];
   const contentType = typeof header === 'string' && header.trim() !== '' ? header : undefined;
   const inferred = EXTENSION_OF_TYPE.find(([type]) => type.test(contentType ?? ''))?.[1];
-  return {
-    content: body,
-    options: {
-      contentType,
-      extension: extensionOf(query.extension) ?? inferred,
-      duration: durationOf(query.duration),
-    },
-  };
-}
-
-function optionalString(value: unknown, name: string): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new BadRequestException(`${name} must be a string`);
-  return value;
-}
-
-function extensionOf(value: unknown): EphemeralExtension | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  const found = EPHEMERAL_EXTENSIONS.find((extension) => extension === value);
-  if (!found) throw new BadRequestException('extension must be json, yml or yaml');
-  return found;
-}
-
-function durationOf(value: unknown): number | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string' && typeof value !== 'number') {
-    throw new BadRequestException('duration must be a number of seconds or a duration like 30m');
-  }
-  try {
-    return parsePositiveDuration(value);
-  } catch (error) {
-    if (error instanceof DurationError) {
-      throw new BadRequestException(`duration ${error.reason}`);
-    }
-    throw error;
-  }
+  const { extension, duration } = parseShape(EphemeralQuery, query);
+  return { content: body, options: { contentType, extension: extension ?? inferred, duration } };
 }

@@ -5,21 +5,22 @@ import {
   Get,
   Inject,
   Logger,
-  Param,
   Post,
   Req,
   Res,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '../http/openapi.metadata.js';
+import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
 import type { IncomingMessage } from 'node:http';
+import type { z } from 'zod';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Authenticated, Public } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import { noStore } from '../http/http-response.js';
 import { ApiContent, ApiErrors, ApiJson } from '../http/openapi.decorators.js';
-import { API_TAGS, schemaRef } from '../http/openapi.schemas.js';
+import { API_TAGS } from '../http/openapi.security.js';
+import { ApiQueryOf, jsonSchemaOf, ParamShape } from '../http/shapes.js';
 import { isApiAliasPath } from '../http/routes.js';
 import {
   CONTENT_HEADERS,
@@ -31,10 +32,13 @@ import {
 } from './ephemeral-http.js';
 import { capturedBody } from './ephemeral-body.parser.js';
 import { parseCreateRequest } from './ephemeral-request.js';
-import { EphemeralError, EphemeralService, type EphemeralEndpoint } from './ephemeral.service.js';
-
-/** `<id>` or `<id>.json|.yml|.yaml`; anything else is not a capability. */
-const NAME = /^([A-Za-z0-9_-]{22})(?:\.(?:json|yml|yaml))?$/;
+import { EphemeralError, EphemeralService } from './ephemeral.service.js';
+import {
+  EphemeralCreate,
+  EphemeralEndpointBody,
+  EphemeralName,
+  EphemeralQuery,
+} from './ephemeral.shapes.js';
 
 interface HttpRequest extends IncomingMessage {
   /** Fastify's request wraps Node's. */
@@ -70,25 +74,23 @@ export class EphemeralController {
     description:
       'Anonymous: the id is the capability and any credential is ignored. The first GET consumes it; HEAD consumes nothing.',
   })
-  @ApiParam({ name: 'name', schema: { type: 'string', pattern: NAME.source } })
   @ApiContent(200, 'The content, with the type it was created with', ['*/*'], {
     'Cache-Control': { schema: { type: 'string', enum: ['no-store'] } },
     'Referrer-Policy': { schema: { type: 'string', enum: ['no-referrer'] } },
   })
   @ApiErrors({ 403: 'Already fetched, expired, or never existed (clients do not retry a 403)' })
   async fetch(
-    @Param('name') name: string,
+    @ParamShape('name', EphemeralName, gone) id: string,
     @Req() request: HttpRequest,
     @Res() response: unknown,
   ): Promise<void> {
-    const id = NAME.exec(name)?.[1];
     if (request.method === 'HEAD') {
-      const live = id ? await this.ephemeral.peek(id) : null;
+      const live = await this.ephemeral.peek(id);
       if (!live) throw gone();
       sendContent(response, { ...CONTENT_HEADERS, 'Content-Type': live.contentType }, null);
       return;
     }
-    const found = id ? await this.ephemeral.fetch(id) : null;
+    const found = await this.ephemeral.fetch(id);
     if (!found) throw gone();
     const restore = (): void => {
       found.restore().catch((error: unknown) => {
@@ -114,22 +116,13 @@ export class EphemeralController {
     requestBody: {
       required: true,
       content: {
-        'application/json': { schema: schemaRef('EphemeralCreate') },
+        'application/json': { schema: jsonSchemaOf(EphemeralCreate) },
         '*/*': { schema: { type: 'string', format: 'binary' } },
       },
     },
   })
-  @ApiQuery({
-    name: 'extension',
-    required: false,
-    schema: { type: 'string', enum: ['json', 'yml', 'yaml'] },
-  })
-  @ApiQuery({
-    name: 'duration',
-    required: false,
-    description: 'Seconds, or like `30m`',
-  })
-  @ApiJson(201, 'Created; the URL is under /api when the request was', 'EphemeralEndpoint')
+  @ApiQueryOf(EphemeralQuery)
+  @ApiJson(201, 'Created; the URL is under /api when the request was', EphemeralEndpointBody)
   @ApiErrors({
     400: 'No content, or a bad field, extension or duration',
     413: 'Content above tower.ephemeral.max-bytes',
@@ -139,7 +132,7 @@ export class EphemeralController {
     @Req() request: HttpRequest,
     @CurrentUser() user: AuthPrincipal,
     @Res({ passthrough: true }) response: unknown,
-  ): Promise<EphemeralEndpoint> {
+  ): Promise<z.input<typeof EphemeralEndpointBody>> {
     const captured = capturedBody(request.raw ?? request);
     const input = captured
       ? parseCreateRequest(

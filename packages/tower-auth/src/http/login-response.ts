@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { z } from 'zod';
+import type { TokenResponseBody } from './http.shapes.js';
 import { HttpAdapterHost } from '@nestjs/core';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
@@ -8,14 +10,7 @@ import { sessionCookies } from './cookies.js';
 import { noStore, setCookies, wantsJson } from './http-response.js';
 
 /** The token body of SPEC §3, shared by the refresh endpoint and every login. */
-export interface TokenResponse {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  refresh_token: string;
-  username: string;
-  roles: string[];
-}
+export type TokenResponse = z.input<typeof TokenResponseBody>;
 
 export function tokenBody(issued: IssuedTokens): TokenResponse {
   return {

@@ -16,7 +16,9 @@ import {
   ApiRedirect,
   SESSION_COOKIES_CLEARED,
 } from './openapi.decorators.js';
-import { API_TAGS, SECURITY, schemaRef } from './openapi.schemas.js';
+import { LoggedOut } from './http.shapes.js';
+import { API_TAGS, SECURITY } from './openapi.security.js';
+import { jsonSchemaOf } from './shapes.js';
 
 interface LogoutRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -38,11 +40,11 @@ function ApiLogout(page?: string): MethodDecorator {
           description: `${SIGNED_OUT_JSON}; or ${page}`,
           headers: SESSION_COOKIES_CLEARED,
           content: {
-            'application/json': { schema: schemaRef('LoggedOut') },
+            'application/json': { schema: jsonSchemaOf(LoggedOut) },
             'text/html': { schema: { type: 'string' } },
           },
         })
-      : ApiJson(200, SIGNED_OUT_JSON, 'LoggedOut', SESSION_COOKIES_CLEARED),
+      : ApiJson(200, SIGNED_OUT_JSON, LoggedOut, SESSION_COOKIES_CLEARED),
   );
 }
 

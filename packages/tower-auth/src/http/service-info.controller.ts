@@ -1,34 +1,22 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import type { z } from 'zod';
 import { ApiOperation, ApiTags } from './openapi.metadata.js';
 import { TOWER_CONFIG, type AuthType, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import { VERSION } from '../version.js';
 import { ApiJson } from './openapi.decorators.js';
-import { API_TAGS } from './openapi.schemas.js';
+import { ServiceInfoBody } from './http.shapes.js';
+import { API_TAGS } from './openapi.security.js';
 
-export interface ServiceInfo {
-  version: string;
-  appName: string;
-  serverUrl: string;
-  authTypes: AuthType[];
-  /**
-   * Where a login starts, relative to `serverUrl` (which holds any prefix): clients, the login
-   * page among them, go to `${serverUrl}${loginPath}`.
-   */
-  loginPath: string;
-  /** Seconds between the browser's refresh heartbeats. */
-  heartbeatInterval: number;
-  logoutUrl: string;
-  contactEmail: string | null;
-  oidcLabel: string | null;
-}
+/** `loginPath`: clients, the login page among them, go to `${serverUrl}${loginPath}`. */
+export type ServiceInfo = z.input<typeof ServiceInfoBody>['serviceInfo'];
 
 /** What a client needs before signing in; computed once, the configuration is frozen. */
 @Controller('service-info')
 @ApiTags(API_TAGS.service)
 export class ServiceInfoController {
-  private readonly body: { serviceInfo: ServiceInfo };
+  private readonly body: z.input<typeof ServiceInfoBody>;
 
   constructor(@Inject(TOWER_CONFIG) config: TowerConfig, registry: ProviderRegistry) {
     this.body = { serviceInfo: describeService(config, registry.enabledIds()) };
@@ -40,8 +28,8 @@ export class ServiceInfoController {
     summary: 'What a client needs before signing in',
     description: 'The version, the login methods that are on and where a login starts.',
   })
-  @ApiJson(200, 'The service description', 'ServiceInfo')
-  serviceInfo(): { serviceInfo: ServiceInfo } {
+  @ApiJson(200, 'The service description', ServiceInfoBody)
+  serviceInfo(): z.input<typeof ServiceInfoBody> {
     return this.body;
   }
 }

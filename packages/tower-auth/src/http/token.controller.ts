@@ -18,13 +18,10 @@ import { RefreshError, SessionService, type IssuedTokens } from '../sessions/ses
 import { REFRESH_COOKIE, cookieValues, sessionCookies } from './cookies.js';
 import { noStore, setCookies } from './http-response.js';
 import { tokenBody, type TokenResponse } from './login-response.js';
-import {
-  ApiFormOrJson,
-  ApiJson,
-  ApiOptionalCredential,
-  SESSION_COOKIES_SET,
-} from './openapi.decorators.js';
-import { API_TAGS, SECURITY } from './openapi.schemas.js';
+import { OAuthError, RefreshGrant, TokenResponseBody, type Grant } from './http.shapes.js';
+import { ApiJson, ApiOptionalCredential, SESSION_COOKIES_SET } from './openapi.decorators.js';
+import { API_TAGS, SECURITY } from './openapi.security.js';
+import { BodyShape } from './shapes.js';
 
 interface TokenRequest {
   body?: unknown;
@@ -39,13 +36,13 @@ function ApiRefreshResponses(): MethodDecorator {
     ApiJson(
       200,
       'New tokens and both cookies: always 200, never a redirect, whatever `Accept` says',
-      'TokenResponse',
+      TokenResponseBody,
       SESSION_COOKIES_SET,
     ),
     ApiJson(
       400,
       'No refresh token, an unknown, used, expired or revoked one, or another grant type',
-      'OAuthError',
+      OAuthError,
     ),
   );
 }
@@ -60,6 +57,8 @@ function oauthError(
     message: description,
   });
 }
+
+const invalidRequest = (message: string): Error => oauthError('invalid_request', message);
 
 /**
  * The refresh endpoint Nextflow's token manager and the browser heartbeat use (SPEC §3).
@@ -82,14 +81,14 @@ export class TokenController {
     summary: 'Refresh the session (Nextflow, API clients)',
     description: REFRESH_DESCRIPTION,
   })
-  @ApiFormOrJson('RefreshGrant', false)
   @ApiOptionalCredential(SECURITY.refreshCookie)
   @ApiRefreshResponses()
   refreshByPost(
     @Req() request: TokenRequest,
     @Res({ passthrough: true }) response: unknown,
+    @BodyShape(RefreshGrant, { required: false, failure: invalidRequest }) grant: Grant,
   ): Promise<TokenResponse> {
-    return this.refresh(request, response, readGrant(request.body));
+    return this.refresh(request, response, grant);
   }
 
   @Get()
@@ -103,7 +102,7 @@ export class TokenController {
     @Req() request: TokenRequest,
     @Res({ passthrough: true }) response: unknown,
   ): Promise<TokenResponse> {
-    return this.refresh(request, response, { grantType: null, refreshToken: null });
+    return this.refresh(request, response, {});
   }
 
   private async refresh(
@@ -111,10 +110,10 @@ export class TokenController {
     response: unknown,
     grant: Grant,
   ): Promise<TokenResponse> {
-    if (grant.grantType !== null && grant.grantType !== 'refresh_token') {
+    if (grant.grant_type != null && grant.grant_type !== 'refresh_token') {
       throw oauthError('unsupported_grant_type', 'Only grant_type=refresh_token is supported');
     }
-    const token = grant.refreshToken ?? cookieValues(request.headers.cookie, REFRESH_COOKIE)[0];
+    const token = grant.refresh_token || cookieValues(request.headers.cookie, REFRESH_COOKIE)[0];
     if (!token) throw oauthError('invalid_request', 'A refresh_token is required');
     let issued: IssuedTokens;
     try {
@@ -127,28 +126,4 @@ export class TokenController {
     noStore(response);
     return tokenBody(issued);
   }
-}
-
-interface Grant {
-  grantType: string | null;
-  refreshToken: string | null;
-}
-
-/** A form or JSON object; anything else (array, null, string) is an invalid request. */
-function readGrant(body: unknown): Grant {
-  if (body === undefined || body === null || body === '')
-    return { grantType: null, refreshToken: null };
-  if (typeof body !== 'object' || Array.isArray(body)) {
-    throw oauthError('invalid_request', 'The body must be a form or a JSON object');
-  }
-  const fields = body as Record<string, unknown>;
-  const grantType = fields.grant_type ?? null;
-  const refreshToken = fields.refresh_token ?? null;
-  if (
-    (grantType !== null && typeof grantType !== 'string') ||
-    (refreshToken !== null && typeof refreshToken !== 'string')
-  ) {
-    throw oauthError('invalid_request', 'grant_type and refresh_token must be single strings');
-  }
-  return { grantType, refreshToken: refreshToken === '' ? null : refreshToken };
 }

@@ -1,23 +1,15 @@
 import { Controller, Get, UnauthorizedException } from '@nestjs/common';
+import type { z } from 'zod';
 import { ApiOperation, ApiTags } from './openapi.metadata.js';
 import { Authenticated } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { UserRepository } from '../users/user.repository.js';
 import { ApiJson } from './openapi.decorators.js';
-import { API_TAGS } from './openapi.schemas.js';
+import { API_TAGS } from './openapi.security.js';
+import { UserInfoBody, UserInfoResponse } from './http.shapes.js';
 
-export interface UserInfo {
-  id: number;
-  userName: string;
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-  avatar: string | null;
-  lastAccess: string | null;
-  dateCreated: string;
-  lastUpdated: string;
-}
+export type UserInfo = z.input<typeof UserInfoBody>;
 
 export function toUserInfo(user: UserEntity): UserInfo {
   return {
@@ -42,10 +34,10 @@ export class UserInfoController {
   @Get()
   @Authenticated()
   @ApiOperation({ summary: 'The signed-in user' })
-  @ApiJson(200, 'The user of the credential', 'UserInfoResponse')
+  @ApiJson(200, 'The user of the credential', UserInfoResponse)
   async userInfo(
     @CurrentUser() principal: AuthPrincipal,
-  ): Promise<{ user: UserInfo; needConsent: false }> {
+  ): Promise<z.input<typeof UserInfoResponse>> {
     const user = await this.users.findById(principal.userId);
     if (!user || user.status !== 'active')
       throw new UnauthorizedException('Unknown or disabled user');

@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   Controller,
   HttpException,
   HttpStatus,
@@ -10,25 +9,26 @@ import {
   Res,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import type { z } from 'zod';
 import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
 import { SameOriginOnly } from '../decorators/same-origin.decorator.js';
 import { noStore } from '../http/http-response.js';
-import { ApiErrors, ApiFormOrJson, ApiJson, ApiRedirect } from '../http/openapi.decorators.js';
-import { API_TAGS } from '../http/openapi.schemas.js';
-import { normaliseEmail } from '../users/email.js';
-import { stringFields } from './form-body.js';
+import { ErrorBody } from '../http/http.shapes.js';
+import { ApiErrors, ApiJson, ApiRedirect } from '../http/openapi.decorators.js';
+import { API_TAGS } from '../http/openapi.security.js';
+import { BodyShape } from '../http/shapes.js';
+import { MagicLinkRequest, MagicLinkRequested } from './mail.shapes.js';
 import { MagicLinkService } from './magic-link.service.js';
 
 interface GateRequest {
-  body?: unknown;
   headers: Record<string, string | string[] | undefined>;
 }
 
 /** The answer for every accepted request, whether or not an e-mail goes out (SPEC §2). */
-export const GATE_ANSWER = { state: 0 } as const;
+export const GATE_ANSWER: z.input<typeof MagicLinkRequested> = { state: 0 };
 
 /**
  * `POST /gate/access {email}`: request a magic link. Known, unknown and refused addresses get
@@ -53,21 +53,21 @@ export class GateController {
     description:
       'Known, new and refused (allow list) addresses get the same answer; only an admitted address gets a user and an e-mail. The e-mail is queued, never sent while the request waits.',
   })
-  @ApiFormOrJson('MagicLinkRequest')
-  @ApiJson(200, 'Accepted', 'MagicLinkRequested')
+  @ApiJson(200, 'Accepted', MagicLinkRequested)
   @ApiRedirect(
     'Accepted, for a browser form (`Accept: text/html`)',
     '`${serverUrl}/auth?requested=true`',
   )
   @ApiErrors({ 400: 'Not a plain e-mail address', 404: 'E-mail login is off' })
-  @ApiJson(429, 'Too many requests for this address or from this client', 'Error', {
+  @ApiJson(429, 'Too many requests for this address or from this client', ErrorBody, {
     'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } },
   })
-  async access(@Req() request: GateRequest, @Res() response: unknown): Promise<void> {
+  async access(
+    @Req() request: GateRequest,
+    @Res() response: unknown,
+    @BodyShape(MagicLinkRequest) { email }: z.output<typeof MagicLinkRequest>,
+  ): Promise<void> {
     if (!this.config.auth.emailEnabled) throw new NotFoundException('E-mail login is not enabled');
-    const { email: raw } = stringFields(request.body, ['email']);
-    const email = normaliseEmail(raw);
-    if (email === null) throw new BadRequestException('A valid e-mail address is required');
     const outcome = await this.magicLinks.request(
       email,
       requestInfo(request, this.config.trustProxy),

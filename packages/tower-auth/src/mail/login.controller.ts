@@ -1,23 +1,24 @@
 import { Controller, Inject, NotFoundException, Post, Req, Res } from '@nestjs/common';
+import type { z } from 'zod';
 import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
 import { SameOriginOnly } from '../decorators/same-origin.decorator.js';
 import { LoginResponder } from '../http/login-response.js';
+import { LoginFailureBody, TokenResponseBody } from '../http/http.shapes.js';
 import {
   ApiErrors,
-  ApiFormOrJson,
   ApiJson,
   ApiRedirect,
   SESSION_COOKIES_SET,
 } from '../http/openapi.decorators.js';
-import { API_TAGS } from '../http/openapi.schemas.js';
-import { stringFields } from './form-body.js';
+import { API_TAGS } from '../http/openapi.security.js';
+import { BodyShape } from '../http/shapes.js';
+import { MagicLinkRedeem } from './mail.shapes.js';
 import { MagicLinkService } from './magic-link.service.js';
 
 interface LoginRequest {
-  body?: unknown;
   headers: Record<string, string | string[] | undefined>;
 }
 
@@ -44,18 +45,20 @@ export class LoginController {
     description:
       "What the button of the sign-in link's page posts. Consumes the link once (of concurrent posts exactly one wins) and starts a session.",
   })
-  @ApiFormOrJson('MagicLinkRedeem')
   @ApiRedirect(
     'A browser: signed in (with the session cookies), or refused',
     '`${serverUrl}/auth?success=true`, or `?success=false&error=invalid_link`',
     SESSION_COOKIES_SET,
   )
-  @ApiJson(200, 'A JSON client, signed in', 'TokenResponse', SESSION_COOKIES_SET)
-  @ApiJson(401, 'A JSON client: the link is unknown, expired or used', 'LoginFailure')
+  @ApiJson(200, 'A JSON client, signed in', TokenResponseBody, SESSION_COOKIES_SET)
+  @ApiJson(401, 'A JSON client: the link is unknown, expired or used', LoginFailureBody)
   @ApiErrors({ 400: 'username and password must be single strings', 404: 'E-mail login is off' })
-  async login(@Req() request: LoginRequest, @Res() response: unknown): Promise<void> {
+  async login(
+    @Req() request: LoginRequest,
+    @Res() response: unknown,
+    @BodyShape(MagicLinkRedeem) { username, password }: z.output<typeof MagicLinkRedeem>,
+  ): Promise<void> {
     if (!this.config.auth.emailEnabled) throw new NotFoundException('E-mail login is not enabled');
-    const { username, password } = stringFields(request.body, ['username', 'password']);
     const outcome = await this.magicLinks.redeem(
       username,
       password,

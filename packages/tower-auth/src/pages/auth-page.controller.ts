@@ -1,11 +1,13 @@
-import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ApiOperation, ApiQuery, ApiTags } from '../http/openapi.metadata.js';
+import { z } from 'zod';
+import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
 import { safeReturnPath } from '../http/login-response.js';
 import { ApiContent } from '../http/openapi.decorators.js';
-import { API_TAGS } from '../http/openapi.schemas.js';
+import { API_TAGS } from '../http/openapi.security.js';
+import { QueryShape } from '../http/shapes.js';
 import { MagicLinkService } from '../mail/magic-link.service.js';
 import {
   confirmationPage,
@@ -20,6 +22,19 @@ import { pagePolicy, sendPage, styleNonce } from './page-response.js';
 const PROVIDER_LABELS = { github: 'Sign in with GitHub', google: 'Sign in with Google' } as const;
 /** Query values longer than this are not echoed into the page. */
 const MAX_ECHO = 128;
+
+/** A query value given once, as a string; repeated or nested values count as absent. */
+const single = z.string().nullish().catch(null);
+
+export const AuthPageQuery = z.object({
+  uid: single,
+  token: single,
+  success: single.meta({ enum: ['true', 'false'] }),
+  error: single.describe('A login error code'),
+  next: single,
+  requested: single.meta({ enum: ['true'] }),
+});
+type PageQuery = z.output<typeof AuthPageQuery>;
 
 /**
  * `GET /auth` (SPEC §2, §6): the magic-link confirmation (`?uid&token`), a failed login
@@ -48,31 +63,21 @@ export class AuthPageController {
     description:
       'The sign-in choices; the confirmation of a sign-in link (`uid`, `token`), which consumes nothing until its button is pressed; the result of a login (`success`, `error`); "check your inbox" (`requested`); the signed-in view.',
   })
-  @ApiQuery({ name: 'uid', required: false })
-  @ApiQuery({ name: 'token', required: false })
-  @ApiQuery({
-    name: 'success',
-    required: false,
-    schema: { type: 'string', enum: ['true', 'false'] },
-  })
-  @ApiQuery({ name: 'error', required: false, description: 'A login error code' })
-  @ApiQuery({ name: 'next', required: false })
-  @ApiQuery({ name: 'requested', required: false, schema: { type: 'string', enum: ['true'] } })
   @ApiContent(200, 'The page (no-store, Referrer-Policy strict-origin, strict CSP)', ['text/html'])
-  async page(@Query() query: Record<string, unknown>, @Res() response: unknown): Promise<void> {
+  async page(@QueryShape(AuthPageQuery) query: PageQuery, @Res() response: unknown): Promise<void> {
     const nonce = styleNonce();
     const chrome: PageChrome = {
       appName: this.config.appName,
       nonce,
       base: this.config.serverPath,
     };
-    const { html, scripts } = await this.render(chrome, (name) => single(query[name]));
+    const { html, scripts } = await this.render(chrome, (name) => query[name] ?? null);
     sendPage(this.adapterHost.httpAdapter, response, html, pagePolicy(nonce, this.origin, scripts));
   }
 
   private async render(
     chrome: PageChrome,
-    param: (name: string) => string | null,
+    param: (name: keyof PageQuery) => string | null,
   ): Promise<{ html: string; scripts: boolean }> {
     const base = this.config.serverUrl;
     const [uid, token, success] = [param('uid'), param('token'), param('success')];
@@ -125,9 +130,4 @@ function signInChoice(config: TowerConfig, next: string | null): SignInChoice {
     emailAction: config.auth.emailEnabled ? `${config.serverUrl}/gate/access` : null,
     providers,
   };
-}
-
-/** A query value given once, as a string; repeated or nested values count as absent. */
-function single(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
 }

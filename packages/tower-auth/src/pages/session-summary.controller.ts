@@ -1,23 +1,15 @@
 import { Controller, ForbiddenException, Get, UnauthorizedException } from '@nestjs/common';
+import type { z } from 'zod';
 import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
 import { Authenticated } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import { SessionOnly } from '../decorators/session-only.decorator.js';
 import { ApiJson } from '../http/openapi.decorators.js';
-import { API_TAGS } from '../http/openapi.schemas.js';
+import { SessionSummaryBody } from '../http/http.shapes.js';
+import { API_TAGS } from '../http/openapi.security.js';
 import { SessionRepository } from '../sessions/session.repository.js';
 
-export interface SessionSummary {
-  session: {
-    /** The login method that started it (`email`, `github`, `google`, `oidc`). */
-    provider: string;
-    /** When it ends unless refreshed before (sliding idle timeout, capped by the next field). */
-    expiresAt: string;
-    /** When it ends however often it is refreshed (`tower.auth.session.max-lifetime`). */
-    absoluteExpiresAt: string;
-  };
-  roles: readonly string[];
-}
+export type SessionSummary = z.input<typeof SessionSummaryBody>;
 
 /**
  * `GET /auth/session`: the caller's own session, for the login page's "Session expires" line
@@ -34,7 +26,7 @@ export class SessionSummaryController {
   @ApiOperation({
     summary: "The caller's session: its login method, expiry and roles (used by the login page)",
   })
-  @ApiJson(200, 'The session of the credential', 'SessionSummary')
+  @ApiJson(200, 'The session of the credential', SessionSummaryBody)
   async summary(@CurrentUser() principal: AuthPrincipal): Promise<SessionSummary> {
     // A personal access token has no session to describe.
     if (principal.credential !== 'session') throw new ForbiddenException('No session');

@@ -1,25 +1,16 @@
 import {
   applyDecorators,
-  Body,
   Controller,
   Get,
   Inject,
   NotFoundException,
-  Param,
   Post,
-  Query,
   Req,
   Res,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import {
-  ApiBody,
-  ApiConsumes,
-  ApiOperation,
-  ApiParam,
-  ApiQuery,
-  ApiTags,
-} from '../http/openapi.metadata.js';
+import type { z } from 'zod';
+import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
 import { CrossSiteAllowed } from '../decorators/same-origin.decorator.js';
@@ -31,40 +22,34 @@ import {
   ApiRedirect,
   SESSION_COOKIES_SET,
 } from '../http/openapi.decorators.js';
-import { API_TAGS, schemaRef } from '../http/openapi.schemas.js';
+import { LoginFailureBody, TokenResponseBody } from '../http/http.shapes.js';
+import { API_TAGS } from '../http/openapi.security.js';
+import { BodyShape, ParamShape, QueryShape } from '../http/shapes.js';
 import { FLOW_COOKIE, FlowCookies, HOST_PREFIX } from './login-flow.js';
 import { LogoutHintCookie } from './logout-hint.js';
 import { ProviderRegistry } from './provider-registry.js';
 import { LoginFailure, ProviderLoginService } from './provider-login.service.js';
 import type { CallbackParams, LoginProvider } from './provider.js';
+import { LoginQuery, noSuchProvider, ProviderCallback, ProviderParam } from './provider.shapes.js';
 
 interface HttpRequest {
   headers: Record<string, string | string[] | undefined>;
 }
 
-/** Longer values are not a provider talking; they are dropped. */
-const MAX_PARAM = 4096;
-const CALLBACK_PARAMS = ['code', 'state', 'iss', 'error', 'error_description'] as const;
-
-/** The provider path parameter; one that is off is as unknown as a made-up one. */
-function ApiProvider(): MethodDecorator {
-  return applyDecorators(
-    ApiParam({ name: 'provider', schema: { type: 'string', enum: ['github', 'google', 'oidc'] } }),
-    ApiErrors({ 404: 'No such provider, or it is not configured' }),
-  );
-}
+const ApiNoProvider = (): MethodDecorator =>
+  ApiErrors({ 404: 'No such provider, or it is not configured' });
 
 /** How a callback ends (LoginResponder). */
 function ApiLoginOutcome(): MethodDecorator {
   return applyDecorators(
-    ApiProvider(),
+    ApiNoProvider(),
     ApiRedirect(
       'A browser: signed in (with the session cookies), or refused with a code: access_denied, not_allowed, email_unverified, invalid_state, provider_error. The flow cookie is cleared either way.',
       '`${serverUrl}/auth?success=true[&next=...]` or `${serverUrl}/auth?success=false&error=<code>`',
       SESSION_COOKIES_SET,
     ),
-    ApiJson(200, 'A JSON client (`Accept: application/json`), signed in', 'TokenResponse'),
-    ApiJson(401, 'A JSON client, refused', 'LoginFailure'),
+    ApiJson(200, 'A JSON client (`Accept: application/json`), signed in', TokenResponseBody),
+    ApiJson(401, 'A JSON client, refused', LoginFailureBody),
   );
 }
 
@@ -92,12 +77,7 @@ export class OAuthLoginController {
     summary: 'Start a login at a provider',
     description: `Stores the flow (state, nonce, PKCE verifier, provider, return path) in the sealed, 10-minute \`${FLOW_COOKIE}\` cookie (\`${HOST_PREFIX}${FLOW_COOKIE}\` when the server URL is https) and sends the browser to the provider.`,
   })
-  @ApiProvider()
-  @ApiQuery({
-    name: 'next',
-    required: false,
-    description: 'A path on this server (or a URL of its origin) to return to after signing in',
-  })
+  @ApiNoProvider()
   @ApiRedirect(
     "To the provider's authorization endpoint (with the flow cookie), or to the result page when the provider cannot be reached",
     'The authorization URL, or `${serverUrl}/auth?success=false&error=provider_error`',
@@ -109,8 +89,8 @@ export class OAuthLoginController {
     },
   )
   async login(
-    @Param('provider') id: string,
-    @Query() query: Record<string, unknown>,
+    @ParamShape('provider', ProviderParam, noSuchProvider) id: string,
+    @QueryShape(LoginQuery) query: z.output<typeof LoginQuery>,
     @Req() request: HttpRequest,
     @Res() response: unknown,
   ): Promise<void> {
@@ -129,19 +109,14 @@ export class OAuthLoginController {
 
   @Get('callback/:provider')
   @ApiOperation({ summary: "Finish a login (the provider's redirect)" })
-  @ApiQuery({ name: 'code', required: false })
-  @ApiQuery({ name: 'state', required: false })
-  @ApiQuery({ name: 'iss', required: false })
-  @ApiQuery({ name: 'error', required: false })
-  @ApiQuery({ name: 'error_description', required: false })
   @ApiLoginOutcome()
   callbackByGet(
-    @Param('provider') id: string,
-    @Query() query: Record<string, unknown>,
+    @ParamShape('provider', ProviderParam, noSuchProvider) id: string,
+    @QueryShape(ProviderCallback) params: CallbackParams,
     @Req() request: HttpRequest,
     @Res() response: unknown,
   ): Promise<void> {
-    return this.callback(id, callbackParams(query), request, response);
+    return this.callback(id, params, request, response);
   }
 
   /**
@@ -152,16 +127,14 @@ export class OAuthLoginController {
   @Post('callback/:provider')
   @CrossSiteAllowed()
   @ApiOperation({ summary: 'Finish a login (response_mode=form_post)' })
-  @ApiConsumes('application/x-www-form-urlencoded')
-  @ApiBody({ schema: schemaRef('ProviderCallback') })
   @ApiLoginOutcome()
   callbackByPost(
-    @Param('provider') id: string,
-    @Body() body: unknown,
+    @ParamShape('provider', ProviderParam, noSuchProvider) id: string,
+    @BodyShape(ProviderCallback, { form: true }) params: CallbackParams,
     @Req() request: HttpRequest,
     @Res() response: unknown,
   ): Promise<void> {
-    return this.callback(id, callbackParams(body), request, response);
+    return this.callback(id, params, request, response);
   }
 
   private async callback(
@@ -187,17 +160,6 @@ export class OAuthLoginController {
     if (!provider) throw new NotFoundException('No such login provider');
     return provider;
   }
-}
-
-/** Only single string values of the authorization response; anything else is dropped. */
-function callbackParams(source: unknown): CallbackParams {
-  const params: CallbackParams = {};
-  if (typeof source !== 'object' || source === null) return params;
-  for (const key of CALLBACK_PARAMS) {
-    const value = (source as Record<string, unknown>)[key];
-    if (typeof value === 'string' && value.length <= MAX_PARAM) params[key] = value;
-  }
-  return params;
 }
 
 /** `next` as a path on this server: `/x?y` as is, or an absolute URL of the server's origin. */

@@ -13,7 +13,7 @@ import {
   ApiRedirect,
   SESSION_COOKIES_CLEARED,
 } from '../http/openapi.decorators.js';
-import { API_TAGS, SECURITY } from '../http/openapi.schemas.js';
+import { API_TAGS, SECURITY } from '../http/openapi.security.js';
 import { sendSignOutPage } from '../pages/sign-out-page.js';
 import { SessionService } from '../sessions/session.service.js';
 import { describeError } from './oauth-client.js';

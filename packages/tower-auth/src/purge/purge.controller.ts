@@ -9,7 +9,8 @@ import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
 import { RootOnly } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import { ApiErrors, ApiJson } from '../http/openapi.decorators.js';
-import { API_TAGS } from '../http/openapi.schemas.js';
+import { PurgeResultBody } from '../http/admin.shapes.js';
+import { API_TAGS } from '../http/openapi.security.js';
 import { PurgeService, type PurgeResult } from './purge.service.js';
 
 /** `POST /admin/purge`: a root user runs the purge job now and gets its counts. */
@@ -22,7 +23,7 @@ export class PurgeController {
   @Post('purge')
   @HttpCode(200)
   @ApiOperation({ summary: 'Run the purge job now' })
-  @ApiJson(200, 'What it deleted', 'PurgeResult')
+  @ApiJson(200, 'What it deleted', PurgeResultBody)
   @ApiErrors({ 409: 'A purge is already running', 503: 'The database could not be reached' })
   async purgeNow(@CurrentUser() user: AuthPrincipal): Promise<PurgeResult> {
     let result: PurgeResult;
