@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { AuditService } from '../../packages/tower-auth/src/audit/audit.service.js';
+import { AuthError } from '../../packages/tower-auth/src/common/auth-error.js';
 import {
-  AccountError,
   AccountService,
   type ProviderProfile,
 } from '../../packages/tower-auth/src/users/account.service.js';
@@ -44,7 +44,7 @@ async function refusal(work: Promise<unknown>): Promise<string> {
   try {
     await work;
   } catch (error) {
-    if (error instanceof AccountError) return error.code;
+    if (error instanceof AuthError) return error.code;
     throw error;
   }
   return 'admitted';

@@ -1,7 +1,6 @@
 import {
   BadRequestException,
   Body,
-  ConflictException,
   Controller,
   Delete,
   Get,
@@ -19,11 +18,11 @@ import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js'
 import { Authenticated } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import { SessionOnly } from '../decorators/session-only.decorator.js';
+import type { HttpRequest } from '../common/http-request.js';
 import { ApiErrors, ApiFormOrJson, ApiJson } from '../http/openapi.decorators.js';
 import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '../http/openapi.metadata.js';
 import { API_TAGS } from '../http/openapi.schemas.js';
 import {
-  AccessTokenError,
   AccessTokenService,
   type AccessTokenInfo,
   type CreatedAccessToken,
@@ -35,10 +34,6 @@ export const TOKEN_NAME = /^[A-Za-z0-9._-]{1,50}$/;
 export const TOKEN_ID = BIGINT_ID;
 /** Far enough for any real use; a later date is a typo. */
 const MAX_LIFETIME_S = 10 * 366 * 86400;
-
-interface AnyRequest {
-  headers: Record<string, string | string[] | undefined>;
-}
 
 /** The id of a token route, or 404: an id that cannot exist is as unknown as another's. */
 export function tokenIdOf(raw: string): string {
@@ -84,20 +79,10 @@ export class AccessTokensController {
   async create(
     @CurrentUser() user: AuthPrincipal,
     @Body() body: unknown,
-    @Req() request: AnyRequest,
+    @Req() request: HttpRequest,
   ): Promise<CreatedAccessToken> {
     const input = this.readCreate(body);
-    try {
-      return await this.tokens.create(
-        user.userId,
-        input,
-        requestInfo(request, this.config.trustProxy),
-      );
-    } catch (error) {
-      if (error instanceof AccessTokenError && error.code === 'name_taken')
-        throw new ConflictException(error.message);
-      throw error;
-    }
+    return this.tokens.create(user.userId, input, requestInfo(request, this.config.trustProxy));
   }
 
   // Declared before `:tokenId`: Express matches routes in order.
@@ -105,7 +90,7 @@ export class AccessTokensController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete all your personal access tokens' })
   @ApiResponse({ status: 204, description: 'Deleted (also when there were none)' })
-  async deleteAll(@CurrentUser() user: AuthPrincipal, @Req() request: AnyRequest): Promise<void> {
+  async deleteAll(@CurrentUser() user: AuthPrincipal, @Req() request: HttpRequest): Promise<void> {
     await this.tokens.deleteAll(user.userId, requestInfo(request, this.config.trustProxy));
   }
 
@@ -121,7 +106,7 @@ export class AccessTokensController {
   async delete(
     @CurrentUser() user: AuthPrincipal,
     @Param('tokenId') tokenId: string,
-    @Req() request: AnyRequest,
+    @Req() request: HttpRequest,
   ): Promise<void> {
     const deleted = await this.tokens.delete(tokenIdOf(tokenId), user.userId, {
       userId: user.userId,

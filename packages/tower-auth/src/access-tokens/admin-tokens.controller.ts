@@ -9,6 +9,7 @@ import {
   Req,
 } from '@nestjs/common';
 import { Inject } from '@nestjs/common';
+import type { HttpRequest } from '../common/http-request.js';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { RootOnly } from '../decorators/access.decorator.js';
@@ -21,10 +22,6 @@ import { UserRepository } from '../users/user.repository.js';
 import { AccessTokenService, type AccessTokenInfo } from './access-token.service.js';
 import { TOKEN_ID, tokenIdOf } from './access-tokens.controller.js';
 import { BIGINT_ID } from '../common/ids.js';
-
-interface AnyRequest {
-  headers: Record<string, string | string[] | undefined>;
-}
 
 /** Root users see and revoke anyone's personal access tokens (with a browser session). */
 @Controller('admin')
@@ -62,7 +59,7 @@ export class AdminTokensController {
   async revoke(
     @CurrentUser() admin: AuthPrincipal,
     @Param('id') id: string,
-    @Req() request: AnyRequest,
+    @Req() request: HttpRequest,
   ): Promise<void> {
     const deleted = await this.tokens.delete(tokenIdOf(id), null, {
       userId: admin.userId,

@@ -8,6 +8,8 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { AuthError } from '../common/auth-error.js';
+import type { HttpRequest } from '../common/http-request.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { ACCESS_RULE, type AccessRule } from '../decorators/access.decorator.js';
 import { AccessTokenService } from '../access-tokens/access-token.service.js';
@@ -22,7 +24,7 @@ import {
   type GuardRefusal,
 } from '../observability/auth-metrics.js';
 import { RevocationService } from '../sessions/revocation.service.js';
-import { TokenError, TokenService, type AccessClaims } from '../tokens/token.service.js';
+import { TokenService, type AccessClaims } from '../tokens/token.service.js';
 import {
   CONTEXT_CREDENTIAL,
   type ContextCredential,
@@ -33,13 +35,8 @@ import { extractCredential, passesOriginCheck } from './credential.js';
 const CROSS_SITE_REFUSED = 'Cross-site request refused';
 const SESSION_ONLY = 'Personal access tokens are not accepted here: sign in with a browser';
 
-interface HttpRequest {
-  method: string;
-  headers: Record<string, string | string[] | undefined>;
-  ip?: string;
-  socket?: { remoteAddress?: string };
-}
-
+/** An HTTP request as the guard sees it: routed, so its method is known. */
+type GuardedRequest = HttpRequest & { method: string };
 type Headers = HttpRequest['headers'];
 
 /** What a handler declares: its access rule, and whether only our own pages may send it. */
@@ -95,7 +92,7 @@ export class SessionGuard implements CanActivate {
       return rules.access === 'public' || this.activateOther(context, rules);
     }
     if (rules.access === 'public' && !rules.sameOrigin) return true;
-    const request = context.switchToHttp().getRequest<HttpRequest>();
+    const request = context.switchToHttp().getRequest<GuardedRequest>();
     // Before anything else, credential or not: a refused request must change nothing.
     if (rules.sameOrigin && !passesOriginCheck(request.method, request.headers, this.serverOrigin))
       throw new ForbiddenException(CROSS_SITE_REFUSED);
@@ -106,7 +103,7 @@ export class SessionGuard implements CanActivate {
       : this.admit(request, principal, rules);
   }
 
-  private admit(request: HttpRequest, principal: AuthPrincipal, rules: RouteRules): boolean {
+  private admit(request: GuardedRequest, principal: AuthPrincipal, rules: RouteRules): boolean {
     if (
       principal.via === 'cookie' &&
       !passesOriginCheck(request.method, request.headers, this.serverOrigin)
@@ -178,19 +175,19 @@ export class SessionGuard implements CanActivate {
     if (credential.via === 'bearer' && looksLikeAccessKey(credential.tokens[0]))
       return this.accessTokens.authenticate(credential.tokens[0], request);
     let claims: AccessClaims | null = null;
-    let failure: TokenError | null = null;
+    let failure: AuthError | null = null;
     for (const token of credential.tokens) {
       try {
         claims = this.tokens.verify(token);
         break;
       } catch (error) {
-        if (!(error instanceof TokenError)) throw error;
+        if (!(error instanceof AuthError)) throw error;
         failure = error;
       }
     }
     if (!claims)
       throw new UnauthorizedException(
-        failure?.code === 'expired' ? 'Access token expired' : 'Invalid access token',
+        failure?.code === 'token_expired' ? 'Access token expired' : 'Invalid access token',
       );
     if (this.revocations.isRevoked(claims.sid)) throw new UnauthorizedException('Session revoked');
     return {

@@ -17,6 +17,7 @@ import {
   type SchemaObject,
 } from './openapi.metadata.js';
 import { CLOCK, type Clock } from '../common/clock.js';
+import type { HttpRequest } from '../common/http-request.js';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { RootOnly } from '../decorators/access.decorator.js';
@@ -77,10 +78,6 @@ const SESSION_LIST: SchemaObject = {
     },
   },
 };
-
-interface HttpRequest {
-  headers: Record<string, string | string[] | undefined>;
-}
 
 /**
  * Root users list a user's live sessions, browser logins and job sessions alike, and end one

@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
+import type { HttpRequest } from '../common/http-request.js';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
@@ -21,11 +22,6 @@ import { API_TAGS } from '../http/openapi.schemas.js';
 import { normaliseEmail } from '../users/email.js';
 import { stringFields } from './form-body.js';
 import { MagicLinkService } from './magic-link.service.js';
-
-interface GateRequest {
-  body?: unknown;
-  headers: Record<string, string | string[] | undefined>;
-}
 
 /** The answer for every accepted request, whether or not an e-mail goes out (SPEC §2). */
 export const GATE_ANSWER = { state: 0 } as const;
@@ -63,7 +59,7 @@ export class GateController {
   @ApiJson(429, 'Too many requests for this address or from this client', 'Error', {
     'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } },
   })
-  async access(@Req() request: GateRequest, @Res() response: unknown): Promise<void> {
+  async access(@Req() request: HttpRequest, @Res() response: unknown): Promise<void> {
     if (!this.config.auth.emailEnabled) throw new NotFoundException('E-mail login is not enabled');
     const { email: raw } = stringFields(request.body, ['email']);
     const email = normaliseEmail(raw);
@@ -90,7 +86,7 @@ export class GateController {
 }
 
 /** A form a browser submitted (it asks for HTML); API clients send JSON or ask for JSON. */
-function isBrowserForm(headers: GateRequest['headers']): boolean {
+function isBrowserForm(headers: HttpRequest['headers']): boolean {
   const type = String(headers['content-type'] ?? '');
   const accept = String(headers.accept ?? '');
   return /^application\/x-www-form-urlencoded/i.test(type) && /text\/html/i.test(accept);

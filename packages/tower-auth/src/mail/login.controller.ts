@@ -1,5 +1,6 @@
 import { Controller, Inject, NotFoundException, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
+import type { HttpRequest } from '../common/http-request.js';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
@@ -15,11 +16,6 @@ import {
 import { API_TAGS } from '../http/openapi.schemas.js';
 import { stringFields } from './form-body.js';
 import { MagicLinkService } from './magic-link.service.js';
-
-interface LoginRequest {
-  body?: unknown;
-  headers: Record<string, string | string[] | undefined>;
-}
 
 /**
  * `POST /login {username: uid, password: token}`: the confirmation page's button. Consumes
@@ -53,7 +49,7 @@ export class LoginController {
   @ApiJson(200, 'A JSON client, signed in', 'TokenResponse', SESSION_COOKIES_SET)
   @ApiJson(401, 'A JSON client: the link is unknown, expired or used', 'LoginFailure')
   @ApiErrors({ 400: 'username and password must be single strings', 404: 'E-mail login is off' })
-  async login(@Req() request: LoginRequest, @Res() response: unknown): Promise<void> {
+  async login(@Req() request: HttpRequest, @Res() response: unknown): Promise<void> {
     if (!this.config.auth.emailEnabled) throw new NotFoundException('E-mail login is not enabled');
     const { username, password } = stringFields(request.body, ['username', 'password']);
     const outcome = await this.magicLinks.redeem(

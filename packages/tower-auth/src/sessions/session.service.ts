@@ -1,6 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service.js';
+import { AuthError } from '../common/auth-error.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import type { RequestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
@@ -23,17 +24,6 @@ export interface IssuedTokens {
   sessionId: string;
   user: UserEntity;
   roles: Role[];
-}
-
-/** An OAuth token-endpoint error (RFC 6749 §5.2); the description never holds the token. */
-export class RefreshError extends Error {
-  constructor(
-    readonly code: 'invalid_request' | 'invalid_grant',
-    readonly description: string,
-  ) {
-    super(description);
-    this.name = 'RefreshError';
-  }
 }
 
 /** How far a stale refresh token is walked forward to find the family it belonged to. */
@@ -284,6 +274,7 @@ export class SessionService {
   }
 }
 
-function invalidGrant(): RefreshError {
-  return new RefreshError('invalid_grant', 'The refresh token is invalid, expired or revoked');
+/** The token endpoint's RFC 6749 refusal; it never holds the token. */
+function invalidGrant(): AuthError {
+  return new AuthError('invalid_grant', 'The refresh token is invalid, expired or revoked');
 }
