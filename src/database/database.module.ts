@@ -7,7 +7,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { TOWER_CONFIG, type TowerConfig } from 'tower-auth';
+import { TOWER_CONFIG, describeError, type TowerConfig } from 'tower-auth';
 import { createDataSource } from './data-source.js';
 import { ListenCheck } from './listen-check.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres.js';
@@ -75,7 +75,7 @@ async function openDataSource(
     if (config.database.migrationsRun) await runMigrations(config.database.directUrl, dataSource);
   } catch (error) {
     await embedded?.stop();
-    throw new Error(`Cannot open the database: ${describeDbError(error)}`, { cause: error });
+    throw new Error(`Cannot open the database: ${describeError(error)}`, { cause: error });
   }
   return dataSource;
 }
@@ -94,10 +94,4 @@ async function runMigrations(directUrl: string | null, pooled: DataSource): Prom
   } finally {
     if (dataSource !== pooled && dataSource.isInitialized) await dataSource.destroy();
   }
-}
-
-/** The driver's message, without the connection string (it may hold a password). */
-export function describeDbError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/postgres(ql)?:\/\/[^\s]+/g, 'postgres://…');
 }

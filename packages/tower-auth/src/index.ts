@@ -62,6 +62,7 @@ export {
   type OAuthErrorCode,
 } from './common/auth-error.js';
 export { describeError } from './common/describe-error.js';
+export { type HttpRequest } from './common/http-request.js';
 export { TokenService, type Role, type AccessClaims } from './tokens/token.service.js';
 export { SessionService, type IssuedTokens } from './sessions/session.service.js';
 export { RevocationService } from './sessions/revocation.service.js';

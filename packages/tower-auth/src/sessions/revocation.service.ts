@@ -11,6 +11,7 @@ import pg from 'pg';
 import { directConnectionConfig } from '../database/direct-connection.js';
 import { DataSource } from 'typeorm';
 import { CLOCK, type Clock } from '../common/clock.js';
+import { describeError } from '../common/describe-error.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { CLOCK_SKEW_S, TokenService } from '../tokens/token.service.js';
 import { AUTH_METRICS, NO_METRICS, type AuthMetrics } from '../observability/auth-metrics.js';
@@ -204,7 +205,9 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy, OnAppli
   private connectionLost(client: pg.Client, err?: Error): void {
     this.client = null;
     if (this.stopped) return;
-    logger.warn(`Revocation listener lost its connection (${describe(err)}); reconnecting`);
+    logger.warn(
+      `Revocation listener lost its connection (${err ? describeError(err) : 'connection ended'}); reconnecting`,
+    );
     this.metrics.revocationListener('lost');
     void closeQuietly(client);
     this.scheduleReconnect();
@@ -235,7 +238,7 @@ export class RevocationService implements OnModuleInit, OnModuleDestroy, OnAppli
       this.metrics.revocationListener('reconnected');
       this.attempts = 0;
     } catch (err) {
-      logger.warn(`Revocation listener reconnect failed (${describe(err)})`);
+      logger.warn(`Revocation listener reconnect failed (${describeError(err)})`);
       this.scheduleReconnect();
     }
   }
@@ -248,11 +251,4 @@ async function closeQuietly(client: pg.Client): Promise<void> {
   } catch {
     // Already closed or broken: nothing left to release.
   }
-}
-
-/** pg error messages and codes carry no credentials; the URL is never logged. */
-function describe(err: unknown): string {
-  if (!(err instanceof Error)) return 'connection ended';
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
 }
