@@ -1,4 +1,4 @@
-import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { AuthError } from '../common/auth-error.js';
 import { CLOCK, type Clock } from '../common/clock.js';
@@ -186,7 +186,7 @@ export class AccessTokenService {
 
   private admit(entry: CachedToken, now: number, request: HttpRequest | undefined): TokenPrincipal {
     if (entry.expiresAt !== null && entry.expiresAt <= now)
-      throw new UnauthorizedException('Access token expired');
+      throw new AuthError('token_expired', 'Access token expired');
     if (now - entry.lastWrite >= LAST_USED_INTERVAL_MS) {
       entry.lastWrite = now;
       this.noteUse(entry.tokenId, now, request);
@@ -244,6 +244,6 @@ export class AccessTokenService {
   }
 }
 
-function invalidToken(): UnauthorizedException {
-  return new UnauthorizedException('Invalid access token');
+function invalidToken(): AuthError {
+  return new AuthError('token_invalid', 'Invalid access token');
 }

@@ -165,6 +165,21 @@ export class SessionGuard implements CanActivate {
     return rules;
   }
 
+  private accessKeyPrincipal(
+    key: string,
+    request?: HttpRequest,
+  ): AuthPrincipal | Promise<AuthPrincipal> {
+    const refuse = (error: unknown): never => {
+      throw error instanceof AuthError ? unauthorized(error) : error;
+    };
+    try {
+      const found = this.accessTokens.authenticate(key, request);
+      return found instanceof Promise ? found.catch(refuse) : found;
+    } catch (error) {
+      return refuse(error);
+    }
+  }
+
   private authenticate(
     headers: Headers,
     request?: HttpRequest,
@@ -173,7 +188,7 @@ export class SessionGuard implements CanActivate {
     if (!credential) throw new UnauthorizedException('Authentication required');
     // A personal access token comes in a header only (Bearer, or Basic with the user @token).
     if (credential.via === 'bearer' && looksLikeAccessKey(credential.tokens[0]))
-      return this.accessTokens.authenticate(credential.tokens[0], request);
+      return this.accessKeyPrincipal(credential.tokens[0], request);
     let claims: AccessClaims | null = null;
     let failure: AuthError | null = null;
     for (const token of credential.tokens) {
@@ -185,10 +200,7 @@ export class SessionGuard implements CanActivate {
         failure = error;
       }
     }
-    if (!claims)
-      throw new UnauthorizedException(
-        failure?.code === 'token_expired' ? 'Access token expired' : 'Invalid access token',
-      );
+    if (!claims) throw unauthorized(failure);
     if (this.revocations.isRevoked(claims.sid)) throw new UnauthorizedException('Session revoked');
     return {
       userId: claims.sub,
@@ -201,6 +213,15 @@ export class SessionGuard implements CanActivate {
       via: credential.via,
     };
   }
+}
+
+/**
+ * A token the services refused, as the guard's own 401: GraphQL and RPC callers know an
+ * UnauthorizedException, and the HTTP answer is the same one.
+ */
+function unauthorized(refusal: AuthError | null): UnauthorizedException {
+  const expired = refusal?.code === 'token_expired';
+  return new UnauthorizedException(expired ? 'Access token expired' : 'Invalid access token');
 }
 
 const REFUSALS: Record<string, GuardRefusal> = {
