@@ -1,5 +1,6 @@
 import type { ReferenceObject, SchemaObject, SecuritySchemeObject } from './openapi.metadata.js';
 import { ACCESS_COOKIE, REFRESH_COOKIE, REFRESH_COOKIE_PATH } from './cookies.js';
+import { LOGIN_ERROR_CODES } from '../common/auth-error.js';
 
 /**
  * The shapes of the HTTP API, written out by hand: with swc there is no Swagger CLI plugin, so
@@ -147,14 +148,7 @@ export const OPENAPI_SCHEMAS = {
       object({
         error: {
           type: 'string',
-          enum: [
-            'access_denied',
-            'not_allowed',
-            'email_unverified',
-            'invalid_state',
-            'provider_error',
-            'invalid_link',
-          ],
+          enum: [...LOGIN_ERROR_CODES],
         },
       }),
     ],
