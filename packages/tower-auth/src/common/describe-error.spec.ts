@@ -19,6 +19,11 @@ describe('describeError', () => {
     expect(describeError(error)).not.toContain('s3cret');
   });
 
+  it('reads an error made in another realm by its shape', () => {
+    const foreign = { name: 'Error', message: 'connect ECONNREFUSED ::1:25', code: 'ECONNREFUSED' };
+    expect(describeError(foreign)).toBe('Error: connect ECONNREFUSED ::1:25');
+  });
+
   it('shows nothing of a thrown value that is not an Error', () => {
     expect(describeError('Bearer eyJhbGciOi.secret')).toBe('unknown error (string)');
     expect(describeError({ token: 'x' })).toBe('unknown error (object)');
