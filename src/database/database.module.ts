@@ -7,7 +7,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { TOWER_CONFIG, type TowerConfig } from 'tower-auth';
+import { TOWER_CONFIG, describeError, type TowerConfig } from 'tower-auth';
 import { createDataSource, directUrl, poolUrl } from './data-source.js';
 import { DatabaseHealthRepository } from './database-health.repository.js';
 import { ListenCheck } from './listen-check.js';
@@ -76,7 +76,7 @@ async function openDataSource(
     if (config.database.migrationsRun) await runMigrations(directUrl(config, url), url, dataSource);
   } catch (error) {
     await embedded?.stop();
-    throw new Error(`Cannot open the database: ${describeDbError(error)}`, { cause: error });
+    throw new Error(`Cannot open the database: ${describeError(error)}`, { cause: error });
   }
   return dataSource;
 }
@@ -95,10 +95,4 @@ async function runMigrations(url: string, pool: string, pooled: DataSource): Pro
   } finally {
     if (dataSource !== pooled && dataSource.isInitialized) await dataSource.destroy();
   }
-}
-
-/** The driver's message, without the connection string (it may hold a password). */
-export function describeDbError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/postgres(ql)?:\/\/[^\s]+/g, 'postgres://…');
 }

@@ -3,8 +3,8 @@ import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { AuditRepository } from '../../packages/tower-auth/src/audit/audit.repository.js';
 import { AuditService } from '../../packages/tower-auth/src/audit/audit.service.js';
+import { AuthError } from '../../packages/tower-auth/src/common/auth-error.js';
 import {
-  AccountError,
   AccountService,
   type ProviderProfile,
 } from '../../packages/tower-auth/src/users/account.service.js';
@@ -46,7 +46,7 @@ async function refusal(work: Promise<unknown>): Promise<string> {
   try {
     await work;
   } catch (error) {
-    if (error instanceof AccountError) return error.code;
+    if (error instanceof AuthError) return error.code;
     throw error;
   }
   return 'admitted';

@@ -4,10 +4,10 @@ import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
+import { AuthError } from '../../packages/tower-auth/src/common/auth-error.js';
 import { loadTowerConfig } from '../../packages/tower-auth/src/config/config.loader.js';
 import {
   LaunchCredentialsService,
-  LaunchError,
   type LaunchCredentials,
 } from '../../packages/tower-auth/src/launch/launch-credentials.service.js';
 import { UserEntity } from '../../packages/tower-auth/src/users/user.entity.js';
@@ -288,8 +288,8 @@ describe.each(PLATFORMS)('job launch credentials on %s', (platform) => {
     const before = await sessionsOf();
     const huge = 'x'.repeat(t.config.ephemeral.maxBytes + 1);
     await expect(launcher.issue(user.id, { params: huge })).rejects.toMatchObject({
-      name: 'EphemeralError',
-      code: 'too_large',
+      name: 'AuthError',
+      code: 'content_too_large',
     });
     expect(await sessionsOf()).toBe(before);
   });
@@ -299,12 +299,10 @@ describe.each(PLATFORMS)('job launch credentials on %s', (platform) => {
       Number((await t.dataSource.query(`SELECT count(*) AS n FROM tower_auth.sessions`))[0].n);
     const before = await count();
     await expect(launcher.issue('999999999', { params: PARAMS })).rejects.toMatchObject({
-      name: 'LaunchError',
+      name: 'AuthError',
       code: 'unknown_user',
     });
-    await expect(launcher.issue('not-an-id', { params: PARAMS })).rejects.toBeInstanceOf(
-      LaunchError,
-    );
+    await expect(launcher.issue('not-an-id', { params: PARAMS })).rejects.toBeInstanceOf(AuthError);
     const disabled = await createUser(t.dataSource, { status: 'disabled' });
     await expect(launcher.issue(disabled.id, { params: PARAMS })).rejects.toMatchObject({
       code: 'user_disabled',

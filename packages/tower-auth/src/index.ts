@@ -54,15 +54,23 @@ export {
 } from './guards/context-credential.js';
 export { SessionGuard } from './guards/session.guard.js';
 export { JsonExceptionFilter, type ErrorBody } from './http/json-exception.filter.js';
-export { TokenService, TokenError, type Role, type AccessClaims } from './tokens/token.service.js';
-export { SessionService, RefreshError, type IssuedTokens } from './sessions/session.service.js';
+export {
+  AuthError,
+  isLoginError,
+  type AuthErrorCode,
+  type LoginErrorCode,
+  type OAuthErrorCode,
+} from './common/auth-error.js';
+export { describeError } from './common/describe-error.js';
+export { type HttpRequest } from './common/http-request.js';
+export { TokenService, type Role, type AccessClaims } from './tokens/token.service.js';
+export { SessionService, type IssuedTokens } from './sessions/session.service.js';
 export { RevocationService } from './sessions/revocation.service.js';
 export { UserDirectory, type DirectoryUser } from './users/user-directory.service.js';
 export { CLOCK, systemClock, type Clock } from './common/clock.js';
 export { AllowListService } from './allow-list/allow-list.service.js';
 export { ProviderRegistry } from './providers/provider-registry.js';
 export {
-  ProviderError,
   type LoginProvider,
   type LoginFlow,
   type CallbackParams,
@@ -70,15 +78,12 @@ export {
 } from './providers/provider.js';
 export {
   EphemeralService,
-  EphemeralError,
   type EphemeralEndpoint,
   type EphemeralOptions,
 } from './ephemeral/ephemeral.service.js';
 export {
   LaunchCredentialsService,
-  LaunchError,
   type LaunchCredentials,
-  type LaunchErrorCode,
   type LaunchOptions,
 } from './launch/launch-credentials.service.js';
 export { type SessionKind } from './sessions/session.entity.js';

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiOperation, ApiParam, ApiTags, type OpenAPIObject } from '@nestjs/swagger';
-import { TOWER_CONFIG, type TowerConfig, Public } from 'tower-auth';
+import { TOWER_CONFIG, type HttpRequest, type TowerConfig, Public } from 'tower-auth';
 import {
   ApiContent,
   ApiErrors,
@@ -29,12 +29,6 @@ import {
   SwaggerUiAssets,
   type Asset,
 } from './swagger-ui.assets.js';
-
-interface HttpRequest {
-  url?: string;
-  originalUrl?: string;
-  headers: Record<string, string | string[] | undefined>;
-}
 
 const ASSET_NAMES = [...Object.keys(SWAGGER_UI_FILES), INIT_SCRIPT];
 const ASSET_CACHE = 'public, max-age=86400';

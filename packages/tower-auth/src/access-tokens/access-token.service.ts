@@ -1,6 +1,8 @@
-import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
+import { AuthError } from '../common/auth-error.js';
 import { CLOCK, type Clock } from '../common/clock.js';
+import type { HttpRequest } from '../common/http-request.js';
 import { clientAddress, type RequestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import type { TokenPrincipal } from '../decorators/current-user.decorator.js';
@@ -38,25 +40,6 @@ export interface CreatedAccessToken {
   /** Shown once: only a hash of its secret is kept. */
   accessKey: string;
   token: AccessTokenInfo;
-}
-
-export type AccessTokenErrorCode = 'name_taken' | 'invalid';
-
-/** A refused create; the message is safe to show. */
-export class AccessTokenError extends Error {
-  constructor(
-    readonly code: AccessTokenErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AccessTokenError';
-  }
-}
-
-interface UseRequest {
-  headers: Record<string, string | string[] | undefined>;
-  ip?: string;
-  socket?: { remoteAddress?: string };
 }
 
 export function toAccessTokenInfo(row: AccessTokenRow): AccessTokenInfo {
@@ -117,7 +100,7 @@ export class AccessTokenService {
       });
     } catch (error) {
       if (isNameClash(error))
-        throw new AccessTokenError('name_taken', 'You already have a token with this name');
+        throw new AuthError('token_name_taken', 'You already have a token with this name');
       throw error;
     }
     this.audit.record({
@@ -168,7 +151,7 @@ export class AccessTokenService {
    * The principal of a key that looks like one of ours. From memory when the token is known
    * (no promise, no I/O), else after one primary-key read. Any failure is a 401.
    */
-  authenticate(key: string, request?: UseRequest): TokenPrincipal | Promise<TokenPrincipal> {
+  authenticate(key: string, request?: HttpRequest): TokenPrincipal | Promise<TokenPrincipal> {
     const now = this.clock.now();
     const known = this.cache.withKey(key);
     if (known && now - known.loadedAt < CACHE_TTL_MS) return this.admit(known, now, request);
@@ -189,16 +172,16 @@ export class AccessTokenService {
     key: string,
     secret: string,
     now: number,
-    request: UseRequest | undefined,
+    request: HttpRequest | undefined,
   ): TokenPrincipal {
     if (!secretMatches(secret, entry.hash)) throw invalidToken();
     this.cache.markVerified(entry, key);
     return this.admit(entry, now, request);
   }
 
-  private admit(entry: CachedToken, now: number, request: UseRequest | undefined): TokenPrincipal {
+  private admit(entry: CachedToken, now: number, request: HttpRequest | undefined): TokenPrincipal {
     if (entry.expiresAt !== null && entry.expiresAt <= now)
-      throw new UnauthorizedException('Access token expired');
+      throw new AuthError('token_expired', 'Access token expired');
     if (now - entry.lastWrite >= LAST_USED_INTERVAL_MS) {
       entry.lastWrite = now;
       this.noteUse(entry.tokenId, now, request);
@@ -207,7 +190,7 @@ export class AccessTokenService {
   }
 
   /** Queued, and written with the others shortly after: never on the request's path. */
-  private noteUse(tokenId: string, now: number, request: UseRequest | undefined): void {
+  private noteUse(tokenId: string, now: number, request: HttpRequest | undefined): void {
     const ipAddress = request ? clientAddress(request, this.config.trustProxy) : null;
     this.uses.note(tokenId, new Date(now), ipAddress);
   }
@@ -256,6 +239,6 @@ export class AccessTokenService {
   }
 }
 
-function invalidToken(): UnauthorizedException {
-  return new UnauthorizedException('Invalid access token');
+function invalidToken(): AuthError {
+  return new AuthError('token_invalid', 'Invalid access token');
 }

@@ -1,6 +1,5 @@
 import {
   BadRequestException,
-  ConflictException,
   Controller,
   Delete,
   Get,
@@ -12,6 +11,7 @@ import {
 } from '@nestjs/common';
 import type { z } from 'zod';
 import { CLOCK, type Clock } from '../common/clock.js';
+import type { HttpRequest } from '../common/http-request.js';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Authenticated } from '../decorators/access.decorator.js';
@@ -21,7 +21,7 @@ import { ApiErrors, ApiJson } from '../http/openapi.decorators.js';
 import { ApiOperation, ApiResponse, ApiTags } from '../http/openapi.metadata.js';
 import { API_TAGS } from '../http/openapi.security.js';
 import { BodyShape, ParamShape } from '../http/shapes.js';
-import { AccessTokenError, AccessTokenService } from './access-token.service.js';
+import { AccessTokenService } from './access-token.service.js';
 import {
   AccessTokenCreate,
   AccessTokenCreated,
@@ -33,10 +33,6 @@ import {
 
 /** Far enough for any real use; a later date is a typo. */
 const MAX_LIFETIME_S = 10 * 366 * 86400;
-
-interface AnyRequest {
-  headers: Record<string, string | string[] | undefined>;
-}
 
 /**
  * Seqera's Tokens API: personal access tokens for Nextflow and tw, managed by their owner.
@@ -75,20 +71,10 @@ export class AccessTokensController {
   async create(
     @CurrentUser() user: AuthPrincipal,
     @BodyShape(AccessTokenCreate) body: TokenRequest,
-    @Req() request: AnyRequest,
+    @Req() request: HttpRequest,
   ): Promise<z.input<typeof AccessTokenCreated>> {
     const input = { name: body.name, expiresAt: this.expiryOf(body) };
-    try {
-      return await this.tokens.create(
-        user.userId,
-        input,
-        requestInfo(request, this.config.trustProxy),
-      );
-    } catch (error) {
-      if (error instanceof AccessTokenError && error.code === 'name_taken')
-        throw new ConflictException(error.message);
-      throw error;
-    }
+    return this.tokens.create(user.userId, input, requestInfo(request, this.config.trustProxy));
   }
 
   // Declared before `:tokenId`: Express matches routes in order.
@@ -96,7 +82,7 @@ export class AccessTokensController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete all your personal access tokens' })
   @ApiResponse({ status: 204, description: 'Deleted (also when there were none)' })
-  async deleteAll(@CurrentUser() user: AuthPrincipal, @Req() request: AnyRequest): Promise<void> {
+  async deleteAll(@CurrentUser() user: AuthPrincipal, @Req() request: HttpRequest): Promise<void> {
     await this.tokens.deleteAll(user.userId, requestInfo(request, this.config.trustProxy));
   }
 
@@ -111,7 +97,7 @@ export class AccessTokensController {
   async delete(
     @CurrentUser() user: AuthPrincipal,
     @ParamShape('tokenId', TokenId, noSuchToken) tokenId: string,
-    @Req() request: AnyRequest,
+    @Req() request: HttpRequest,
   ): Promise<void> {
     const deleted = await this.tokens.delete(tokenId, user.userId, {
       userId: user.userId,

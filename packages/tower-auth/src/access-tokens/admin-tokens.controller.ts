@@ -13,10 +13,7 @@ import { UserRepository } from '../users/user.repository.js';
 import { ParamShape } from '../http/shapes.js';
 import { AccessTokenService } from './access-token.service.js';
 import { AccessTokenList, noSuchToken, TokenId } from './access-token.shapes.js';
-
-interface AnyRequest {
-  headers: Record<string, string | string[] | undefined>;
-}
+import type { HttpRequest } from '../common/http-request.js';
 
 /** Root users see and revoke anyone's personal access tokens (with a browser session). */
 @Controller('admin')
@@ -51,7 +48,7 @@ export class AdminTokensController {
   async revoke(
     @CurrentUser() admin: AuthPrincipal,
     @ParamShape('id', TokenId, noSuchToken) id: string,
-    @Req() request: AnyRequest,
+    @Req() request: HttpRequest,
   ): Promise<void> {
     const deleted = await this.tokens.delete(id, null, {
       userId: admin.userId,

@@ -1,15 +1,10 @@
 import { isIP } from 'node:net';
+import type { HttpRequest } from './http-request.js';
 
 /** What a session remembers of the request that created or refreshed it. */
 export interface RequestInfo {
   userAgent: string | null;
   ipAddress: string | null;
-}
-
-interface RawRequest {
-  headers: Record<string, string | string[] | undefined>;
-  ip?: string;
-  socket?: { remoteAddress?: string };
 }
 
 const MAX_USER_AGENT = 512;
@@ -22,7 +17,7 @@ const MAX_ENTRY = 64;
  * the same on Fastify and Express (both platforms leave `trust proxy` off).
  */
 export function requestInfo(request: unknown, trustedProxies: number): RequestInfo {
-  const req = request as RawRequest;
+  const req = request as HttpRequest;
   const ua = req.headers['user-agent'];
   const userAgent = typeof ua === 'string' ? ua.slice(0, MAX_USER_AGENT) : null;
   return { userAgent, ipAddress: clientAddress(req, trustedProxies) };
@@ -35,7 +30,7 @@ export function requestInfo(request: unknown, trustedProxies: number): RequestIn
  * the outer proxies) the left-most one is the farthest address a proxy saw; with no header, or
  * an entry that is not an address, the socket's peer. With N = 0 the header is ignored.
  */
-export function clientAddress(req: RawRequest, trustedProxies: number): string | null {
+export function clientAddress(req: HttpRequest, trustedProxies: number): string | null {
   const peer = req.socket?.remoteAddress ?? req.ip ?? null;
   if (trustedProxies <= 0) return peer;
   const header = req.headers['x-forwarded-for'];

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { PayloadTooLargeException } from '@nestjs/common';
+import { tooLarge } from './ephemeral.service.js';
 import type { ServerResponse } from 'node:http';
 
 /** Headers of every served content: never cached, never leaked by a link, never sniffed. */
@@ -121,8 +121,4 @@ export function readRawBody(
     request.once('end', () => resolve(Buffer.concat(chunks)));
     request.once('error', reject);
   });
-}
-
-export function tooLarge(limit: number): PayloadTooLargeException {
-  return new PayloadTooLargeException(`The content is larger than ${limit} bytes`);
 }

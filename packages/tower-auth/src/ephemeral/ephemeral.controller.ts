@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   Controller,
   ForbiddenException,
   Get,
@@ -13,6 +12,8 @@ import {
 import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
 import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
+import { describeError } from '../common/describe-error.js';
+import type { HttpRequest } from '../common/http-request.js';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Authenticated, Public } from '../decorators/access.decorator.js';
@@ -27,12 +28,11 @@ import {
   nodeResponse,
   readRawBody,
   sendContent,
-  tooLarge,
   whenUndelivered,
 } from './ephemeral-http.js';
 import { capturedBody } from './ephemeral-body.parser.js';
 import { parseCreateRequest } from './ephemeral-request.js';
-import { EphemeralError, EphemeralService } from './ephemeral.service.js';
+import { EphemeralService } from './ephemeral.service.js';
 import {
   EphemeralCreate,
   EphemeralEndpointBody,
@@ -40,13 +40,8 @@ import {
   EphemeralQuery,
 } from './ephemeral.shapes.js';
 
-interface HttpRequest extends IncomingMessage {
-  /** Fastify's request wraps Node's. */
-  raw?: IncomingMessage;
-  body?: unknown;
-  query?: Record<string, unknown>;
-  originalUrl?: string;
-}
+/** Node's request (Express's req is one); Fastify's wraps it as `raw`. */
+type NodeRequest = HttpRequest & IncomingMessage & { raw?: IncomingMessage };
 
 const logger = new Logger('Ephemeral');
 
@@ -81,7 +76,7 @@ export class EphemeralController {
   @ApiErrors({ 403: 'Already fetched, expired, or never existed (clients do not retry a 403)' })
   async fetch(
     @ParamShape('name', EphemeralName, gone) id: string,
-    @Req() request: HttpRequest,
+    @Req() request: NodeRequest,
     @Res() response: unknown,
   ): Promise<void> {
     if (request.method === 'HEAD') {
@@ -94,7 +89,7 @@ export class EphemeralController {
     if (!found) throw gone();
     const restore = (): void => {
       found.restore().catch((error: unknown) => {
-        logger.warn(`Could not restore an undelivered endpoint: ${describe(error)}`);
+        logger.warn(`Could not restore an undelivered endpoint: ${describeError(error)}`);
       });
     };
     // No byte went out: the job that retries must still get it. Some did: whoever holds the
@@ -129,7 +124,7 @@ export class EphemeralController {
     415: 'A form body',
   })
   async create(
-    @Req() request: HttpRequest,
+    @Req() request: NodeRequest,
     @CurrentUser() user: AuthPrincipal,
     @Res({ passthrough: true }) response: unknown,
   ): Promise<z.input<typeof EphemeralEndpointBody>> {
@@ -142,21 +137,15 @@ export class EphemeralController {
         )
       : parseCreateRequest(request.headers, request.query ?? {}, await this.bodyOf(request));
     noStore(response);
-    try {
-      return await this.ephemeral.create(input.content, {
-        ...input.options,
-        createdBy: user.userId,
-        apiPrefix: isApiAliasPath(request.originalUrl ?? request.url ?? '', this.config.serverPath),
-      });
-    } catch (error) {
-      if (!(error instanceof EphemeralError)) throw error;
-      if (error.code === 'too_large') throw tooLarge(this.ephemeral.maxBytes);
-      throw new BadRequestException(error.message);
-    }
+    return this.ephemeral.create(input.content, {
+      ...input.options,
+      createdBy: user.userId,
+      apiPrefix: isApiAliasPath(request.originalUrl ?? request.url ?? '', this.config.serverPath),
+    });
   }
 
   /** A parsed JSON value, or the raw bytes of any other body. */
-  private async bodyOf(request: HttpRequest): Promise<unknown> {
+  private async bodyOf(request: NodeRequest): Promise<unknown> {
     if (isForm(request)) {
       throw new UnsupportedMediaTypeException(
         'Send JSON {content, contentType?, extension?, duration?} or the raw content with its own type',
@@ -169,10 +158,6 @@ export class EphemeralController {
   }
 }
 
-function isForm(request: HttpRequest): boolean {
+function isForm(request: NodeRequest): boolean {
   return /^application\/x-www-form-urlencoded/i.test(request.headers['content-type'] ?? '');
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : 'unknown error';
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
+import { AuthError } from '../common/auth-error.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { API_PREFIX } from '../http/routes.js';
@@ -47,17 +48,9 @@ export interface FetchedEphemeral {
   partiallyRead(ipAddress: string | null): void;
 }
 
-export type EphemeralErrorCode = 'too_large' | 'invalid_content_type' | 'invalid_duration';
-
-/** Refused by `create`; the controller maps `too_large` to 413 and the rest to 400. */
-export class EphemeralError extends Error {
-  constructor(
-    readonly code: EphemeralErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'EphemeralError';
-  }
+/** Content above `tower.ephemeral.max-bytes` (answered 413), however it arrived. */
+export function tooLarge(limit: number): AuthError {
+  return new AuthError('content_too_large', `The content is larger than ${limit} bytes`);
 }
 
 /** Longest lifetime anyone may ask for, unless the configured default is longer. */
@@ -100,7 +93,7 @@ export class EphemeralService {
   ): Promise<EphemeralEndpoint> {
     const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     if (bytes.length > this.maxBytes) {
-      throw new EphemeralError('too_large', `The content is larger than ${this.maxBytes} bytes`);
+      throw tooLarge(this.maxBytes);
     }
     const contentType = this.contentTypeFor(content, options);
     const expiresAt = new Date(this.clock.now() + this.durationOf(options.duration) * 1000);
@@ -180,7 +173,7 @@ export class EphemeralService {
 
   private contentTypeFor(content: Buffer | string, options: EphemeralOptions): string {
     if (options.extension !== undefined && !EPHEMERAL_EXTENSIONS.includes(options.extension)) {
-      throw new EphemeralError('invalid_content_type', 'The extension must be json, yml or yaml');
+      throw new AuthError('invalid_content_type', 'The extension must be json, yml or yaml');
     }
     const given = options.contentType?.trim();
     if (given === undefined || given === '') {
@@ -188,7 +181,7 @@ export class EphemeralService {
       return typeof content === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream';
     }
     if (given.length > MAX_CONTENT_TYPE || !CONTENT_TYPE.test(given)) {
-      throw new EphemeralError('invalid_content_type', 'The content type is not a media type');
+      throw new AuthError('invalid_content_type', 'The content type is not a media type');
     }
     return given;
   }
@@ -198,7 +191,7 @@ export class EphemeralService {
     if (duration === undefined) return fallback;
     const max = Math.max(fallback, MAX_DURATION_S);
     if (!Number.isInteger(duration) || duration < 1 || duration > max) {
-      throw new EphemeralError(
+      throw new AuthError(
         'invalid_duration',
         `The duration must be a whole number of seconds from 1 to ${max}`,
       );

@@ -8,6 +8,8 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { AuthError } from '../common/auth-error.js';
+import type { HttpRequest } from '../common/http-request.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { ACCESS_RULE, type AccessRule } from '../decorators/access.decorator.js';
 import { AccessTokenService } from '../access-tokens/access-token.service.js';
@@ -22,7 +24,7 @@ import {
   type GuardRefusal,
 } from '../observability/auth-metrics.js';
 import { RevocationService } from '../sessions/revocation.service.js';
-import { TokenError, TokenService, type AccessClaims } from '../tokens/token.service.js';
+import { TokenService, type AccessClaims } from '../tokens/token.service.js';
 import {
   CONTEXT_CREDENTIAL,
   type ContextCredential,
@@ -33,13 +35,8 @@ import { extractCredential, passesOriginCheck } from './credential.js';
 const CROSS_SITE_REFUSED = 'Cross-site request refused';
 const SESSION_ONLY = 'Personal access tokens are not accepted here: sign in with a browser';
 
-interface HttpRequest {
-  method: string;
-  headers: Record<string, string | string[] | undefined>;
-  ip?: string;
-  socket?: { remoteAddress?: string };
-}
-
+/** An HTTP request as the guard sees it: routed, so its method is known. */
+type GuardedRequest = HttpRequest & { method: string };
 type Headers = HttpRequest['headers'];
 
 /** What a handler declares: its access rule, and whether only our own pages may send it. */
@@ -95,7 +92,7 @@ export class SessionGuard implements CanActivate {
       return rules.access === 'public' || this.activateOther(context, rules);
     }
     if (rules.access === 'public' && !rules.sameOrigin) return true;
-    const request = context.switchToHttp().getRequest<HttpRequest>();
+    const request = context.switchToHttp().getRequest<GuardedRequest>();
     // Before anything else, credential or not: a refused request must change nothing.
     if (rules.sameOrigin && !passesOriginCheck(request.method, request.headers, this.serverOrigin))
       throw new ForbiddenException(CROSS_SITE_REFUSED);
@@ -106,7 +103,7 @@ export class SessionGuard implements CanActivate {
       : this.admit(request, principal, rules);
   }
 
-  private admit(request: HttpRequest, principal: AuthPrincipal, rules: RouteRules): boolean {
+  private admit(request: GuardedRequest, principal: AuthPrincipal, rules: RouteRules): boolean {
     if (
       principal.via === 'cookie' &&
       !passesOriginCheck(request.method, request.headers, this.serverOrigin)
@@ -168,6 +165,21 @@ export class SessionGuard implements CanActivate {
     return rules;
   }
 
+  private accessKeyPrincipal(
+    key: string,
+    request?: HttpRequest,
+  ): AuthPrincipal | Promise<AuthPrincipal> {
+    const refuse = (error: unknown): never => {
+      throw error instanceof AuthError ? unauthorized(error) : error;
+    };
+    try {
+      const found = this.accessTokens.authenticate(key, request);
+      return found instanceof Promise ? found.catch(refuse) : found;
+    } catch (error) {
+      return refuse(error);
+    }
+  }
+
   private authenticate(
     headers: Headers,
     request?: HttpRequest,
@@ -176,15 +188,13 @@ export class SessionGuard implements CanActivate {
     if (!credential) throw new UnauthorizedException('Authentication required');
     // A personal access token comes in a header only (Bearer, or Basic with the user @token).
     if (credential.via === 'bearer' && looksLikeAccessKey(credential.tokens[0]))
-      return this.accessTokens.authenticate(credential.tokens[0], request);
+      return this.accessKeyPrincipal(credential.tokens[0], request);
     let claims: AccessClaims;
     try {
       claims = this.tokens.verifyFirst(credential.tokens);
     } catch (error) {
-      if (!(error instanceof TokenError)) throw error;
-      throw new UnauthorizedException(
-        error.code === 'expired' ? 'Access token expired' : 'Invalid access token',
-      );
+      if (!(error instanceof AuthError)) throw error;
+      throw unauthorized(error);
     }
     if (this.revocations.isRevoked(claims.sid)) throw new UnauthorizedException('Session revoked');
     return {
@@ -198,6 +208,15 @@ export class SessionGuard implements CanActivate {
       via: credential.via,
     };
   }
+}
+
+/**
+ * A token the services refused, as the guard's own 401: GraphQL and RPC callers know an
+ * UnauthorizedException, and the HTTP answer is the same one.
+ */
+function unauthorized(refusal: AuthError | null): UnauthorizedException {
+  const expired = refusal?.code === 'token_expired';
+  return new UnauthorizedException(expired ? 'Access token expired' : 'Invalid access token');
 }
 
 const REFUSALS: Record<string, GuardRefusal> = {

@@ -14,13 +14,10 @@ import { API_TAGS } from './openapi.security.js';
 import { SessionList } from './admin.shapes.js';
 import { sessionId, userId } from './fields.js';
 import { ParamShape } from './shapes.js';
+import type { HttpRequest } from '../common/http-request.js';
 
 /** More live sessions than any person or launcher keeps; the newest are shown. */
 const MAX_SESSIONS = 200;
-
-interface HttpRequest {
-  headers: Record<string, string | string[] | undefined>;
-}
 
 /**
  * Root users list a user's live sessions, browser logins and job sessions alike, and end one

@@ -3,19 +3,20 @@ import {
   HttpException,
   HttpStatus,
   Logger,
+  Optional,
   type ArgumentsHost,
   type ExceptionFilter,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { isAuthError, isLoginError } from '../common/auth-error.js';
+import { describeError } from '../common/describe-error.js';
 import { isDatabaseUnavailable } from '../database/unavailable.js';
 import { requestIdOf } from '../observability/request-context.js';
+import { authErrorBody, reason, type ErrorBody } from './error-responses.js';
+import type { HttpRequest } from '../common/http-request.js';
+import { LoginResponder } from './login-response.js';
 
-export interface ErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
-  [extra: string]: unknown;
-}
+export type { ErrorBody } from './error-responses.js';
 
 const logger = new Logger('Errors');
 
@@ -23,26 +24,36 @@ const logger = new Logger('Errors');
 export const DATABASE_RETRY_AFTER_S = 5;
 
 /**
- * Every error leaves as JSON `{statusCode, error, message}`. An HttpException keeps its own
- * fields (an OAuth error adds `error_description`); an unreachable database is a 503 with
+ * Every error leaves as JSON `{statusCode, error, message}`. An AuthError is answered by its
+ * code (`error-responses.ts`), and a refused login by LoginResponder (a browser is redirected to
+ * the result page); an HttpException keeps its own fields; an unreachable database is a 503 with
  * `Retry-After`; anything else is a 500 that shows nothing of its cause, which is logged by
  * class name and message only.
  */
 @Catch()
 export class JsonExceptionFilter implements ExceptionFilter {
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    /** Absent in a host's own filter: its routes end no login. */
+    @Optional() private readonly logins?: LoginResponder,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const { httpAdapter } = this.adapterHost;
     const response: unknown = host.switchToHttp().getResponse();
+    const request = host.switchToHttp().getRequest<HttpRequest>();
+    if (isLoginError(exception) && this.logins) {
+      this.logins.fail(request, response, exception.code);
+      return;
+    }
     const body = toErrorBody(exception);
     // The id the request's log lines carry, so a user's report leads to them.
-    const requestId = requestIdOf(host.switchToHttp().getRequest());
+    const requestId = requestIdOf(request);
     if (requestId) body.requestId = requestId;
-    if (body.statusCode === 503 && !(exception instanceof HttpException)) {
-      logger.warn(`Database unavailable: ${describe(exception)}`);
+    if (body.statusCode === 503 && !isAnswered(exception)) {
+      logger.warn(`Database unavailable: ${describeError(exception)}`);
       httpAdapter.setHeader(response, 'Retry-After', String(DATABASE_RETRY_AFTER_S));
-    } else if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
+    } else if (body.statusCode >= 500 && !isAnswered(exception)) {
       const name = exception instanceof Error ? exception.name : typeof exception;
       logger.error(`Unhandled ${name}`, exception instanceof Error ? exception.stack : undefined);
     }
@@ -52,25 +63,14 @@ export class JsonExceptionFilter implements ExceptionFilter {
   }
 }
 
+/** Errors that carry their own answer: nothing about them needs logging. */
+function isAnswered(exception: unknown): boolean {
+  return exception instanceof HttpException || isAuthError(exception);
+}
+
 export function toErrorBody(exception: unknown): ErrorBody {
-  if (exception instanceof HttpException) {
-    const status = exception.getStatus();
-    const response = exception.getResponse();
-    const base: ErrorBody = {
-      statusCode: status,
-      error: reason(status),
-      message: exception.message,
-    };
-    if (typeof response === 'string') return { ...base, message: response };
-    const fields = response as Record<string, unknown>;
-    const message = Array.isArray(fields.message) ? fields.message.join('; ') : fields.message;
-    return {
-      ...fields,
-      ...base,
-      error: typeof fields.error === 'string' ? fields.error : base.error,
-      message: typeof message === 'string' ? message : base.message,
-    };
-  }
+  if (isAuthError(exception)) return authErrorBody(exception);
+  if (exception instanceof HttpException) return httpExceptionBody(exception);
   const parserStatus = bodyParserStatus(exception);
   if (parserStatus) {
     return {
@@ -91,11 +91,19 @@ export function toErrorBody(exception: unknown): ErrorBody {
   return { statusCode: status, error: reason(status), message: 'Internal server error' };
 }
 
-/** pg error codes and messages carry no credentials or query parameters. */
-function describe(exception: unknown): string {
-  if (!(exception instanceof Error)) return typeof exception;
-  const code = (exception as { code?: unknown }).code;
-  return `${exception.name}${typeof code === 'string' ? ` ${code}` : ''}: ${exception.message}`;
+function httpExceptionBody(exception: HttpException): ErrorBody {
+  const status = exception.getStatus();
+  const response = exception.getResponse();
+  const base: ErrorBody = { statusCode: status, error: reason(status), message: exception.message };
+  if (typeof response === 'string') return { ...base, message: response };
+  const fields = response as Record<string, unknown>;
+  const message = Array.isArray(fields.message) ? fields.message.join('; ') : fields.message;
+  return {
+    ...fields,
+    ...base,
+    error: typeof fields.error === 'string' ? fields.error : base.error,
+    message: typeof message === 'string' ? message : base.message,
+  };
 }
 
 /** Body parsers (Express's and Fastify's) throw plain errors carrying a 4xx status. */
@@ -104,22 +112,4 @@ function bodyParserStatus(exception: unknown): number | null {
   const { status, statusCode } = exception as { status?: unknown; statusCode?: unknown };
   const code = typeof statusCode === 'number' ? statusCode : status;
   return typeof code === 'number' && code >= 400 && code < 500 ? code : null;
-}
-
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
-
-function reason(status: number): string {
-  return REASONS[status] ?? (status >= 500 ? 'Server Error' : 'Error');
 }

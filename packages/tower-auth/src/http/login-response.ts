@@ -7,6 +7,9 @@ import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js'
 import { SessionService, type IssuedTokens } from '../sessions/session.service.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { sessionCookies } from './cookies.js';
+import { AuthError, type LoginErrorCode } from '../common/auth-error.js';
+import { authErrorBody } from './error-responses.js';
+import type { HttpRequest } from '../common/http-request.js';
 import { noStore, setCookies, wantsJson } from './http-response.js';
 
 /** The token body of SPEC §3, shared by the refresh endpoint and every login. */
@@ -21,28 +24,6 @@ export function tokenBody(issued: IssuedTokens): TokenResponse {
     username: issued.user.userName,
     roles: issued.roles,
   };
-}
-
-/** The codes of `/auth?success=false&error=<code>` (SPEC §2) plus the magic-link one. */
-export type LoginErrorCode =
-  | 'access_denied'
-  | 'not_allowed'
-  | 'email_unverified'
-  | 'invalid_state'
-  | 'provider_error'
-  | 'invalid_link';
-
-const FAILURE_MESSAGES: Readonly<Record<LoginErrorCode, string>> = {
-  access_denied: 'The sign-in was cancelled or refused at the provider',
-  not_allowed: 'This account is not allowed to sign in',
-  email_unverified: 'The provider has not verified the e-mail address of this account',
-  invalid_state: 'The sign-in attempt expired or did not start here; please start again',
-  provider_error: 'The sign-in provider could not complete the sign-in; please try again',
-  invalid_link: 'The sign-in link is invalid, expired or already used',
-};
-
-interface LoginRequest {
-  headers: Record<string, string | string[] | undefined>;
 }
 
 /**
@@ -61,7 +42,7 @@ export class LoginResponder {
 
   /** Starts the session for `user` and answers. `next` is a same-origin path to return to. */
   async succeed(
-    request: LoginRequest,
+    request: HttpRequest,
     response: unknown,
     user: UserEntity,
     provider: string,
@@ -84,16 +65,16 @@ export class LoginResponder {
     httpAdapter.redirect(response, 303, `${this.config.serverUrl}/auth?${query}`);
   }
 
-  /** Answers a failed login; the detail belongs in the audit log, not here. */
-  fail(request: LoginRequest, response: unknown, code: LoginErrorCode): void {
+  /**
+   * Answers a failed login (JsonExceptionFilter calls it for a login AuthError): the code only;
+   * the reason and detail belong in the audit log, not here.
+   */
+  fail(request: HttpRequest, response: unknown, code: LoginErrorCode): void {
     noStore(response);
     const { httpAdapter } = this.adapterHost;
     if (wantsJson(request.headers)) {
-      httpAdapter.reply(
-        response,
-        { statusCode: 401, error: code, message: FAILURE_MESSAGES[code] },
-        401,
-      );
+      const body = authErrorBody(new AuthError(code));
+      httpAdapter.reply(response, body, body.statusCode);
       return;
     }
     httpAdapter.redirect(

@@ -1,6 +1,7 @@
 import { applyDecorators, Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiOperation, ApiResponse, ApiTags } from './openapi.metadata.js';
+import type { HttpRequest } from '../common/http-request.js';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
@@ -19,10 +20,6 @@ import {
 import { LoggedOut } from './http.shapes.js';
 import { API_TAGS, SECURITY } from './openapi.security.js';
 import { jsonSchemaOf } from './shapes.js';
-
-interface LogoutRequest {
-  headers: Record<string, string | string[] | undefined>;
-}
 
 const LOGOUT_DESCRIPTION =
   'Revokes the session named by the access token (Bearer or cookie; an expired one still names it) and clears both cookies. Without a credential it only clears the cookies.';
@@ -72,7 +69,7 @@ export class LogoutController {
   @SameOriginOnly()
   @ApiOperation({ summary: 'Sign out', description: LOGOUT_DESCRIPTION })
   @ApiLogout()
-  logoutByPost(@Req() request: LogoutRequest, @Res() response: unknown): Promise<void> {
+  logoutByPost(@Req() request: HttpRequest, @Res() response: unknown): Promise<void> {
     return this.logout(request, response);
   }
 
@@ -84,13 +81,13 @@ export class LogoutController {
   @ApiLogout(
     'a link followed from another site while signed in: a "Sign out?" page whose button posts `POST /logout` (nothing is revoked or cleared)',
   )
-  async logoutByGet(@Req() request: LogoutRequest, @Res() response: unknown): Promise<void> {
+  async logoutByGet(@Req() request: HttpRequest, @Res() response: unknown): Promise<void> {
     if (fromAnotherSite(request.headers, this.origin)) this.askFirst(request, response);
     else await this.logout(request, response);
   }
 
   /** A sign-out link followed from another site ends nothing by itself. */
-  private askFirst(request: LogoutRequest, response: unknown): void {
+  private askFirst(request: HttpRequest, response: unknown): void {
     if (extractCredential(request.headers) !== null) {
       sendSignOutPage(this.adapterHost.httpAdapter, response, this.config, {
         method: 'post',
@@ -103,13 +100,13 @@ export class LogoutController {
     this.signedOut(request, response);
   }
 
-  private async logout(request: LogoutRequest, response: unknown): Promise<void> {
+  private async logout(request: HttpRequest, response: unknown): Promise<void> {
     await this.sessions.logout(request.headers, requestInfo(request, this.config.trustProxy));
     setCookies(response, clearedCookies(this.config));
     this.signedOut(request, response);
   }
 
-  private signedOut(request: LogoutRequest, response: unknown): void {
+  private signedOut(request: HttpRequest, response: unknown): void {
     const { httpAdapter } = this.adapterHost;
     if (wantsJson(request.headers)) {
       httpAdapter.reply(response, { loggedOut: true }, 200);

@@ -1,32 +1,19 @@
-import {
-  applyDecorators,
-  BadRequestException,
-  Controller,
-  Get,
-  HttpCode,
-  Inject,
-  Post,
-  Req,
-  Res,
-} from '@nestjs/common';
+import { applyDecorators, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiSecurity, ApiTags } from './openapi.metadata.js';
+import { AuthError, type OAuthErrorCode } from '../common/auth-error.js';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
 import { SameOriginOnly } from '../decorators/same-origin.decorator.js';
-import { RefreshError, SessionService, type IssuedTokens } from '../sessions/session.service.js';
+import { SessionService } from '../sessions/session.service.js';
 import { REFRESH_COOKIE, cookieValues, sessionCookies } from './cookies.js';
+import type { HttpRequest } from '../common/http-request.js';
 import { noStore, setCookies } from './http-response.js';
 import { tokenBody, type TokenResponse } from './login-response.js';
 import { OAuthError, RefreshGrant, TokenResponseBody, type Grant } from './http.shapes.js';
 import { ApiJson, ApiOptionalCredential, SESSION_COOKIES_SET } from './openapi.decorators.js';
 import { API_TAGS, SECURITY } from './openapi.security.js';
 import { BodyShape } from './shapes.js';
-
-interface TokenRequest {
-  body?: unknown;
-  headers: Record<string, string | string[] | undefined>;
-}
 
 const REFRESH_DESCRIPTION =
   'Call it when a request answers 401. The refresh token comes from the body (form or JSON `grant_type=refresh_token&refresh_token=...`) or, when the body names none, from the `JWT_REFRESH_TOKEN` cookie; an `Authorization` header is ignored. Every refresh rotates the refresh token. Replaying the previous one within 30 seconds returns the same new pair (racing tabs, a lost response); any older one revokes the session.';
@@ -47,15 +34,9 @@ function ApiRefreshResponses(): MethodDecorator {
   );
 }
 
-function oauthError(
-  code: RefreshError['code'] | 'unsupported_grant_type',
-  description: string,
-): BadRequestException {
-  return new BadRequestException({
-    error: code,
-    error_description: description,
-    message: description,
-  });
+/** Answered as RFC 6749's `{error, error_description}` (see error-responses.ts). */
+function oauthError(code: OAuthErrorCode, description: string): AuthError {
+  return new AuthError(code, description);
 }
 
 const invalidRequest = (message: string): Error => oauthError('invalid_request', message);
@@ -84,7 +65,7 @@ export class TokenController {
   @ApiOptionalCredential(SECURITY.refreshCookie)
   @ApiRefreshResponses()
   refreshByPost(
-    @Req() request: TokenRequest,
+    @Req() request: HttpRequest,
     @Res({ passthrough: true }) response: unknown,
     @BodyShape(RefreshGrant, { required: false, failure: invalidRequest }) grant: Grant,
   ): Promise<TokenResponse> {
@@ -99,14 +80,14 @@ export class TokenController {
   @ApiSecurity(SECURITY.refreshCookie)
   @ApiRefreshResponses()
   refreshByCookie(
-    @Req() request: TokenRequest,
+    @Req() request: HttpRequest,
     @Res({ passthrough: true }) response: unknown,
   ): Promise<TokenResponse> {
     return this.refresh(request, response, {});
   }
 
   private async refresh(
-    request: TokenRequest,
+    request: HttpRequest,
     response: unknown,
     grant: Grant,
   ): Promise<TokenResponse> {
@@ -115,13 +96,7 @@ export class TokenController {
     }
     const token = grant.refresh_token || cookieValues(request.headers.cookie, REFRESH_COOKIE)[0];
     if (!token) throw oauthError('invalid_request', 'A refresh_token is required');
-    let issued: IssuedTokens;
-    try {
-      issued = await this.sessions.refresh(token, requestInfo(request, this.config.trustProxy));
-    } catch (error) {
-      if (error instanceof RefreshError) throw oauthError(error.code, error.description);
-      throw error;
-    }
+    const issued = await this.sessions.refresh(token, requestInfo(request, this.config.trustProxy));
     setCookies(response, sessionCookies(this.config, issued.accessToken, issued.refreshToken));
     noStore(response);
     return tokenBody(issued);

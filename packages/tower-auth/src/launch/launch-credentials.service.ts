@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuthError } from '../common/auth-error.js';
 import type { RequestInfo } from '../common/request-info.js';
 import { EphemeralService, type EphemeralExtension } from '../ephemeral/ephemeral.service.js';
 import { SessionRepository } from '../sessions/session.repository.js';
@@ -36,19 +37,6 @@ export interface LaunchCredentials {
   paramsExpiresAt: Date;
 }
 
-export type LaunchErrorCode = 'unknown_user' | 'user_disabled';
-
-/** Refused by `issue`; never holds a token. */
-export class LaunchError extends Error {
-  constructor(
-    readonly code: LaunchErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'LaunchError';
-  }
-}
-
 /**
  * Credentials for a job a host launches on a user's behalf: a session of kind `job` (its access
  * and refresh tokens) and an ephemeral endpoint holding the parameters. Both must outlive the
@@ -65,15 +53,16 @@ export class LaunchCredentialsService {
   ) {}
 
   /**
-   * Refuses an unknown or disabled user (LaunchError) and parameters the ephemeral endpoint
-   * refuses (EphemeralError: too large, bad content type), before any session exists.
+   * Refuses an unknown or disabled user (AuthError `unknown_user`, `user_disabled`) and
+   * parameters the ephemeral endpoint refuses (`content_too_large`, `invalid_content_type`),
+   * before any session exists.
    */
   async issue(userId: string | number, options: LaunchOptions): Promise<LaunchCredentials> {
     const id = String(userId);
     const user = BIGINT_ID.test(id) ? await this.users.findById(id) : null;
-    if (!user) throw new LaunchError('unknown_user', `No user has the id ${JSON.stringify(id)}`);
+    if (!user) throw new AuthError('unknown_user', `No user has the id ${JSON.stringify(id)}`);
     if (user.status !== 'active') {
-      throw new LaunchError('user_disabled', `User ${id} is disabled: no job can run as them`);
+      throw new AuthError('user_disabled', `User ${id} is disabled: no job can run as them`);
     }
     const isObject =
       typeof options.params === 'object' &&

@@ -22,10 +22,7 @@ import { API_TAGS } from '../http/openapi.security.js';
 import { BodyShape } from '../http/shapes.js';
 import { MagicLinkRequest, MagicLinkRequested } from './mail.shapes.js';
 import { MagicLinkService } from './magic-link.service.js';
-
-interface GateRequest {
-  headers: Record<string, string | string[] | undefined>;
-}
+import type { HttpRequest } from '../common/http-request.js';
 
 /** The answer for every accepted request, whether or not an e-mail goes out (SPEC §2). */
 export const GATE_ANSWER: z.input<typeof MagicLinkRequested> = { state: 0 };
@@ -63,7 +60,7 @@ export class GateController {
     'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } },
   })
   async access(
-    @Req() request: GateRequest,
+    @Req() request: HttpRequest,
     @Res() response: unknown,
     @BodyShape(MagicLinkRequest) { email }: z.output<typeof MagicLinkRequest>,
   ): Promise<void> {
@@ -90,7 +87,7 @@ export class GateController {
 }
 
 /** A form a browser submitted (it asks for HTML); API clients send JSON or ask for JSON. */
-function isBrowserForm(headers: GateRequest['headers']): boolean {
+function isBrowserForm(headers: HttpRequest['headers']): boolean {
   const type = String(headers['content-type'] ?? '');
   const accept = String(headers.accept ?? '');
   return /^application\/x-www-form-urlencoded/i.test(type) && /text\/html/i.test(accept);

@@ -17,10 +17,7 @@ import { API_TAGS } from '../http/openapi.security.js';
 import { BodyShape } from '../http/shapes.js';
 import { MagicLinkRedeem } from './mail.shapes.js';
 import { MagicLinkService } from './magic-link.service.js';
-
-interface LoginRequest {
-  headers: Record<string, string | string[] | undefined>;
-}
+import type { HttpRequest } from '../common/http-request.js';
 
 /**
  * `POST /login {username: uid, password: token}`: the confirmation page's button. Consumes
@@ -54,7 +51,7 @@ export class LoginController {
   @ApiJson(401, 'A JSON client: the link is unknown, expired or used', LoginFailureBody)
   @ApiErrors({ 400: 'username and password must be single strings', 404: 'E-mail login is off' })
   async login(
-    @Req() request: LoginRequest,
+    @Req() request: HttpRequest,
     @Res() response: unknown,
     @BodyShape(MagicLinkRedeem) { username, password }: z.output<typeof MagicLinkRedeem>,
   ): Promise<void> {

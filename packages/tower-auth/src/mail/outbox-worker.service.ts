@@ -6,6 +6,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
+import { describeError } from '../common/describe-error.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { maskEmail } from '../users/email.js';
 import { MailOutboxRepository, type ClaimedMail } from './mail-outbox.repository.js';
@@ -204,14 +205,6 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
       logger.warn(`Could not mark e-mail ${row.id} failed: ${describeError(error)}`);
     }
   }
-}
-
-function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && !error.message.includes(code)
-    ? `${code}: ${error.message}`
-    : error.message;
 }
 
 /** An SMTP error may quote what it refused: never let the link or its token into a log or row. */

@@ -1,4 +1,4 @@
-import type { LoginErrorCode } from '../http/login-response.js';
+import type { LoginErrorCode } from '../common/auth-error.js';
 import { describeDuration, escapeHtml } from './html.js';
 import { PAGE_STYLE } from './page-style.js';
 

@@ -1,16 +1,16 @@
+import { AuthError } from '../common/auth-error.js';
 import * as client from 'openid-client';
 import type { TowerConfig } from '../config/tower-config.types.js';
 import { normaliseEmail } from '../users/email.js';
 import {
   PROVIDER_TIMEOUT,
   allowsInsecure,
-  describeError,
+  describeProviderError,
   responseUrl,
   splitName,
   stringClaim,
 } from './oauth-client.js';
 import {
-  ProviderError,
   callbackUrl,
   type CallbackParams,
   type LoginFlow,
@@ -85,7 +85,7 @@ export class GithubLogin implements LoginProvider {
       );
       accessToken = tokens.access_token;
     } catch (error) {
-      throw new ProviderError('provider_error', `code exchange: ${describeError(error)}`);
+      throw new AuthError('provider_error', `code exchange: ${describeProviderError(error)}`);
     }
     const user = (await this.api(config, accessToken, '/user')) as Record<string, unknown>;
     const emails = await this.api(config, accessToken, '/user/emails');
@@ -126,13 +126,13 @@ export class GithubLogin implements LoginProvider {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       return await response.json();
     } catch (error) {
-      throw new ProviderError('provider_error', `GitHub API ${path}: ${describeError(error)}`);
+      throw new AuthError('provider_error', `GitHub API ${path}: ${describeProviderError(error)}`);
     }
   }
 
   private identity(user: Record<string, unknown>, emails: unknown[]): ProviderIdentity {
     if (typeof user.id !== 'number' && typeof user.id !== 'string') {
-      throw new ProviderError('provider_error', 'GitHub API /user: no user id');
+      throw new AuthError('provider_error', 'GitHub API /user: no user id');
     }
     const verified = emails
       .filter((e): e is GithubEmail => isGithubEmail(e) && e.verified === true)

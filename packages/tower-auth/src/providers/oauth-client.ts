@@ -37,7 +37,7 @@ function clip(text: string): string {
  * openid-client check that failed (and which claim), or the network error code. Never a token,
  * a code or a response body.
  */
-export function describeError(error: unknown): string {
+export function describeProviderError(error: unknown): string {
   if (error instanceof client.ResponseBodyError) {
     const description = error.error_description ? `: ${error.error_description}` : '';
     return clip(`${error.error}${description} (HTTP ${error.status})`);

@@ -28,13 +28,10 @@ import { BodyShape, ParamShape, QueryShape } from '../http/shapes.js';
 import { FLOW_COOKIE, FlowCookies, HOST_PREFIX } from './login-flow.js';
 import { LogoutHintCookie } from './logout-hint.js';
 import { ProviderRegistry } from './provider-registry.js';
-import { LoginFailure, ProviderLoginService } from './provider-login.service.js';
+import { ProviderLoginService } from './provider-login.service.js';
 import type { CallbackParams, LoginProvider } from './provider.js';
 import { LoginQuery, noSuchProvider, ProviderCallback, ProviderParam } from './provider.shapes.js';
-
-interface HttpRequest {
-  headers: Record<string, string | string[] | undefined>;
-}
+import type { HttpRequest } from '../common/http-request.js';
 
 const ApiNoProvider = (): MethodDecorator =>
   ApiErrors({ 404: 'No such provider, or it is not configured' });
@@ -95,16 +92,11 @@ export class OAuthLoginController {
     @Res() response: unknown,
   ): Promise<void> {
     const provider = this.provider(id);
-    try {
-      const next = returnPath(query.next, this.config.serverUrl);
-      const { location, cookies } = await this.logins.start(provider, next, request);
-      setCookies(response, cookies);
-      noStore(response);
-      this.adapterHost.httpAdapter.redirect(response, 303, location);
-    } catch (error) {
-      if (!(error instanceof LoginFailure)) throw error;
-      this.responder.fail(request, response, error.code);
-    }
+    const next = returnPath(query.next, this.config.serverUrl);
+    const { location, cookies } = await this.logins.start(provider, next, request);
+    setCookies(response, cookies);
+    noStore(response);
+    this.adapterHost.httpAdapter.redirect(response, 303, location);
   }
 
   @Get('callback/:provider')
@@ -144,15 +136,11 @@ export class OAuthLoginController {
     response: unknown,
   ): Promise<void> {
     const provider = this.provider(id);
+    // Cleared whatever the outcome: a refusal (JsonExceptionFilter answers it) keeps the header.
     setCookies(response, this.flows.cleared());
-    try {
-      const { user, next, endSessionHint } = await this.logins.finish(provider, params, request);
-      if (endSessionHint) setCookies(response, this.logoutHints.keep(endSessionHint));
-      await this.responder.succeed(request, response, user, provider.id, { next });
-    } catch (error) {
-      if (!(error instanceof LoginFailure)) throw error;
-      this.responder.fail(request, response, error.code);
-    }
+    const { user, next, endSessionHint } = await this.logins.finish(provider, params, request);
+    if (endSessionHint) setCookies(response, this.logoutHints.keep(endSessionHint));
+    await this.responder.succeed(request, response, user, provider.id, { next });
   }
 
   private provider(id: string): LoginProvider {

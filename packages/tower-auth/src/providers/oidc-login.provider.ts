@@ -1,17 +1,17 @@
+import { AuthError } from '../common/auth-error.js';
 import * as client from 'openid-client';
 import type { Clock } from '../common/clock.js';
 import type { TowerConfig } from '../config/tower-config.types.js';
 import { normaliseEmail } from '../users/email.js';
 import {
   allowsInsecure,
-  describeError,
+  describeProviderError,
   responseUrl,
   splitName,
   stringClaim,
 } from './oauth-client.js';
 import { OidcServer, type OidcServerSettings } from './oidc-server.js';
 import {
-  ProviderError,
   callbackUrl,
   type CallbackParams,
   type LoginFlow,
@@ -111,11 +111,11 @@ export class OidcLogin implements LoginProvider {
         expectedNonce: flow.nonce,
       });
     } catch (error) {
-      throw new ProviderError('provider_error', `code exchange: ${describeError(error)}`);
+      throw new AuthError('provider_error', `code exchange: ${describeProviderError(error)}`);
     }
     this.server.remember(config);
     const idToken = tokens.claims();
-    if (!idToken) throw new ProviderError('provider_error', 'the token response had no id_token');
+    if (!idToken) throw new AuthError('provider_error', 'the token response had no id_token');
     this.checkHostedDomain(idToken);
     const userInfo = stringClaim(idToken.email)
       ? { claims: null, failure: null }
@@ -149,7 +149,7 @@ export class OidcLogin implements LoginProvider {
     try {
       return { claims: await client.fetchUserInfo(config, accessToken, subject), failure: null };
     } catch (error) {
-      return { claims: null, failure: `userinfo: ${describeError(error)}` };
+      return { claims: null, failure: `userinfo: ${describeProviderError(error)}` };
     }
   }
 
@@ -158,7 +158,7 @@ export class OidcLogin implements LoginProvider {
     if (!wanted) return;
     const hd = stringClaim(idToken.hd);
     if (hd?.toLowerCase() !== wanted.toLowerCase()) {
-      throw new ProviderError(
+      throw new AuthError(
         'not_allowed',
         `the hd claim ${JSON.stringify(hd)} is not the hosted domain ${wanted}`,
       );
@@ -168,7 +168,7 @@ export class OidcLogin implements LoginProvider {
   private identity(idToken: Claims, userInfo: UserInfo): ProviderIdentity {
     const extra = userInfo.claims;
     const found = pickEmail(extra ? [idToken, extra] : [idToken]);
-    if (!found && userInfo.failure) throw new ProviderError('provider_error', userInfo.failure);
+    if (!found && userInfo.failure) throw new AuthError('provider_error', userInfo.failure);
     const verdict = found === null ? 'unverified' : this.verdict(found.verifiedClaim);
     const emailVerified = verdict === 'verified';
     const claim = (name: string): string | null =>

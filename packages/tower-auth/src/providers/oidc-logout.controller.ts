@@ -6,6 +6,7 @@ import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js'
 import { Public } from '../decorators/access.decorator.js';
 import { fromAnotherSite } from '../guards/credential.js';
 import { clearedCookies } from '../http/cookies.js';
+import type { HttpRequest } from '../common/http-request.js';
 import { noStore, setCookies } from '../http/http-response.js';
 import {
   ApiContent,
@@ -16,13 +17,9 @@ import {
 import { API_TAGS, SECURITY } from '../http/openapi.security.js';
 import { sendSignOutPage } from '../pages/sign-out-page.js';
 import { SessionService } from '../sessions/session.service.js';
-import { describeError } from './oauth-client.js';
+import { describeProviderError } from './oauth-client.js';
 import { LogoutHintCookie } from './logout-hint.js';
 import { ProviderRegistry } from './provider-registry.js';
-
-interface HttpRequest {
-  headers: Record<string, string | string[] | undefined>;
-}
 
 /**
  * `GET /oauth/logout`: ends the session here like `/logout`, then sends the browser to the
@@ -99,7 +96,7 @@ export class OidcLogoutController {
       const url = await oidc.endSessionUrl(`${this.config.serverUrl}/logout`, idTokenHint);
       return url?.href ?? null;
     } catch (error) {
-      this.logger.warn(`No provider sign-out: ${describeError(error)}`);
+      this.logger.warn(`No provider sign-out: ${describeProviderError(error)}`);
       return null;
     }
   }

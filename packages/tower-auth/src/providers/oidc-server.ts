@@ -1,8 +1,8 @@
+import { AuthError } from '../common/auth-error.js';
 import * as client from 'openid-client';
 import type { Clock } from '../common/clock.js';
 import type { TokenAuthMethod } from '../config/tower-config.types.js';
-import { CLOCK_TOLERANCE, PROVIDER_TIMEOUT, describeError } from './oauth-client.js';
-import { ProviderError } from './provider.js';
+import { CLOCK_TOLERANCE, PROVIDER_TIMEOUT, describeProviderError } from './oauth-client.js';
 
 export interface OidcServerSettings {
   /** Exactly as configured: the discovered `issuer` must be this string, byte for byte. */
@@ -40,7 +40,7 @@ export class OidcServer {
     private readonly clock: Clock,
   ) {}
 
-  /** The discovered metadata (cached for the TTL); throws ProviderError. */
+  /** The discovered metadata (cached for the TTL); throws AuthError. */
   async metadata(): Promise<client.ServerMetadata> {
     const ttl = this.settings.discoveryTtl * 1000;
     const current = this.discovered;
@@ -99,13 +99,16 @@ export class OidcServer {
         timeout: PROVIDER_TIMEOUT,
       });
     } catch (error) {
-      throw new ProviderError('provider_error', `discovery of ${issuer}: ${describeError(error)}`);
+      throw new AuthError(
+        'provider_error',
+        `discovery of ${issuer}: ${describeProviderError(error)}`,
+      );
     }
     // openid-client compares URLs, so `https://host` and `https://host/` pass; SPEC §2 wants
     // the very string (no slash trimming): an id_token's `iss` is compared as a string too.
     const metadata = JSON.parse(JSON.stringify(config.serverMetadata())) as client.ServerMetadata;
     if (metadata.issuer !== issuer) {
-      throw new ProviderError(
+      throw new AuthError(
         'provider_error',
         `discovery of ${issuer}: the provider names its issuer ${JSON.stringify(metadata.issuer)}`,
       );

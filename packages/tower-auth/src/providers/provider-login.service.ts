@@ -2,37 +2,19 @@ import { timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AllowListService } from '../allow-list/allow-list.service.js';
 import { AuditService } from '../audit/audit.service.js';
+import { AuthError, isLoginError, type LoginErrorCode } from '../common/auth-error.js';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type ProviderId, type TowerConfig } from '../config/tower-config.types.js';
-import type { LoginErrorCode } from '../http/login-response.js';
-import { AccountError, AccountService } from '../users/account.service.js';
+import type { HttpRequest } from '../common/http-request.js';
+import { AccountService } from '../users/account.service.js';
 import { maskEmail } from '../users/email.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { FlowCookies } from './login-flow.js';
-import { describeError } from './oauth-client.js';
-import {
-  ProviderError,
-  type CallbackParams,
-  type LoginFlow,
-  type LoginProvider,
-  type ProviderIdentity,
-} from './provider.js';
+import { describeProviderError } from './oauth-client.js';
+import type { CallbackParams, LoginFlow, LoginProvider, ProviderIdentity } from './provider.js';
 
-interface HttpRequest {
-  headers: Record<string, string | string[] | undefined>;
-}
-
-/** A login that ends on `/auth?success=false&error=<code>`; `reason` is for the audit log. */
-export class LoginFailure extends Error {
-  constructor(
-    readonly code: LoginErrorCode,
-    readonly reason: string,
-    readonly detail: Record<string, unknown> = {},
-  ) {
-    super(reason);
-    this.name = 'LoginFailure';
-  }
-}
+/** A login that ends on `/auth?success=false&error=<code>`; its message is for the audit log. */
+type LoginFailure = AuthError<LoginErrorCode>;
 
 /**
  * The policy of an OAuth / OIDC login, between the routes and the providers: the flow must be
@@ -65,7 +47,7 @@ export class ProviderLoginService {
     }
   }
 
-  /** The user the callback signs in; throws LoginFailure (already audited). */
+  /** The user the callback signs in; throws a login AuthError (already audited). */
   async finish(
     provider: LoginProvider,
     params: CallbackParams,
@@ -86,21 +68,21 @@ export class ProviderLoginService {
   private checkFlow(id: ProviderId, params: CallbackParams, request: HttpRequest): LoginFlow {
     const flow = this.flows.open(request.headers.cookie);
     if (!flow)
-      throw new LoginFailure('invalid_state', 'no valid flow cookie (absent, expired or altered)');
+      throw new AuthError('invalid_state', 'no valid flow cookie (absent, expired or altered)');
     if (flow.provider !== id) {
-      throw new LoginFailure('invalid_state', `the flow was started for ${flow.provider}`);
+      throw new AuthError('invalid_state', `the flow was started for ${flow.provider}`);
     }
-    if (!params.state) throw new LoginFailure('invalid_state', 'the callback has no state');
+    if (!params.state) throw new AuthError('invalid_state', 'the callback has no state');
     if (!sameText(params.state, flow.state)) {
-      throw new LoginFailure('invalid_state', 'the state does not match the flow');
+      throw new AuthError('invalid_state', 'the state does not match the flow');
     }
     if (params.error !== undefined) {
       const code = params.error === 'access_denied' ? 'access_denied' : 'provider_error';
-      throw new LoginFailure(code, `the provider answered error=${params.error.slice(0, 100)}`, {
+      throw new AuthError(code, `the provider answered error=${params.error.slice(0, 100)}`, {
         description: params.error_description?.slice(0, 300) ?? null,
       });
     }
-    if (!params.code) throw new LoginFailure('provider_error', 'the callback has no code');
+    if (!params.code) throw new AuthError('provider_error', 'the callback has no code');
     return flow;
   }
 
@@ -112,14 +94,14 @@ export class ProviderLoginService {
     };
     const admitted = identity.emailVerified || identity.unverifiedEmailAdmitted === true;
     if (!identity.email || !admitted) {
-      throw new LoginFailure(
+      throw new AuthError(
         'email_unverified',
         identity.email ? 'the provider did not verify the e-mail' : 'no usable e-mail',
         who,
       );
     }
     if (!this.allowList.admits(id, identity.verifiedEmails)) {
-      throw new LoginFailure(
+      throw new AuthError(
         'not_allowed',
         identity.emailVerified
           ? 'the allow list refuses every verified e-mail'
@@ -141,7 +123,7 @@ export class ProviderLoginService {
         avatar: identity.avatar,
       });
     } catch (error) {
-      if (error instanceof AccountError) throw new LoginFailure(error.code, error.reason, who);
+      if (isLoginError(error)) throw new AuthError(error.code, error.message, who);
       throw error;
     }
   }
@@ -151,16 +133,15 @@ export class ProviderLoginService {
       type: 'login_failure',
       provider,
       ipAddress: requestInfo(request, this.config.trustProxy).ipAddress,
-      detail: { code: failure.code, reason: failure.reason, ...failure.detail },
+      detail: { code: failure.code, reason: failure.message, ...failure.detail },
     });
     return failure;
   }
 }
 
 function asFailure(error: unknown, stage: string): LoginFailure {
-  if (error instanceof LoginFailure) return error;
-  if (error instanceof ProviderError) return new LoginFailure(error.code, error.reason);
-  return new LoginFailure('provider_error', `${stage}: ${describeError(error)}`);
+  if (isLoginError(error)) return error;
+  return new AuthError('provider_error', `${stage}: ${describeProviderError(error)}`);
 }
 
 function sameText(a: string, b: string): boolean {

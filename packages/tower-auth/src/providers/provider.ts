@@ -52,23 +52,10 @@ export interface ProviderIdentity {
   endSessionHint?: string;
 }
 
-/** Codes a provider may refuse a login with; everything unexpected is `provider_error`. */
-export type ProviderRefusal = 'provider_error' | 'email_unverified' | 'not_allowed';
-
-/** A refused or failed login; `reason` goes to the audit log only, never to the browser. */
-export class ProviderError extends Error {
-  constructor(
-    readonly code: ProviderRefusal,
-    readonly reason: string,
-  ) {
-    super(reason);
-    this.name = 'ProviderError';
-  }
-}
-
 /**
  * One login method behind the registry (GitHub, Google, the generic OIDC provider). Every
- * protocol step goes through openid-client; implementations throw ProviderError.
+ * protocol step goes through openid-client; implementations throw AuthError with a login code
+ * (`provider_error` for anything unexpected); its message goes to the audit log only.
  */
 export interface LoginProvider {
   readonly id: ProviderId;

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
+import { describeError } from '../common/describe-error.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { CLOCK_SKEW_S } from '../tokens/token.service.js';
 import { AUTH_METRICS, NO_METRICS, type AuthMetrics } from '../observability/auth-metrics.js';
@@ -111,7 +112,7 @@ export class PurgeService implements OnApplicationBootstrap, BeforeApplicationSh
     try {
       await this.runOnce({ by: 'schedule' });
     } catch (error) {
-      this.logger.error(`Purge failed, retrying in the next interval: ${describe(error)}`);
+      this.logger.error(`Purge failed, retrying in the next interval: ${describeError(error)}`);
     }
   }
 
@@ -147,7 +148,7 @@ export class PurgeService implements OnApplicationBootstrap, BeforeApplicationSh
         }
       } catch (error) {
         failed.push(table);
-        this.logger.warn(`Purge of ${table} failed (next run retries): ${describe(error)}`);
+        this.logger.warn(`Purge of ${table} failed (next run retries): ${describeError(error)}`);
       }
     }
     return { counts, failed };
@@ -168,10 +169,4 @@ export class PurgeService implements OnApplicationBootstrap, BeforeApplicationSh
       });
     }
   }
-}
-
-function describe(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  // A connection error may quote the URL, and the URL may hold a password.
-  return message.replace(/postgres(ql)?:\/\/\S+/g, 'postgres://…');
 }

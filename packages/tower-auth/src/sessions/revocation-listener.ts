@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
+import { describeError } from '../common/describe-error.js';
 import type { AuthMetrics } from '../observability/auth-metrics.js';
 
 const BACKOFF_MIN_MS = 100;
@@ -77,7 +78,7 @@ export class RevocationListener {
   private connectionLost(client: pg.Client, err?: Error): void {
     this.client = null;
     if (this.stopped) return;
-    logger.warn(`Revocation listener lost its connection (${describe(err)}); reconnecting`);
+    logger.warn(`Revocation listener lost its connection (${err ? describeError(err) : 'connection ended'}); reconnecting`);
     this.hooks.metrics.revocationListener('lost');
     void closeQuietly(client);
     this.scheduleReconnect();
@@ -108,7 +109,7 @@ export class RevocationListener {
       this.hooks.metrics.revocationListener('reconnected');
       this.attempts = 0;
     } catch (err) {
-      logger.warn(`Revocation listener reconnect failed (${describe(err)})`);
+      logger.warn(`Revocation listener reconnect failed (${describeError(err)})`);
       this.scheduleReconnect();
     }
   }
@@ -121,11 +122,4 @@ async function closeQuietly(client: pg.Client): Promise<void> {
   } catch {
     // Already closed or broken: nothing left to release.
   }
-}
-
-/** pg error messages and codes carry no credentials; the URL is never logged. */
-function describe(err: unknown): string {
-  if (!(err instanceof Error)) return 'connection ended';
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service.js';
+import { AuthError } from '../common/auth-error.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import type { RequestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
@@ -26,16 +27,6 @@ export interface IssuedTokens {
   roles: Role[];
 }
 
-/** An OAuth token-endpoint error (RFC 6749 §5.2); the description never holds the token. */
-export class RefreshError extends Error {
-  constructor(
-    readonly code: 'invalid_request' | 'invalid_grant',
-    readonly description: string,
-  ) {
-    super(description);
-    this.name = 'RefreshError';
-  }
-}
 
 /**
  * Sessions and their refresh-token families (SPEC §3): started at login, refreshed by the
@@ -199,6 +190,7 @@ export class SessionService {
   }
 }
 
-function invalidGrant(): RefreshError {
-  return new RefreshError('invalid_grant', 'The refresh token is invalid, expired or revoked');
+/** The token endpoint's RFC 6749 refusal; it never holds the token. */
+function invalidGrant(): AuthError {
+  return new AuthError('invalid_grant', 'The refresh token is invalid, expired or revoked');
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { AuthError } from '../common/auth-error.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { BIGINT_ID, SESSION_ID } from '../common/ids.js';
@@ -17,16 +18,6 @@ export interface AccessClaims {
   email?: string;
   iat: number;
   exp: number;
-}
-
-export type TokenErrorCode = 'malformed' | 'invalid' | 'expired';
-
-/** A credential that is not one of our access tokens; never carries the token itself. */
-export class TokenError extends Error {
-  constructor(readonly code: TokenErrorCode) {
-    super(`access token ${code}`);
-    this.name = 'TokenError';
-  }
 }
 
 /** Longer than any token we issue; refused before any parsing. */
@@ -94,16 +85,17 @@ export class TokenService {
   }
 
   /**
-   * Throws TokenError for anything but a valid, unexpired access token of ours. Logout
-   * passes `allowExpired`: a signed token still names the session to end.
+   * Throws AuthError (`token_malformed`, `token_invalid`, `token_expired`) for anything but a
+   * valid, unexpired access token of ours. Logout passes `allowExpired`: a signed token still
+   * names the session to end.
    */
   verify(token: string, options: { allowExpired?: boolean } = {}): AccessClaims {
-    if (token.length > MAX_TOKEN_LENGTH) throw new TokenError('malformed');
+    if (token.length > MAX_TOKEN_LENGTH) throw new AuthError('token_malformed');
     const now = Math.floor(this.clock.now() / 1000);
     // Only tokens that passed every check are remembered: a hit needs no shape test.
     const known = this.verified.get(token);
     if (known && now < known.exp + CLOCK_SKEW_S && now >= known.iat - CLOCK_SKEW_S) return known;
-    if (!JWS_SHAPE.test(token)) throw new TokenError('malformed');
+    if (!JWS_SHAPE.test(token)) throw new AuthError('token_malformed');
     const claims = this.verifySignature(token, now, options.allowExpired === true);
     if (!options.allowExpired) this.remember(token, claims);
     return claims;
@@ -112,15 +104,15 @@ export class TokenService {
   /**
    * The claims of the first candidate that verifies (a request may carry several `JWT`
    * cookies, SPEC §3): the guard and logout read a credential the same way. Throws the last
-   * candidate's TokenError when none does.
+   * candidate's AuthError when none does.
    */
   verifyFirst(tokens: readonly string[], options: { allowExpired?: boolean } = {}): AccessClaims {
-    let failure = new TokenError('malformed');
+    let failure = new AuthError('token_malformed');
     for (const token of tokens) {
       try {
         return this.verify(token, options);
       } catch (error) {
-        if (!(error instanceof TokenError)) throw error;
+        if (!(error instanceof AuthError)) throw error;
         failure = error;
       }
     }
@@ -163,7 +155,7 @@ export class TokenService {
       });
     } catch (error) {
       const expired = error instanceof Error && error.name === 'TokenExpiredError';
-      throw new TokenError(expired ? 'expired' : 'invalid');
+      throw new AuthError(expired ? 'token_expired' : 'token_invalid');
     }
     return checkClaims(payload);
   }
@@ -185,7 +177,7 @@ function checkClaims(payload: unknown): AccessClaims {
     roles.every((r) => r === 'user' || r === 'root') &&
     (claims.email === undefined ||
       (typeof claims.email === 'string' && claims.email.length <= MAX_EMAIL_CLAIM));
-  if (!valid) throw new TokenError('invalid');
+  if (!valid) throw new AuthError('token_invalid');
   return Object.freeze({
     sub: claims.sub as string,
     sid: claims.sid as string,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomInt } from 'node:crypto';
+import { AuthError } from '../common/auth-error.js';
 import { AccountRepository, type AccountTransaction } from './account.repository.js';
 import { normaliseEmail } from './email.js';
 import { RootUsersService } from './root-users.service.js';
@@ -30,19 +31,6 @@ export interface ProviderProfile {
   avatar?: string | null;
 }
 
-/** Why a login cannot produce a user; the codes are those of `/auth?success=false&error=`. */
-export type AccountRefusal = 'email_unverified' | 'not_allowed';
-
-export class AccountError extends Error {
-  constructor(
-    readonly code: AccountRefusal,
-    /** For the audit log only, never for the browser. */
-    readonly reason: string,
-  ) {
-    super(reason);
-    this.name = 'AccountError';
-  }
-}
 
 /** The users a transaction created, announced once it has committed. */
 type Created = { user: UserEntity; provider: string }[];
@@ -74,7 +62,10 @@ export class AccountService {
     private readonly rootUsers: RootUsersService,
   ) {}
 
-  /** The user behind a provider login, linking or creating as needed. Throws AccountError. */
+  /**
+   * The user behind a provider login, linking or creating as needed. Throws AuthError
+   * (`email_unverified`, `not_allowed`).
+   */
   async signIn(profile: ProviderProfile): Promise<UserEntity> {
     const email = profile.email === null ? null : normaliseEmail(profile.email);
     return this.write((tx, created) => this.signInWith(tx, created, profile, email));
@@ -128,14 +119,11 @@ export class AccountService {
       return linked;
     }
     if (email === null) {
-      throw new AccountError('email_unverified', 'the provider returned no usable e-mail address');
+      throw new AuthError('email_unverified', 'the provider returned no usable e-mail address');
     }
     if (!profile.emailVerified) {
       if (!profile.unverifiedEmailAdmitted) {
-        throw new AccountError(
-          'email_unverified',
-          'the provider did not verify the e-mail address',
-        );
+        throw new AuthError('email_unverified', 'the provider did not verify the e-mail address');
       }
       return this.createWithIdentity(tx, created, profile, email, false);
     }
@@ -241,6 +229,6 @@ export class AccountService {
 }
 
 function usable(user: UserEntity): UserEntity {
-  if (user.status !== 'active') throw new AccountError('not_allowed', 'the user is disabled');
+  if (user.status !== 'active') throw new AuthError('not_allowed', 'the user is disabled');
   return user;
 }
