@@ -78,7 +78,9 @@ export class RevocationListener {
   private connectionLost(client: pg.Client, err?: Error): void {
     this.client = null;
     if (this.stopped) return;
-    logger.warn(`Revocation listener lost its connection (${err ? describeError(err) : 'connection ended'}); reconnecting`);
+    logger.warn(
+      `Revocation listener lost its connection (${err ? describeError(err) : 'connection ended'}); reconnecting`,
+    );
     this.hooks.metrics.revocationListener('lost');
     void closeQuietly(client);
     this.scheduleReconnect();

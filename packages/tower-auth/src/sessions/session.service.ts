@@ -27,7 +27,6 @@ export interface IssuedTokens {
   roles: Role[];
 }
 
-
 /**
  * Sessions and their refresh-token families (SPEC §3): started at login, refreshed by the
  * rules of SessionRefresh (rotation, grace window, reuse detection, sliding idle expiry and an

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { AuthError } from '../common/auth-error.js';
+import { AuthError, isAuthError } from '../common/auth-error.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { BIGINT_ID, SESSION_ID } from '../common/ids.js';
@@ -107,12 +107,12 @@ export class TokenService {
    * candidate's AuthError when none does.
    */
   verifyFirst(tokens: readonly string[], options: { allowExpired?: boolean } = {}): AccessClaims {
-    let failure = new AuthError('token_malformed');
+    let failure: AuthError = new AuthError('token_malformed');
     for (const token of tokens) {
       try {
         return this.verify(token, options);
       } catch (error) {
-        if (!(error instanceof AuthError)) throw error;
+        if (!isAuthError(error)) throw error;
         failure = error;
       }
     }

@@ -31,7 +31,6 @@ export interface ProviderProfile {
   avatar?: string | null;
 }
 
-
 /** The users a transaction created, announced once it has committed. */
 type Created = { user: UserEntity; provider: string }[];
 
