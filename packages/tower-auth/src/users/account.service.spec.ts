@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AuthError } from '../common/auth-error.js';
 import type { TowerConfig } from '../config/tower-config.types.js';
 import { InMemoryAccountRepository } from './account.repository.fake.js';
-import { AccountError, AccountService, type ProviderProfile } from './account.service.js';
+import { AccountService, type ProviderProfile } from './account.service.js';
 import { RootUsersService } from './root-users.service.js';
 import { UserRepository } from './user.repository.js';
 
@@ -27,7 +28,7 @@ async function refusal(work: Promise<unknown>): Promise<string> {
   return work.then(
     () => 'admitted',
     (error: unknown) => {
-      if (error instanceof AccountError) return error.code;
+      if (error instanceof AuthError) return error.code;
       throw error;
     },
   );
