@@ -64,6 +64,7 @@ export {
 export { describeError } from './common/describe-error.js';
 export { type HttpRequest } from './common/http-request.js';
 export { TokenService, type Role, type AccessClaims } from './tokens/token.service.js';
+export { KeyRing } from './tokens/key-ring.js';
 export { SessionService, type IssuedTokens } from './sessions/session.service.js';
 export { RevocationService } from './sessions/revocation.service.js';
 export { UserDirectory, type DirectoryUser } from './users/user-directory.service.js';

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { hashToken } from '../common/token-hash.js';
 
 /**
  * A personal access token: `tat_<id>_<secret>`, the secret being 32 random bytes in base64url
@@ -37,12 +38,8 @@ export function formatAccessKey(tokenId: string, secret: string): string {
   return `${ACCESS_KEY_PREFIX}${tokenId}_${secret}`;
 }
 
-export function hashAccessSecret(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest();
-}
-
 /** Constant time whatever the secret: both sides are SHA-256 digests of the same length. */
 export function secretMatches(secret: string, storedHash: Buffer): boolean {
-  const hash = hashAccessSecret(secret);
+  const hash = hashToken(secret);
   return hash.length === storedHash.length && timingSafeEqual(hash, storedHash);
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
+import { hashToken } from '../common/token-hash.js';
 import type { TokenPrincipal } from '../decorators/current-user.decorator.js';
 import { AccessTokenCache, type CachedToken } from './access-token.cache.js';
 import {
   formatAccessKey,
-  hashAccessSecret,
   looksLikeAccessKey,
   newAccessSecret,
   parseAccessKey,
@@ -14,7 +14,7 @@ function entry(tokenId: string, userId = '1'): CachedToken {
   return {
     tokenId,
     userId,
-    hash: hashAccessSecret('s'),
+    hash: hashToken('s'),
     expiresAt: null,
     loadedAt: 0,
     principal: { tokenId } as unknown as TokenPrincipal,
@@ -32,8 +32,8 @@ describe('access keys', () => {
     expect(looksLikeAccessKey(key)).toBe(true);
     expect(looksLikeAccessKey('eyJhbGciOiJIUzI1NiJ9.e30.sig')).toBe(false);
     expect(parseAccessKey(key)).toEqual({ tokenId: '42', secret });
-    expect(secretMatches(secret, hashAccessSecret(secret))).toBe(true);
-    expect(secretMatches(newAccessSecret(), hashAccessSecret(secret))).toBe(false);
+    expect(secretMatches(secret, hashToken(secret))).toBe(true);
+    expect(secretMatches(newAccessSecret(), hashToken(secret))).toBe(false);
   });
 
   it.each([

@@ -4,16 +4,11 @@ import { AuthError } from '../common/auth-error.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import type { HttpRequest } from '../common/http-request.js';
 import { clientAddress, type RequestInfo } from '../common/request-info.js';
+import { hashToken } from '../common/token-hash.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import type { TokenPrincipal } from '../decorators/current-user.decorator.js';
 import { SessionService } from '../sessions/session.service.js';
-import {
-  formatAccessKey,
-  hashAccessSecret,
-  newAccessSecret,
-  parseAccessKey,
-  secretMatches,
-} from './access-key.js';
+import { formatAccessKey, newAccessSecret, parseAccessKey, secretMatches } from './access-key.js';
 import { AccessTokenCache, type CachedToken } from './access-token.cache.js';
 import {
   AccessTokenRepository,
@@ -94,7 +89,7 @@ export class AccessTokenService {
       row = await this.tokens.insert({
         userId,
         name: input.name,
-        tokenHash: hashAccessSecret(secret),
+        tokenHash: hashToken(secret),
         expiresAt: input.expiresAt,
         at: new Date(this.clock.now()),
       });

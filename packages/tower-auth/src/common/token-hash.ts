@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * How a bearer secret (a refresh token, a magic-link token) is stored: SHA-256 of its text. The
+ * How a bearer secret (a refresh token, a magic-link token, an access token's secret) is stored: SHA-256 of its text. The
  * secrets are 256-bit random, so a plain hash is enough and a lookup by hash is one index read.
  */
 export function hashToken(token: string): Buffer {

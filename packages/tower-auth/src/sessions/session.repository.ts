@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { returnedRows } from '../database/rows.js';
 import { UserEntity } from '../users/user.entity.js';
-import { entityColumns, type EntityColumns } from './entity-columns.js';
+import { entityColumns, type EntityColumns } from '../database/entity-columns.js';
 import { SessionEntity, type SessionKind } from './session.entity.js';
 
 /** A session as read: every column of the entity. */

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { entityColumns, type EntityColumns } from '../database/entity-columns.js';
 import { returnedRows } from '../database/rows.js';
-import type { UserEntity } from './user.entity.js';
-import { toUser, USER_COLUMNS, type UserRow } from './user.row.js';
+import { UserEntity } from './user.entity.js';
 
 export interface UserPage {
   items: UserEntity[];
@@ -35,8 +35,16 @@ export interface NewUser {
 export class UserRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** Every column of the entity under the alias `u`, read once the data source knows it. */
+  private columnsCache: EntityColumns<UserEntity> | null = null;
+
+  private get columns(): EntityColumns<UserEntity> {
+    return (this.columnsCache ??= entityColumns(this.dataSource, UserEntity, 'u'));
+  }
+
   async findById(id: string, tx?: EntityManager): Promise<UserEntity | null> {
-    return this.one(tx, `SELECT ${USER_COLUMNS} FROM tower_auth.users u WHERE u.id = $1`, [id]);
+    const sql = `SELECT ${this.columns.select} FROM tower_auth.users u WHERE u.id = $1`;
+    return this.one(tx, sql, [id]);
   }
 
   /**
@@ -46,7 +54,7 @@ export class UserRepository {
   async findByEmail(normalizedEmail: string, tx?: EntityManager): Promise<UserEntity | null> {
     return this.one(
       tx,
-      `SELECT ${USER_COLUMNS} FROM tower_auth.users u WHERE lower(u.email) = $1 AND u.email_claimed`,
+      `SELECT ${this.columns.select} FROM tower_auth.users u WHERE lower(u.email) = $1 AND u.email_claimed`,
       [normalizedEmail],
     );
   }
@@ -54,7 +62,7 @@ export class UserRepository {
   async findByIdentity(key: IdentityKey, tx?: EntityManager): Promise<UserEntity | null> {
     return this.one(
       tx,
-      `SELECT ${USER_COLUMNS} FROM tower_auth.users u
+      `SELECT ${this.columns.select} FROM tower_auth.users u
          JOIN tower_auth.identities i ON i.user_id = u.id
         WHERE i.provider = $1 AND i.issuer = $2 AND i.subject = $3`,
       [key.provider, key.issuer, key.subject],
@@ -83,15 +91,15 @@ export class UserRepository {
     const pattern = emailFilter ? `%${escapeLike(emailFilter.toLowerCase())}%` : null;
     const matching = `FROM tower_auth.users u WHERE ($1::text IS NULL OR lower(u.email) LIKE $1)`;
     const [rows, counted] = await Promise.all([
-      this.dataSource.query<UserRow[]>(
-        `SELECT ${USER_COLUMNS} ${matching} ORDER BY u.id LIMIT $2 OFFSET $3`,
+      this.dataSource.query<Record<string, unknown>[]>(
+        `SELECT ${this.columns.select} ${matching} ORDER BY u.id LIMIT $2 OFFSET $3`,
         [pattern, max, offset],
       ),
       this.dataSource.query<{ total: number }[]>(`SELECT count(*)::int AS total ${matching}`, [
         pattern,
       ]),
     ]);
-    return { items: rows.map(toUser), total: counted[0].total };
+    return { items: rows.map((row) => this.columns.read(row)), total: counted[0].total };
   }
 
   /** A redeemed link or a vouching provider proved the address the user holds. */
@@ -124,10 +132,10 @@ export class UserRepository {
   }
 
   async insert(user: NewUser, tx: EntityManager): Promise<UserEntity> {
-    const rows: UserRow[] = await tx.query(
+    const rows: Record<string, unknown>[] = await tx.query(
       `INSERT INTO tower_auth.users AS u
          (email, email_verified, email_claimed, user_name, first_name, last_name, avatar)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${USER_COLUMNS}`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${this.columns.select}`,
       [
         user.email,
         user.emailVerified,
@@ -138,7 +146,7 @@ export class UserRepository {
         user.avatar,
       ],
     );
-    return toUser(rows[0]);
+    return this.columns.read(rows[0]);
   }
 
   private async one(
@@ -146,8 +154,11 @@ export class UserRepository {
     sql: string,
     params: unknown[],
   ): Promise<UserEntity | null> {
-    const rows: UserRow[] = await (tx ?? this.dataSource.manager).query(sql, params);
-    return rows.length > 0 ? toUser(rows[0]) : null;
+    const rows: Record<string, unknown>[] = await (tx ?? this.dataSource.manager).query(
+      sql,
+      params,
+    );
+    return rows.length > 0 ? this.columns.read(rows[0]) : null;
   }
 }
 
