@@ -202,7 +202,10 @@ describe.each(PLATFORMS)('personal access tokens on %s', (platform) => {
       );
       return rows.map((row) => row.type);
     };
-    const types = await eventually(auditTypes, (list) => list.includes('token_deleted'));
+    // The first use is recorded after its answer went out: wait for both rows.
+    const types = await eventually(auditTypes, (list) =>
+      ['token_first_use_from_new_address', 'token_deleted'].every((type) => list.includes(type)),
+    );
     expect(types).toEqual(
       expect.arrayContaining([
         'token_created',
