@@ -16,6 +16,7 @@ import {
   TOWER_CONFIG,
   type TowerConfig,
 } from '../packages/tower-auth/src/config/tower-config.types.js';
+import { KeyRing } from '../packages/tower-auth/src/tokens/key-ring.js';
 import { TokenService } from '../packages/tower-auth/src/tokens/token.service.js';
 import { formatInt, type BenchReport, type BenchRow } from './table.js';
 
@@ -60,6 +61,7 @@ function tokenModule(config: TowerConfig): new () => object {
   @Module({
     providers: [
       TokenService,
+      KeyRing,
       { provide: TOWER_CONFIG, useValue: config },
       { provide: CLOCK, useValue: systemClock },
     ],
