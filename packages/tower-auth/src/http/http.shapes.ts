@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AUTH_TYPES, dateTime, ROLES } from './fields.js';
 import { named } from './shapes.js';
+import { LOGIN_ERROR_CODES } from '../common/auth-error.js';
 
 /** The shapes of the answers every part of the API shares: errors, tokens, the user. */
 
@@ -25,18 +26,9 @@ export const OAuthError = named(
   }).describe('An OAuth 2 token-endpoint error (RFC 6749 §5.2) in the JSON error body.'),
 );
 
-export const LOGIN_FAILURES = [
-  'access_denied',
-  'not_allowed',
-  'email_unverified',
-  'invalid_state',
-  'provider_error',
-  'invalid_link',
-] as const;
-
 export const LoginFailureBody = named(
   'LoginFailure',
-  ErrorBody.extend({ error: z.enum(LOGIN_FAILURES) }).describe(
+  ErrorBody.extend({ error: z.enum(LOGIN_ERROR_CODES) }).describe(
     'A failed login answered to a JSON client (`Accept: application/json`).',
   ),
 );
