@@ -21,6 +21,10 @@ export function describeInChromium(name: string, body: () => void): void {
     describe(name, body);
     return;
   }
+  // In CI a missing browser is a broken setup, not a reason to pass without the browser tests.
+  if (process.env.CI) {
+    throw new Error(`No Chromium at ${CHROMIUM}: .ci/run installs it (apt-get install chromium)`);
+  }
   console.warn(
     `Browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run does).`,
   );
