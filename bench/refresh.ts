@@ -3,7 +3,8 @@
  * token the previous answer gave), against the raw Postgres statements one refresh needs done
  * the classic way (a transaction around a locking read and the write, then the audit row), run
  * through `pg` with the same pool size and concurrency, in the same run. The service sends
- * three statements instead of five (SessionRefresh: no transaction held across the decision).
+ * two statements instead of five (SessionRefresh: a read, then one UPDATE conditional on what
+ * was read that also writes the audit row; no transaction held across the decision).
  * Goal: HTTP / raw ≥ 0.6.
  * The HTTP client runs in a worker thread so it does not share the server's event loop.
  */

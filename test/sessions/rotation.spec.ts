@@ -73,6 +73,24 @@ describe('refresh-token rotation', () => {
     expect(generation).toBe(1);
   });
 
+  it('writes one refresh audit row per rotation, none for a grace replay', async () => {
+    const { user, tokens } = await t.login();
+    const refreshRows = async () =>
+      (
+        await t.dataSource.query(
+          `SELECT provider, ip_address FROM tower_auth.audit_events WHERE type = 'refresh' AND user_id = $1`,
+          [user.id],
+        )
+      ).length as number;
+    const first = await refresh(t, tokens.refreshToken).expect(200);
+    // Written by the rotation's own statement: there when the answer is.
+    expect(await refreshRows()).toBe(1);
+    await refresh(t, tokens.refreshToken).expect(200);
+    expect(await refreshRows()).toBe(1);
+    await refresh(t, first.body.refresh_token).expect(200);
+    expect(await refreshRows()).toBe(2);
+  });
+
   it('answers a replay of the previous token inside the grace window with the same new token', async () => {
     const { tokens } = await t.login();
     const first = await refresh(t, tokens.refreshToken).expect(200);
@@ -217,6 +235,31 @@ describe('root users', () => {
 });
 
 describe('two instances on one database', () => {
+  it('a changed TOWER_JWT_SECRET ends every session, not only its access tokens', async () => {
+    const db = await createTestDatabase();
+    const before = await startSessionApp('fastify', { DATABASE_URL: db.url });
+    const { tokens } = await before.login();
+    await before.close();
+    const after = await startSessionApp('fastify', {
+      DATABASE_URL: db.url,
+      TOWER_JWT_SECRET: 'another-secret-of-at-least-35-characters-xyz',
+    });
+    try {
+      const refused = await refresh(after, tokens.refreshToken).expect(400);
+      expect(refused.body).toMatchObject({ error: 'invalid_grant' });
+      await request(after.server)
+        .get('/user-info')
+        .auth(tokens.accessToken, { type: 'bearer' })
+        .expect(401);
+      // A session started under the new secret works.
+      const fresh = await after.login();
+      await refresh(after, fresh.tokens.refreshToken).expect(200);
+    } finally {
+      await after.close();
+      await db.drop();
+    }
+  });
+
   it('a session revoked on one is refused by the other within a second', async () => {
     const db = await createTestDatabase();
     const a = await startSessionApp('fastify', { DATABASE_URL: db.url });

@@ -58,16 +58,21 @@ export class AuditService {
 
   record(event: AuditEvent): void {
     countAudited(this.metrics, event);
-    this.audits.insert(rowOf(event)).catch((error: unknown) => {
+    this.audits.insert(auditRow(event)).catch((error: unknown) => {
       this.logger.warn(
         `Could not record ${event.type}: ${error instanceof Error ? error.message : 'unknown error'}`,
       );
     });
   }
 
+  /** Counts an event whose row the caller wrote itself (`auditRow`, in its own statement). */
+  recorded(event: AuditEvent): void {
+    countAudited(this.metrics, event);
+  }
+
   /** In the caller's transaction: the row commits, or rolls back, with the work it records. */
   async recordIn(tx: EntityManager, event: AuditEvent): Promise<void> {
-    await this.audits.insert(rowOf(event), tx);
+    await this.audits.insert(auditRow(event), tx);
     countAudited(this.metrics, event);
   }
 
@@ -81,7 +86,7 @@ export class AuditService {
 }
 
 /** A row written while serving a request names it (detail.requestId), to match the logs. */
-function rowOf(event: AuditEvent): NewAuditRow {
+export function auditRow(event: AuditEvent): NewAuditRow {
   const requestId = currentRequestId();
   return {
     type: event.type,

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { AuditService } from '../audit/audit.service.js';
+import { auditRow, AuditService } from '../audit/audit.service.js';
 import type { RequestInfo } from '../common/request-info.js';
-import { hashToken } from '../common/token-hash.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { AUTH_METRICS, NO_METRICS, type AuthMetrics } from '../observability/auth-metrics.js';
 import { KeyRing } from '../tokens/key-ring.js';
@@ -58,7 +57,7 @@ export class SessionRefresh {
       this.metrics.refresh('invalid');
       return null;
     }
-    const presented = { token, hash: hashToken(token) };
+    const presented = { token, hash: this.chain.hash(token) };
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const found = await this.sessions.findByTokenHash(presented.hash);
       const status = found && { session: found.session, userStatus: found.user.status };
@@ -96,18 +95,23 @@ export class SessionRefresh {
       return grant;
     }
     const rotation = {
-      refreshHash: hashToken(grant.refreshToken),
+      refreshHash: this.chain.hash(grant.refreshToken),
       at: new Date(now),
       idleExpiresAt: decision.idleExpiresAt,
       ...request,
     };
-    if (!(await this.sessions.rotate(session.id, presented.hash, rotation))) return RETRY;
-    this.audit.record({
+    // The audit row is written by the rotation's own statement: one round trip, and no
+    // rotation without its row.
+    const event = {
       type: 'refresh',
       userId: user.id,
       provider: session.provider,
       ipAddress: request.ipAddress,
-    });
+    } as const;
+    if (!(await this.sessions.rotate(session.id, presented.hash, rotation, auditRow(event)))) {
+      return RETRY;
+    }
+    this.audit.recorded(event);
     return grant;
   }
 

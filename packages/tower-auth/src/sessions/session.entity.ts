@@ -6,8 +6,8 @@ export const SESSION_KINDS: readonly SessionKind[] = ['browser', 'job'];
 
 /**
  * One row per login. The row is the refresh-token family: the current refresh token's hash,
- * the previous one's (for the grace window) and when it was rotated. Tokens are stored as
- * SHA-256 only.
+ * the previous one's (for the grace window) and when it was rotated. Tokens are stored only
+ * as an HMAC under a key from the JWT secret (RefreshChain.hash).
  */
 @Entity({ name: 'sessions', schema: 'tower_auth' })
 export class SessionEntity {

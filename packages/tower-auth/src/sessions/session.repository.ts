@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { NewAuditRow } from '../audit/audit.repository.js';
 import { returnedRows } from '../database/rows.js';
 import { UserEntity } from '../users/user.entity.js';
 import { entityColumns, type EntityColumns } from '../database/entity-columns.js';
@@ -16,6 +17,15 @@ export interface NewSession {
   refreshHash: Buffer;
   idleExpiresAt: Date;
   absoluteExpiresAt: Date;
+  userAgent: string | null;
+  ipAddress: string | null;
+}
+
+/** A refresh token's successor becoming current. */
+export interface Rotation {
+  refreshHash: Buffer;
+  at: Date;
+  idleExpiresAt: Date;
   userAgent: string | null;
   ipAddress: string | null;
 }
@@ -88,27 +98,32 @@ export class SessionRepository {
   }
 
   /**
-   * Makes `next` the session's current token if `current` still is and the session is live:
-   * false when another request rotated or revoked it since it was read, so the caller reads
-   * it again and decides on what it finds (one UPDATE, no transaction held across a decision).
+   * Makes `next` the session's current token if `current` still is and the session is live,
+   * and writes `audit` (for the session's user and provider) in the same statement: false when another request rotated or revoked
+   * it since it was read (nothing written), so the caller reads it again and decides on what
+   * it finds (one statement, no transaction held across a decision).
    */
-  async rotate(
-    id: string,
-    current: Buffer,
-    next: {
-      refreshHash: Buffer;
-      at: Date;
-      idleExpiresAt: Date;
-      userAgent: string | null;
-      ipAddress: string | null;
-    },
-  ): Promise<boolean> {
+  async rotate(id: string, current: Buffer, next: Rotation, audit: NewAuditRow): Promise<boolean> {
     const result: unknown = await this.dataSource.query(
-      `UPDATE tower_auth.sessions SET refresh_hash = $3, previous_hash = $2, rotated_at = $4, last_refresh_at = $4,
-              idle_expires_at = $5, generation = generation + 1,
-              user_agent = coalesce($6, user_agent), ip_address = coalesce($7, ip_address)
-        WHERE id = $1 AND refresh_hash = $2 AND revoked_at IS NULL RETURNING id`,
-      [id, current, next.refreshHash, next.at, next.idleExpiresAt, next.userAgent, next.ipAddress],
+      `WITH rotated AS (
+         UPDATE tower_auth.sessions SET refresh_hash = $3, previous_hash = $2, rotated_at = $4,
+                last_refresh_at = $4, idle_expires_at = $5, generation = generation + 1,
+                user_agent = coalesce($6, user_agent), ip_address = coalesce($7, ip_address)
+          WHERE id = $1 AND refresh_hash = $2 AND revoked_at IS NULL RETURNING user_id, provider)
+       INSERT INTO tower_auth.audit_events (type, user_id, provider, ip_address, detail)
+       SELECT $8, user_id, provider, $9, $10 FROM rotated RETURNING id`,
+      [
+        id,
+        current,
+        next.refreshHash,
+        next.at,
+        next.idleExpiresAt,
+        next.userAgent,
+        next.ipAddress,
+        audit.type,
+        audit.ipAddress,
+        audit.detail,
+      ],
     );
     return returnedRows(result).length > 0;
   }

@@ -6,10 +6,10 @@ import { CLOCK, type Clock } from '../common/clock.js';
 import type { RequestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { extractCredential } from '../guards/credential.js';
+import { KeyRing } from '../tokens/key-ring.js';
 import { TokenService, type AccessClaims, type Role } from '../tokens/token.service.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { UserRepository } from '../users/user.repository.js';
-import { hashToken } from '../common/token-hash.js';
 import { newRefreshToken } from './refresh-token.js';
 import { SessionRefresh } from './session-refresh.js';
 import { RevocationService } from './revocation.service.js';
@@ -43,6 +43,7 @@ export class SessionService {
     @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly refresher: SessionRefresh,
+    private readonly keys: KeyRing,
   ) {}
 
   /**
@@ -64,7 +65,7 @@ export class SessionService {
       userId: user.id,
       provider,
       kind,
-      refreshHash: hashToken(refreshToken),
+      refreshHash: this.keys.refreshChain.hash(refreshToken),
       idleExpiresAt: new Date(
         Math.min(now + this.config.auth.refreshTokenExpiration * 1000, absolute),
       ),

@@ -15,7 +15,7 @@ import { RefreshChain } from '../sessions/refresh-token.js';
 export class KeyRing {
   /** HS256 key of access tokens: a KeyObject, so a verify does not re-import a string. */
   readonly accessTokens: KeyObject;
-  /** Successor of each refresh token (grace replays, reuse detection). */
+  /** Successor of each refresh token (grace replays, reuse detection) and its stored hash. */
   readonly refreshChain: RefreshChain;
   /** Cookies only this service makes or reads (the login flow, the logout hint). */
   readonly cookies: CookieSealer;
@@ -25,7 +25,10 @@ export class KeyRing {
   constructor(@Inject(TOWER_CONFIG) config: Pick<TowerConfig, 'jwtSecret'>) {
     const secret = config.jwtSecret;
     this.accessTokens = createSecretKey(Buffer.from(secret, 'utf8'));
-    this.refreshChain = new RefreshChain(deriveKey(secret, 'tower-auth', 'refresh-token-chain'));
+    this.refreshChain = new RefreshChain(
+      deriveKey(secret, 'tower-auth', 'refresh-token-chain'),
+      deriveKey(secret, 'tower-auth', 'refresh-token-hash'),
+    );
     this.cookies = new CookieSealer(deriveKey(secret, '', 'tower-oauth-flow'));
     this.outbox = new OutboxCipher(deriveKey(secret, 'tower-auth', 'tower-mail-outbox'));
   }
