@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
+import { PromMetrics } from '../../src/observability/prom-metrics.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { startSessionApp, TestClock, type SessionApp } from '../harness/session-app.js';
 
@@ -15,6 +16,14 @@ async function revokedReason(t: SessionApp, sessionId: string): Promise<string |
     [sessionId],
   );
   return (row as { revoke_reason: string | null }).revoke_reason;
+}
+
+async function refreshesCounted(t: SessionApp, result: string): Promise<number> {
+  const metric = await t.app
+    .get(PromMetrics)
+    .registry.getSingleMetric('tower_auth_refreshes_total')
+    ?.get();
+  return metric?.values.find((v) => v.labels.result === result)?.value ?? 0;
 }
 
 describe('refresh-token rotation', () => {
@@ -167,8 +176,11 @@ describe('refresh-token rotation', () => {
       .set('accept', 'application/json')
       .auth(tokens.accessToken, { type: 'bearer' })
       .expect(200);
+    const revokedBefore = await refreshesCounted(t, 'revoked');
     const res = await refresh(t, tokens.refreshToken).expect(400);
     expect(res.body.error).toBe('invalid_grant');
+    // Counted as what it is, not as an expiry.
+    expect(await refreshesCounted(t, 'revoked')).toBe(revokedBefore + 1);
     await request(t.server)
       .get('/user-info')
       .auth(tokens.accessToken, { type: 'bearer' })

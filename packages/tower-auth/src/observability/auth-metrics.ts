@@ -1,6 +1,7 @@
 import type { AuditEvent } from '../audit/audit.service.js';
 
-export type RefreshResult = 'rotated' | 'grace' | 'reuse_detected' | 'expired' | 'invalid';
+export type RefreshResult =
+  'rotated' | 'grace' | 'reuse_detected' | 'expired' | 'revoked' | 'user_inactive' | 'invalid';
 export type GuardRefusal =
   | 'missing'
   | 'invalid'

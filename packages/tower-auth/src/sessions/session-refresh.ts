@@ -2,10 +2,20 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { auditRow, AuditService } from '../audit/audit.service.js';
 import type { RequestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
-import { AUTH_METRICS, NO_METRICS, type AuthMetrics } from '../observability/auth-metrics.js';
+import {
+  AUTH_METRICS,
+  NO_METRICS,
+  type AuthMetrics,
+  type RefreshResult,
+} from '../observability/auth-metrics.js';
 import { KeyRing } from '../tokens/key-ring.js';
 import type { UserEntity } from '../users/user.entity.js';
-import { decideRefresh, type RefreshDecision, type RefreshPolicy } from './refresh-decision.js';
+import {
+  decideRefresh,
+  type RefreshDecision,
+  type RefreshPolicy,
+  type RefusalReason,
+} from './refresh-decision.js';
 import { isRefreshTokenShaped, type RefreshChain } from './refresh-token.js';
 import { RevocationService } from './revocation.service.js';
 import { SessionRepository, type SessionRow } from './session.repository.js';
@@ -84,35 +94,59 @@ export class SessionRefresh {
     }
     const { session, user } = found;
     if (decision.kind === 'refused') {
-      this.metrics.refresh('expired');
+      this.metrics.refresh(REFUSAL_RESULTS[decision.reason]);
       return null;
     }
     if (decision.kind === 'reused') return this.endFamily(session, now, request, RETRY);
-    const next = this.chain.successor(presented.token);
-    const grant = { user, sessionId: session.id, refreshToken: next };
+    const grant = {
+      user,
+      sessionId: session.id,
+      refreshToken: this.chain.successor(presented.token),
+    };
     if (decision.kind === 'grace') {
       this.metrics.refresh('grace');
       return grant;
     }
-    const rotation = {
+    const rotated = await this.rotate(
+      found,
+      presented,
+      grant,
+      decision.idleExpiresAt,
+      now,
+      request,
+    );
+    return rotated ? grant : RETRY;
+  }
+
+  /**
+   * Makes the grant's token current, with its audit row written by the same statement (one
+   * round trip, and no rotation without its row); false when the session changed meanwhile.
+   */
+  private async rotate(
+    { session, user }: NonNullable<Found>,
+    presented: Presented,
+    grant: GrantedRefresh,
+    idleExpiresAt: Date,
+    now: number,
+    request: RequestInfo,
+  ): Promise<boolean> {
+    const next = {
       refreshHash: this.chain.hash(grant.refreshToken),
       at: new Date(now),
-      idleExpiresAt: decision.idleExpiresAt,
+      idleExpiresAt,
       ...request,
     };
-    // The audit row is written by the rotation's own statement: one round trip, and no
-    // rotation without its row.
     const event = {
       type: 'refresh',
       userId: user.id,
       provider: session.provider,
       ipAddress: request.ipAddress,
     } as const;
-    if (!(await this.sessions.rotate(session.id, presented.hash, rotation, auditRow(event)))) {
-      return RETRY;
+    if (!(await this.sessions.rotate(session.id, presented.hash, next, auditRow(event)))) {
+      return false;
     }
     this.audit.recorded(event);
-    return grant;
+    return true;
   }
 
   /** An older token than the previous one: find its family and end it. */
@@ -146,3 +180,10 @@ export class SessionRefresh {
 }
 
 const RETRY = Symbol('retry');
+
+const REFUSAL_RESULTS: Record<RefusalReason, RefreshResult> = {
+  revoked: 'revoked',
+  user_inactive: 'user_inactive',
+  idle_expired: 'expired',
+  absolute_expired: 'expired',
+};
