@@ -21,6 +21,7 @@ interface PgPool {
   idleCount: number;
   waitingCount: number;
 }
+const NO_POOL: PgPool = { totalCount: 0, idleCount: 0, waitingCount: 0 };
 
 const OUTBOX_QUERY = `SELECT count(*)::int AS backlog, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest FROM tower_auth.mail_outbox WHERE status = 'pending'`;
 
@@ -96,48 +97,48 @@ export class PromMetrics implements AuthMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'tower_' });
-    const pool = (pick: (pool: PgPool) => number) =>
-      function (this: Gauge) {
-        this.set(pick(poolOf(self.sources) ?? { totalCount: 0, idleCount: 0, waitingCount: 0 }));
-      };
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the collectors run as the gauge
-    const self = this;
-    new Gauge({
-      name: 'tower_db_pool_in_use',
-      help: 'Postgres pool connections checked out',
-      registers: [this.registry],
-      collect: pool((p) => p.totalCount - p.idleCount),
+    const pool = (): PgPool => poolOf(this.sources) ?? NO_POOL;
+    this.gauge('tower_db_pool_in_use', 'Postgres pool connections checked out', () => {
+      const { totalCount, idleCount } = pool();
+      return totalCount - idleCount;
     });
-    new Gauge({
-      name: 'tower_db_pool_waiting',
-      help: 'Queries waiting for a pool connection',
-      registers: [this.registry],
-      collect: pool((p) => p.waitingCount),
+    this.gauge('tower_db_pool_waiting', 'Queries waiting for a pool connection', () => {
+      return pool().waitingCount;
     });
-    new Gauge({
-      name: 'tower_auth_revocation_listener_connected',
-      help: '1 while the revocation listener is connected',
-      registers: [this.registry],
-      collect() {
-        this.set(self.sources?.listenerConnected() ? 1 : 0);
+    this.gauge(
+      'tower_auth_revocation_listener_connected',
+      '1 while the revocation listener is connected',
+      () => (this.sources?.listenerConnected() ? 1 : 0),
+    );
+    // One query for both outbox gauges: the backlog's collect (registered first, so it runs
+    // first at each scrape) also reads the age the next gauge reports.
+    let oldest = 0;
+    this.gauge(
+      'tower_auth_mail_outbox_backlog',
+      'Sign-in mails waiting in the outbox',
+      async () => {
+        const found = await this.outbox();
+        oldest = found.oldest;
+        return found.backlog;
       },
-    });
-    const backlog = new Gauge({
-      name: 'tower_auth_mail_outbox_backlog',
-      help: 'Sign-in mails waiting in the outbox',
+    );
+    this.gauge(
+      'tower_auth_mail_outbox_oldest_age_seconds',
+      'Age of the oldest mail in the outbox (0 when empty)',
+      () => oldest,
+    );
+  }
+
+  /** A gauge read at scrape time. */
+  private gauge(name: string, help: string, read: () => number | Promise<number>): void {
+    new Gauge({
+      name,
+      help,
       registers: [this.registry],
       async collect() {
-        const found = await self.outbox();
-        this.set(found.backlog);
-        oldest.set(found.oldest);
+        this.set(await read());
       },
     });
-    const oldest = new Gauge({
-      name: 'tower_auth_mail_outbox_oldest_age_seconds',
-      help: 'Age of the oldest mail in the outbox (0 when empty)',
-      registers: [this.registry],
-    });
-    void backlog;
   }
 
   /** Called once the application is up: what the scrape-time gauges read. */

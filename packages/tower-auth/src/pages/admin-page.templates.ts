@@ -53,7 +53,6 @@ export function adminPage(
   chrome: PageChrome,
   fields: { accountHref: string; script: { src: string; integrity: string } },
 ): string {
-  const options = AUDIT_TYPES.map((type) => `<option value="${type}"></option>`).join('');
   return layout(
     chrome,
     'Administration',
@@ -79,7 +78,15 @@ ${table('sessions', 'Sessions', ['Kind', 'Started', 'Last refresh', 'Expires', '
 <h2 id="user-tokens-title" tabindex="-1">Personal access tokens</h2>
 ${table('user-tokens', 'Personal access tokens', ['Id', 'Name', 'Created', 'Last used', 'Revoke'])}
 </section>
-<section aria-labelledby="audit-title">
+${auditSection()}`,
+    { script: fields.script, wide: true },
+  );
+}
+
+/** The audit log's search and table (event types offered as suggestions). */
+function auditSection(): string {
+  const options = AUDIT_TYPES.map((type) => `<option value="${type}"></option>`).join('');
+  return `<section aria-labelledby="audit-title">
 <h2 id="audit-title">Audit events</h2>
 <form id="audit-form" class="inline" role="search">
 <label for="audit-type">Event type</label>
@@ -89,7 +96,5 @@ ${table('user-tokens', 'Personal access tokens', ['Id', 'Name', 'Created', 'Last
 </form>
 ${table('audit', 'Audit events', ['Time', 'Type', 'User', 'Provider', 'Address', 'Detail'])}
 ${pager('audit')}
-</section>`,
-    { script: fields.script, wide: true },
-  );
+</section>`;
 }

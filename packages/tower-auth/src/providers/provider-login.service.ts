@@ -92,23 +92,7 @@ export class ProviderLoginService {
       subject: identity.subject,
       email: identity.email ? maskEmail(identity.email) : null,
     };
-    const admitted = identity.emailVerified || identity.unverifiedEmailAdmitted === true;
-    if (!identity.email || !admitted) {
-      throw new AuthError(
-        'email_unverified',
-        identity.email ? 'the provider did not verify the e-mail' : 'no usable e-mail',
-        who,
-      );
-    }
-    if (!this.allowList.admits(id, identity.verifiedEmails)) {
-      throw new AuthError(
-        'not_allowed',
-        identity.emailVerified
-          ? 'the allow list refuses every verified e-mail'
-          : 'the allow list admits verified e-mails only, and the provider did not mark this one verified (see trust-unverified-email)',
-        who,
-      );
-    }
+    this.admit(id, identity, who);
     try {
       return await this.accounts.signIn({
         provider: id,
@@ -125,6 +109,27 @@ export class ProviderLoginService {
     } catch (error) {
       if (isLoginError(error)) throw new AuthError(error.code, error.message, who);
       throw error;
+    }
+  }
+
+  /** Refuses an identity without a usable e-mail, or one the provider's allow list refuses. */
+  private admit(id: ProviderId, identity: ProviderIdentity, who: Record<string, unknown>): void {
+    const admitted = identity.emailVerified || identity.unverifiedEmailAdmitted === true;
+    if (!identity.email || !admitted) {
+      throw new AuthError(
+        'email_unverified',
+        identity.email ? 'the provider did not verify the e-mail' : 'no usable e-mail',
+        who,
+      );
+    }
+    if (!this.allowList.admits(id, identity.verifiedEmails)) {
+      throw new AuthError(
+        'not_allowed',
+        identity.emailVerified
+          ? 'the allow list refuses every verified e-mail'
+          : 'the allow list admits verified e-mails only, and the provider did not mark this one verified (see trust-unverified-email)',
+        who,
+      );
     }
   }
 
