@@ -8,7 +8,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthError } from '../common/auth-error.js';
+import { isAuthError, type AuthError } from '../common/auth-error.js';
 import type { HttpRequest } from '../common/http-request.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { ACCESS_RULE, type AccessRule } from '../decorators/access.decorator.js';
@@ -17,6 +17,7 @@ import { looksLikeAccessKey } from '../access-tokens/access-key.js';
 import { attachPrincipal, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import { CREDENTIAL_RULE, type CredentialRule } from '../decorators/session-only.decorator.js';
 import { ORIGIN_RULE, type OriginRule } from '../decorators/same-origin.decorator.js';
+import { TOKEN_REFUSED } from '../http/error-responses.js';
 import {
   AUTH_METRICS,
   NO_METRICS,
@@ -170,7 +171,7 @@ export class SessionGuard implements CanActivate {
     request?: HttpRequest,
   ): AuthPrincipal | Promise<AuthPrincipal> {
     const refuse = (error: unknown): never => {
-      throw error instanceof AuthError ? unauthorized(error) : error;
+      throw isAuthError(error) ? unauthorized(error) : error;
     };
     try {
       const found = this.accessTokens.authenticate(key, request);
@@ -193,7 +194,7 @@ export class SessionGuard implements CanActivate {
     try {
       claims = this.tokens.verifyFirst(credential.tokens);
     } catch (error) {
-      if (!(error instanceof AuthError)) throw error;
+      if (!isAuthError(error)) throw error;
       throw unauthorized(error);
     }
     if (this.revocations.isRevoked(claims.sid)) throw new UnauthorizedException('Session revoked');
@@ -211,18 +212,19 @@ export class SessionGuard implements CanActivate {
 }
 
 /**
- * A token the services refused, as the guard's own 401: GraphQL and RPC callers know an
- * UnauthorizedException, and the HTTP answer is the same one.
+ * A token the services refused, as the guard's own 401 with the message the error table gives
+ * its code: GraphQL and RPC callers know an UnauthorizedException, and the HTTP answer is the
+ * same one.
  */
-function unauthorized(refusal: AuthError | null): UnauthorizedException {
-  const expired = refusal?.code === 'token_expired';
-  return new UnauthorizedException(expired ? 'Access token expired' : 'Invalid access token');
+function unauthorized(refusal: AuthError): UnauthorizedException {
+  const { expired, invalid } = TOKEN_REFUSED;
+  return new UnauthorizedException(refusal.code === 'token_expired' ? expired : invalid);
 }
 
 const REFUSALS: Record<string, GuardRefusal> = {
   'Authentication required': 'missing',
-  'Access token expired': 'expired',
-  'Invalid access token': 'invalid',
+  [TOKEN_REFUSED.expired]: 'expired',
+  [TOKEN_REFUSED.invalid]: 'invalid',
   'Session revoked': 'revoked',
   [CROSS_SITE_REFUSED]: 'cross_site',
   'Root users only': 'root_only',

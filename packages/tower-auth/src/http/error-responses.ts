@@ -34,6 +34,12 @@ const plain = (status: number, message?: string): AuthErrorResponse => ({
   message,
 });
 
+/** What a refused token's 401 says: no more, whatever the reason (the guard says the same). */
+export const TOKEN_REFUSED = {
+  invalid: 'Invalid access token',
+  expired: 'Access token expired',
+} as const;
+
 /** Every code's HTTP answer: the one place an AuthError becomes a status and a body. */
 export const AUTH_ERROR_RESPONSES: Readonly<Record<AuthErrorCode, AuthErrorResponse>> = {
   access_denied: login('The sign-in was cancelled or refused at the provider'),
@@ -45,9 +51,9 @@ export const AUTH_ERROR_RESPONSES: Readonly<Record<AuthErrorCode, AuthErrorRespo
   invalid_request: oauth,
   invalid_grant: oauth,
   unsupported_grant_type: oauth,
-  token_malformed: plain(401, 'Invalid access token'),
-  token_invalid: plain(401, 'Invalid access token'),
-  token_expired: plain(401, 'Access token expired'),
+  token_malformed: plain(401, TOKEN_REFUSED.invalid),
+  token_invalid: plain(401, TOKEN_REFUSED.invalid),
+  token_expired: plain(401, TOKEN_REFUSED.expired),
   token_name_taken: plain(409),
   content_too_large: plain(413),
   invalid_content_type: plain(400),
