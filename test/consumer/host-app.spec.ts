@@ -20,7 +20,7 @@ import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 
 /**
- * The module as its users meet it: `npm run pack:module` makes the tarball, a separate Nest
+ * The module as its users meet it: `npm pack` of the built package makes the tarball, a separate Nest
  * application (examples/host-app: its own package.json, strict TypeScript, ESM) installs it into
  * a fresh folder, compiles and runs on Fastify and on Express, with `@nestjs/typeorm` configured
  * by fields, `@nestjs/config` for the options, its own entity and migration, a `users` table of
@@ -39,7 +39,11 @@ beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'tower-consumer-'));
   const packs = path.join(work, 'pack');
   mkdirSync(packs);
-  await run('npm', ['run', 'pack:module', '--', '--pack-destination', packs], {
+  // The package as `npm run build` left it (as service-boot runs dist/main.js): packing with
+  // its prepack build would empty packages/tower-auth/dist under the other tests that import it.
+  const built = path.join(ROOT, 'packages/tower-auth/dist/index.js');
+  if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` first`);
+  await run('npm', ['run', 'pack:module', '--', '--ignore-scripts', '--pack-destination', packs], {
     cwd: ROOT,
     maxBuffer: 16 * 1024 * 1024,
   });
