@@ -1,6 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { PATH_METADATA } from '@nestjs/common/constants.js';
-import { ModulesContainer } from '@nestjs/core';
+import { ModulesContainer, Reflector } from '@nestjs/core';
 import type {
   OpenAPIObject,
   OperationObject,
@@ -34,18 +33,7 @@ export const STANDARD_RESPONSES: Record<string, ResponseObject> = {
 
 const SESSION_SCHEMES = [SECURITY.bearer, SECURITY.accessCookie];
 const TOKEN_SCHEMES = [SECURITY.personalToken, SECURITY.personalTokenBasic];
-
-/** OpenAPI 3.1: for schemes other than OAuth the array names the roles required. */
-function securityOf({ access, sessionOnly }: Rules): SecurityRequirementObject[] {
-  if (access === 'public') return [];
-  const roles = access === 'root' ? ['root'] : [];
-  const schemes = sessionOnly ? SESSION_SCHEMES : [...SESSION_SCHEMES, ...TOKEN_SCHEMES];
-  return schemes.map((scheme) => ({ [scheme]: roles }));
-}
-
-const UNSAFE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
-
-type Controller = new (...args: never[]) => object;
+const UNSAFE_METHODS = ['post', 'put', 'patch', 'delete'];
 
 interface Rules {
   access: AccessRule;
@@ -55,21 +43,18 @@ interface Rules {
   sessionOnly: boolean;
 }
 
-const SIGNED_IN: Rules = { access: 'user', sameOrigin: false, sessionOnly: false };
-
-/** `<Controller>_<method>` (the scanner's operation ids) to the rules the guard applies. */
-function accessRules(app: INestApplication): Map<string, Rules> {
+/** `<Controller>_<method>` (the scanner's operation ids) to the rules the guard reads. */
+function rulesByOperation(app: INestApplication): Map<string, Rules> {
+  const reflector = new Reflector();
   const rules = new Map<string, Rules>();
   for (const module of app.get(ModulesContainer).values()) {
-    for (const wrapper of module.controllers.values()) {
-      const controller = wrapper.metatype as Controller | null;
+    for (const { metatype: controller } of module.controllers.values()) {
       if (!controller) continue;
-      for (const key of Object.getOwnPropertyNames(controller.prototype)) {
-        const handler = (controller.prototype as Record<string, unknown>)[key];
-        if (typeof handler !== 'function' || !Reflect.hasMetadata(PATH_METADATA, handler)) continue;
-        const rule = (name: string): unknown =>
-          Reflect.getMetadata(name, handler) ?? Reflect.getMetadata(name, controller);
-        rules.set(`${controller.name}_${key}`, {
+      const prototype = controller.prototype as Record<string, () => unknown>;
+      for (const name of Object.getOwnPropertyNames(prototype)) {
+        const rule = (key: string): unknown =>
+          reflector.getAllAndOverride(key, [prototype[name], controller]);
+        rules.set(`${controller.name}_${name}`, {
           // The guard treats a route without a rule as one for signed-in users.
           access: (rule(ACCESS_RULE) as AccessRule | undefined) ?? 'user',
           sameOrigin: rule(ORIGIN_RULE) === 'same-origin',
@@ -81,11 +66,16 @@ function accessRules(app: INestApplication): Map<string, Rules> {
   return rules;
 }
 
-function forbidden(
-  { access, sameOrigin, sessionOnly }: Rules,
-  method: string,
-): ResponseObject | null {
-  const unsafe = UNSAFE_METHODS.has(method);
+/** OpenAPI 3.1: for schemes other than OAuth the array names the roles required. */
+function securityOf({ access, sessionOnly }: Rules): SecurityRequirementObject[] {
+  if (access === 'public') return [];
+  const schemes = sessionOnly ? SESSION_SCHEMES : [...SESSION_SCHEMES, ...TOKEN_SCHEMES];
+  return schemes.map((scheme) => ({ [scheme]: access === 'root' ? ['root'] : [] }));
+}
+
+/** Why the guard answers 403, if it can. */
+function forbidden({ access, sameOrigin, sessionOnly }: Rules, method: string): string {
+  const unsafe = UNSAFE_METHODS.includes(method);
   const reasons = [
     ...(access === 'root' ? ['the user is not a root user'] : []),
     ...(sessionOnly ? ['the credential is a personal access token'] : []),
@@ -94,10 +84,8 @@ function forbidden(
       : unsafe && access !== 'public'
         ? ['a cross-site request authenticated by the cookie']
         : []),
-  ];
-  if (reasons.length === 0) return null;
-  const text = reasons.join(', or ');
-  return { description: text[0].toUpperCase() + text.slice(1), content: ERROR_CONTENT };
+  ].join(', or ');
+  return reasons && reasons[0].toUpperCase() + reasons.slice(1);
 }
 
 /**
@@ -106,18 +94,17 @@ function forbidden(
  * declared on the route (a public route that uses a credential when one comes) is kept.
  */
 export function applyAccessRules(document: OpenAPIObject, app: INestApplication): void {
-  const rules = accessRules(app);
+  const rules = rulesByOperation(app);
   for (const item of Object.values(document.paths)) {
-    for (const [method, value] of Object.entries(item)) {
-      const operation = value as OperationObject;
-      if (typeof operation?.operationId !== 'string') continue;
-      const rule = rules.get(operation.operationId) ?? SIGNED_IN;
-      operation.security ??= securityOf(rule);
+    for (const [method, operation] of Object.entries(item) as [string, OperationObject][]) {
+      const rule = rules.get(operation?.operationId ?? '');
+      if (!rule) continue;
       const responses = operation.responses;
+      operation.security ??= securityOf(rule);
       if (rule.access !== 'public')
         responses['401'] ??= { $ref: '#/components/responses/Unauthorized' };
       const refused = forbidden(rule, method);
-      if (refused) responses['403'] ??= refused;
+      if (refused) responses['403'] ??= { description: refused, content: ERROR_CONTENT };
       responses.default ??= { $ref: '#/components/responses/Error' };
     }
   }

@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiOperation, ApiParam, ApiTags, type OpenAPIObject } from '@nestjs/swagger';
+import Negotiator from 'negotiator';
 import { TOWER_CONFIG, type HttpRequest, type TowerConfig, Public } from 'tower-auth';
 import {
   ApiContent,
@@ -22,16 +23,13 @@ import {
 } from 'tower-auth/openapi';
 import { VERSION } from '../../version.js';
 import { OpenApiDocument } from './openapi.document.js';
-import { INIT_SCRIPT, INIT_SCRIPT_BODY, openApiPage, openApiPageCsp } from './openapi.page.js';
 import {
-  isSwaggerUiFile,
+  loadSwaggerUiFile,
   SWAGGER_UI_FILES,
-  SwaggerUiAssets,
-  type Asset,
-} from './swagger-ui.assets.js';
-
-const ASSET_NAMES = [...Object.keys(SWAGGER_UI_FILES), INIT_SCRIPT];
-const ASSET_CACHE = 'public, max-age=86400';
+  swaggerUiPage,
+  swaggerUiPolicy,
+  type SwaggerUiFile,
+} from './swagger-ui.js';
 
 /**
  * `GET /openapi.json` (the document), `GET /openapi` (Swagger UI) and the page's files,
@@ -41,12 +39,8 @@ const ASSET_CACHE = 'public, max-age=86400';
 @Public()
 @ApiTags(API_TAGS.openapi)
 export class OpenApiController {
-  private readonly assets = new SwaggerUiAssets();
-  private readonly initScript: Asset = {
-    type: 'text/javascript; charset=utf-8',
-    body: Buffer.from(INIT_SCRIPT_BODY),
-    gzipped: null,
-  };
+  /** Each file is read (and compressed) on its first request, then served from memory. */
+  private readonly files = new Map<string, Promise<SwaggerUiFile>>();
 
   constructor(
     private readonly document: OpenApiDocument,
@@ -63,33 +57,31 @@ export class OpenApiController {
   }
 
   @Get('openapi')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Cache-Control', 'no-cache')
+  @Header('Referrer-Policy', 'no-referrer')
+  @Header('X-Content-Type-Options', 'nosniff')
+  @Header('X-Frame-Options', 'DENY')
   @ApiOperation({
     summary: 'The browsable page (Swagger UI)',
     description: 'Everything it loads comes from this service (see the CSP).',
   })
   @ApiContent(200, 'Swagger UI, served with a strict Content-Security-Policy', ['text/html'])
-  page(@Req() request: HttpRequest, @Res() response: unknown): void {
-    const { httpAdapter } = this.adapterHost;
-    const under = isApiAliasPath(request.originalUrl ?? request.url ?? '', this.config.serverPath);
-    const base = `${this.config.serverPath}${under ? `/${API_PREFIX}` : ''}/openapi`;
-    const headers: Record<string, string> = {
-      'Content-Type': 'text/html; charset=utf-8',
-      'Cache-Control': 'no-cache',
-      'Content-Security-Policy': openApiPageCsp(this.config.serverUrl),
-      'Referrer-Policy': 'no-referrer',
-      'X-Content-Type-Options': 'nosniff',
-      'X-Frame-Options': 'DENY',
-    };
-    for (const [name, value] of Object.entries(headers)) {
-      httpAdapter.setHeader(response, name, value);
-    }
-    const html = openApiPage(base, `${this.config.appName} API`, VERSION);
-    httpAdapter.reply(response, html, 200);
+  page(@Req() request: HttpRequest, @Res({ passthrough: true }) response: unknown): string {
+    const { serverPath, serverUrl, appName } = this.config;
+    const alias = isApiAliasPath(request.originalUrl ?? request.url ?? '', serverPath);
+    const policy = swaggerUiPolicy(serverUrl);
+    this.adapterHost.httpAdapter.setHeader(response, 'Content-Security-Policy', policy);
+    const base = `${serverPath}${alias ? `/${API_PREFIX}` : ''}/openapi`;
+    return swaggerUiPage(base, `${appName} API`, VERSION);
   }
 
   @Get('openapi/:asset')
+  @Header('Cache-Control', 'public, max-age=86400')
+  @Header('X-Content-Type-Options', 'nosniff')
+  @Header('Vary', 'Accept-Encoding')
   @ApiOperation({ summary: 'A file of the browsable page' })
-  @ApiParam({ name: 'asset', schema: { type: 'string', enum: ASSET_NAMES } })
+  @ApiParam({ name: 'asset', schema: { type: 'string', enum: Object.keys(SWAGGER_UI_FILES) } })
   @ApiContent(200, 'The file; gzip-encoded when the client accepts it', [
     'text/css',
     'text/javascript',
@@ -101,28 +93,22 @@ export class OpenApiController {
     @Req() request: HttpRequest,
     @Res({ passthrough: true }) response: unknown,
   ): Promise<StreamableFile> {
-    let asset: Asset;
-    if (name === INIT_SCRIPT) asset = this.initScript;
-    else if (isSwaggerUiFile(name)) asset = await this.assets.get(name);
-    else throw new NotFoundException('No such file');
-    const { httpAdapter } = this.adapterHost;
-    const zipped = asset.gzipped !== null && acceptsGzip(request);
-    httpAdapter.setHeader(response, 'Cache-Control', ASSET_CACHE);
-    httpAdapter.setHeader(response, 'X-Content-Type-Options', 'nosniff');
-    if (asset.gzipped !== null) httpAdapter.setHeader(response, 'Vary', 'Accept-Encoding');
-    if (zipped) httpAdapter.setHeader(response, 'Content-Encoding', 'gzip');
-    const body = zipped && asset.gzipped ? asset.gzipped : asset.body;
-    return new StreamableFile(body, { type: asset.type, length: body.length });
+    if (!Object.hasOwn(SWAGGER_UI_FILES, name)) throw new NotFoundException('No such file');
+    const file = await this.file(name);
+    const zipped = file.gzipped && new Negotiator(request).encoding(['gzip']) ? file.gzipped : null;
+    if (zipped) this.adapterHost.httpAdapter.setHeader(response, 'Content-Encoding', 'gzip');
+    const body = zipped ?? file.body;
+    return new StreamableFile(body, { type: file.type, length: body.length });
   }
-}
 
-/** `Accept-Encoding` names gzip with a weight above zero. */
-function acceptsGzip(request: HttpRequest): boolean {
-  const header = request.headers['accept-encoding'];
-  const text = Array.isArray(header) ? header.join(',') : (header ?? '');
-  return text.split(',').some((entry) => {
-    const [coding, ...params] = entry.split(';').map((part) => part.trim().toLowerCase());
-    const weight = params.find((param) => param.startsWith('q='));
-    return coding === 'gzip' && (weight === undefined || Number(weight.slice(2)) > 0);
-  });
+  private file(name: string): Promise<SwaggerUiFile> {
+    let file = this.files.get(name);
+    if (!file) {
+      file = loadSwaggerUiFile(name);
+      // A failed read is not remembered: the next request tries again.
+      file.catch(() => this.files.delete(name));
+      this.files.set(name, file);
+    }
+    return file;
+  }
 }
