@@ -6,13 +6,7 @@ import type {
   ResponseObject,
   SecurityRequirementObject,
 } from '@nestjs/swagger';
-import {
-  ACCESS_RULE,
-  type AccessRule,
-  CREDENTIAL_RULE,
-  ORIGIN_RULE,
-  SECURITY,
-} from 'tower-auth/openapi';
+import { ACCESS_RULE, type AccessRule, CREDENTIAL_RULE, ORIGIN_RULE } from 'tower-auth/openapi';
 
 const ERROR_CONTENT = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
 
@@ -31,8 +25,8 @@ export const STANDARD_RESPONSES: Record<string, ResponseObject> = {
   },
 };
 
-const SESSION_SCHEMES = [SECURITY.bearer, SECURITY.accessCookie];
-const TOKEN_SCHEMES = [SECURITY.personalToken, SECURITY.personalTokenBasic];
+const SESSION_SCHEMES = ['bearer', 'accessCookie'];
+const TOKEN_SCHEMES = ['personalToken', 'personalTokenBasic'];
 const UNSAFE_METHODS = ['post', 'put', 'patch', 'delete'];
 
 interface Rules {

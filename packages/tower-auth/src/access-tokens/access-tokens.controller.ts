@@ -17,9 +17,8 @@ import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js'
 import { Authenticated } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import { SessionOnly } from '../decorators/session-only.decorator.js';
-import { ApiErrors, ApiJson } from '../http/openapi.decorators.js';
+import { ApiErrors, ApiJson, API_TAGS } from '../http/openapi.decorators.js';
 import { ApiOperation, ApiResponse, ApiTags } from '../http/openapi.metadata.js';
-import { API_TAGS } from '../http/openapi.security.js';
 import { BodyShape, ParamShape } from '../http/shapes.js';
 import { AccessTokenService } from './access-token.service.js';
 import {

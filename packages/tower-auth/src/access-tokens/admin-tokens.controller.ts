@@ -5,10 +5,9 @@ import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js'
 import { RootOnly } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import { SessionOnly } from '../decorators/session-only.decorator.js';
-import { ApiErrors, ApiJson } from '../http/openapi.decorators.js';
+import { ApiErrors, ApiJson, API_TAGS } from '../http/openapi.decorators.js';
 import { userId } from '../http/fields.js';
 import { ApiOperation, ApiResponse, ApiTags } from '../http/openapi.metadata.js';
-import { API_TAGS } from '../http/openapi.security.js';
 import { UserRepository } from '../users/user.repository.js';
 import { ParamShape } from '../http/shapes.js';
 import { AccessTokenService } from './access-token.service.js';

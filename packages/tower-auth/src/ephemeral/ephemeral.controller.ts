@@ -19,8 +19,7 @@ import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js'
 import { Authenticated, Public } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import { noStore } from '../http/http-response.js';
-import { ApiContent, ApiErrors, ApiJson } from '../http/openapi.decorators.js';
-import { API_TAGS } from '../http/openapi.security.js';
+import { ApiContent, ApiErrors, ApiJson, API_TAGS } from '../http/openapi.decorators.js';
 import { ApiQueryOf, jsonSchemaOf, ParamShape } from '../http/shapes.js';
 import { isApiAliasPath } from '../http/routes.js';
 import {

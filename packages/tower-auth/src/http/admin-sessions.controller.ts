@@ -9,8 +9,7 @@ import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.deco
 import { SessionRepository } from '../sessions/session.repository.js';
 import { SessionService } from '../sessions/session.service.js';
 import { UserRepository } from '../users/user.repository.js';
-import { ApiErrors, ApiJson } from './openapi.decorators.js';
-import { API_TAGS } from './openapi.security.js';
+import { ApiErrors, ApiJson, API_TAGS } from './openapi.decorators.js';
 import { SessionList } from './admin.shapes.js';
 import { sessionId, userId } from './fields.js';
 import { ParamShape } from './shapes.js';

@@ -7,8 +7,7 @@ import { SessionService } from '../sessions/session.service.js';
 import { UserRepository } from '../users/user.repository.js';
 import { AuditPage, AuditQuery, SessionsRevoked, UserPage, UserQuery } from './admin.shapes.js';
 import { userId } from './fields.js';
-import { ApiErrors, ApiJson } from './openapi.decorators.js';
-import { API_TAGS } from './openapi.security.js';
+import { ApiErrors, ApiJson, API_TAGS } from './openapi.decorators.js';
 import { ParamShape, QueryShape } from './shapes.js';
 import { toUserInfo } from './user-info.controller.js';
 

@@ -5,9 +5,8 @@ import { TOWER_CONFIG, type AuthType, type TowerConfig } from '../config/tower-c
 import { Public } from '../decorators/access.decorator.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import { VERSION } from '../version.js';
-import { ApiJson } from './openapi.decorators.js';
+import { ApiJson, API_TAGS } from './openapi.decorators.js';
 import { ServiceInfoBody } from './http.shapes.js';
-import { API_TAGS } from './openapi.security.js';
 
 /** `loginPath`: clients, the login page among them, go to `${serverUrl}${loginPath}`. */
 export type ServiceInfo = z.input<typeof ServiceInfoBody>['serviceInfo'];

@@ -5,8 +5,7 @@ import { Authenticated } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { UserRepository } from '../users/user.repository.js';
-import { ApiJson } from './openapi.decorators.js';
-import { API_TAGS } from './openapi.security.js';
+import { ApiJson, API_TAGS } from './openapi.decorators.js';
 import { UserInfoBody, UserInfoResponse } from './http.shapes.js';
 
 export type UserInfo = z.input<typeof UserInfoBody>;

@@ -12,8 +12,8 @@ import {
   ApiJson,
   ApiRedirect,
   SESSION_COOKIES_SET,
+  API_TAGS,
 } from '../http/openapi.decorators.js';
-import { API_TAGS } from '../http/openapi.security.js';
 import { BodyShape } from '../http/shapes.js';
 import { MagicLinkRedeem } from './mail.shapes.js';
 import { MagicLinkService } from './magic-link.service.js';

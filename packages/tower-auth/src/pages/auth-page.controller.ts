@@ -5,8 +5,7 @@ import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
 import { safeReturnPath } from '../http/login-response.js';
-import { ApiContent } from '../http/openapi.decorators.js';
-import { API_TAGS } from '../http/openapi.security.js';
+import { ApiContent, API_TAGS } from '../http/openapi.decorators.js';
 import { QueryShape } from '../http/shapes.js';
 import { MagicLinkService } from '../mail/magic-link.service.js';
 import {

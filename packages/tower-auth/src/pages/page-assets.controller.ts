@@ -2,8 +2,7 @@ import { Controller, Get, NotFoundException, Param, Query, Req, Res } from '@nes
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiOperation, ApiResponse, ApiTags } from '../http/openapi.metadata.js';
 import { Public } from '../decorators/access.decorator.js';
-import { ApiContent, ApiErrors } from '../http/openapi.decorators.js';
-import { API_TAGS } from '../http/openapi.security.js';
+import { ApiContent, ApiErrors, API_TAGS } from '../http/openapi.decorators.js';
 import { pageAsset } from './page-assets.js';
 
 /** A year: the URL changes with the content (`?v=<hash>`). */

@@ -4,9 +4,8 @@ import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
 import { Authenticated } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import { SessionOnly } from '../decorators/session-only.decorator.js';
-import { ApiJson } from '../http/openapi.decorators.js';
+import { ApiJson, API_TAGS } from '../http/openapi.decorators.js';
 import { SessionSummaryBody } from '../http/http.shapes.js';
-import { API_TAGS } from '../http/openapi.security.js';
 import { SessionRepository } from '../sessions/session.repository.js';
 
 export type SessionSummary = z.input<typeof SessionSummaryBody>;

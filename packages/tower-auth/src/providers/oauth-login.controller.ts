@@ -21,9 +21,9 @@ import {
   ApiJson,
   ApiRedirect,
   SESSION_COOKIES_SET,
+  API_TAGS,
 } from '../http/openapi.decorators.js';
 import { LoginFailureBody, TokenResponseBody } from '../http/http.shapes.js';
-import { API_TAGS } from '../http/openapi.security.js';
 import { BodyShape, ParamShape, QueryShape } from '../http/shapes.js';
 import { FLOW_COOKIE, FlowCookies, HOST_PREFIX } from './login-flow.js';
 import { LogoutHintCookie } from './logout-hint.js';
