@@ -6,31 +6,25 @@ import { openApiSchemas, SECURITY_SCHEMES, API_PREFIX } from 'tower-auth/openapi
 import { VERSION } from '../../version.js';
 import { applyAccessRules, STANDARD_RESPONSES } from './openapi.access.js';
 
-/**
- * The document's prose is docs/api.md, which is also the API page of the docs: its text up to
- * `## Tags` is the description, and each `- **tag**: text` item under that heading a tag, in
- * the order the browsable page shows them. Read from the repository (dist sits beside src).
- */
-function addProse(builder: DocumentBuilder): void {
-  const text = readFileSync(new URL('../../../docs/api.md', import.meta.url), 'utf8');
-  const [intro, tags = ''] = text.split(/^## Tags$/m);
-  builder.setDescription(intro.replace(/^# .*$/m, '').trim());
-  for (const item of tags.split(/^- /m).slice(1)) {
-    const [, name, about] = /^\*\*(.+?)\*\*: (.*)$/s.exec(item.trim()) ?? [];
-    if (name) builder.addTag(name, about.replace(/\s+/g, ' '));
-  }
+/** The repository's docs/api.md, from src/app/openapi or dist/app/openapi alike. */
+const API_TEXT = new URL('../../../docs/api.md', import.meta.url);
+
+/** The `- **name**: text` items of a markdown list (an item may go on over indented lines). */
+function itemsOf(list = ''): [string, string][] {
+  const items = list.replace(/\n +/g, ' ').matchAll(/^- \*\*(.+?)\*\*: (.+)$/gm);
+  return [...items].map(([, name, text]) => [name, text]);
 }
 
 /**
  * The OpenAPI 3.1 document of every route of `app`, as written by the decorators on the
  * controllers, with each operation's security and 401/403 responses taken from its access
- * rule. `tags` describes the tags of routes the application adds to the service's
+ * rule. `hostTags` describes the tags of routes the application adds to the service's
  * (createApp's `modules`).
  */
 export function buildOpenApiDocument(
   app: INestApplication,
   config: TowerConfig,
-  tags: Record<string, string> = {},
+  hostTags: Record<string, string> = {},
 ): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setOpenAPIVersion('3.1.0')
@@ -39,9 +33,17 @@ export function buildOpenApiDocument(
     .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
     .addServer(config.serverUrl, 'The service')
     .addServer(`${config.serverUrl}/${API_PREFIX}`, `The same routes under /${API_PREFIX}`);
-  addProse(builder);
-  for (const [name, description] of Object.entries(tags)) builder.addTag(name, description);
-  for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) builder.addSecurity(name, scheme);
+  // The prose is docs/api.md, also the API page of the docs: the text before its first `## `
+  // heading, then the list of security schemes, then the tags in the order the page shows them.
+  const [intro, schemes, tags] = readFileSync(API_TEXT, 'utf8').split(/^## .*$/m);
+  builder.setDescription(intro.replace(/^# .*$/m, '').trim());
+  const described = new Map(itemsOf(schemes));
+  for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) {
+    builder.addSecurity(name, { ...scheme, description: described.get(name) });
+  }
+  for (const [name, text] of [...itemsOf(tags), ...Object.entries(hostTags)]) {
+    builder.addTag(name, text);
+  }
   const base = builder.build();
   base.components = {
     ...base.components,

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { z } from 'zod';
-import { ACCESS_COOKIE, REFRESH_COOKIE, REFRESH_COOKIE_PATH } from './cookies.js';
+import { ACCESS_COOKIE, REFRESH_COOKIE } from './cookies.js';
 import { ApiResponse, type HeadersObject, type SchemaObject } from './openapi.metadata.js';
 import { jsonSchemaOf } from './shapes.js';
 
@@ -11,39 +11,16 @@ import { jsonSchemaOf } from './shapes.js';
  * built (src/app/openapi); declare here only what differs.
  */
 
+/**
+ * The security schemes the routes name (`ApiSecurity`, and the access rules when the service
+ * builds its document). Described in the document that lists them (docs/api.md for the service).
+ */
 export const SECURITY_SCHEMES = {
-  bearer: {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-    description:
-      'The access token (HS256 JWT) of a session: `Authorization: Bearer <token>`. Wins over the cookie when both come.',
-  },
-  accessCookie: {
-    type: 'apiKey',
-    in: 'cookie',
-    name: ACCESS_COOKIE,
-    description: `The access token in the \`${ACCESS_COOKIE}\` cookie (Path: the server URL's path, \`/\` for a root URL; HttpOnly, SameSite=Lax) that a browser login sets. State-changing requests it authenticates must come from this origin (Origin / Sec-Fetch-Site), otherwise 403.`,
-  },
-  refreshCookie: {
-    type: 'apiKey',
-    in: 'cookie',
-    name: REFRESH_COOKIE,
-    description: `The opaque refresh token in the \`${REFRESH_COOKIE}\` cookie (Path ${REFRESH_COOKIE_PATH} under the server URL's path, HttpOnly, SameSite=Lax); rotated by every refresh.`,
-  },
-  personalToken: {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'tat_<id>_<secret>',
-    description:
-      "A personal access token (`POST /tokens`, Nextflow's and tw's `TOWER_ACCESS_TOKEN`): `Authorization: Bearer tat_…`. Never a refresh token. Refused (403) by the routes that manage tokens.",
-  },
-  personalTokenBasic: {
-    type: 'http',
-    scheme: 'basic',
-    description:
-      'A personal access token as older Nextflow versions send it: HTTP Basic with the user `@token` and the token as the password.',
-  },
+  bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+  accessCookie: { type: 'apiKey', in: 'cookie', name: ACCESS_COOKIE },
+  refreshCookie: { type: 'apiKey', in: 'cookie', name: REFRESH_COOKIE },
+  personalToken: { type: 'http', scheme: 'bearer', bearerFormat: 'tat_<id>_<secret>' },
+  personalTokenBasic: { type: 'http', scheme: 'basic' },
 } as const;
 
 /** Tags, described (and ordered) by the document that lists them (docs/api.md for the service). */
