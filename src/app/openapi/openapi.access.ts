@@ -1,11 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { ModulesContainer, Reflector } from '@nestjs/core';
-import type {
-  OpenAPIObject,
-  OperationObject,
-  ResponseObject,
-  SecurityRequirementObject,
-} from '@nestjs/swagger';
+import type { OpenAPIObject, OperationObject, ResponseObject } from '@nestjs/swagger';
 import { ACCESS_RULE, type AccessRule, CREDENTIAL_RULE, ORIGIN_RULE } from 'tower-auth/openapi';
 
 const ERROR_CONTENT = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
@@ -29,13 +24,7 @@ const SESSION_SCHEMES = ['bearer', 'accessCookie'];
 const TOKEN_SCHEMES = ['personalToken', 'personalTokenBasic'];
 const UNSAFE_METHODS = ['post', 'put', 'patch', 'delete'];
 
-interface Rules {
-  access: AccessRule;
-  /** @SameOriginOnly(): refused when a browser says another site sent it. */
-  sameOrigin: boolean;
-  /** @SessionOnly(): personal access tokens are refused. */
-  sessionOnly: boolean;
-}
+type Rules = { access: AccessRule; sameOrigin: boolean; sessionOnly: boolean };
 
 /** `<Controller>_<method>` (the scanner's operation ids) to the rules the guard reads. */
 function rulesByOperation(app: INestApplication): Map<string, Rules> {
@@ -60,32 +49,29 @@ function rulesByOperation(app: INestApplication): Map<string, Rules> {
   return rules;
 }
 
-/** OpenAPI 3.1: for schemes other than OAuth the array names the roles required. */
-function securityOf({ access, sessionOnly }: Rules): SecurityRequirementObject[] {
-  if (access === 'public') return [];
-  const schemes = sessionOnly ? SESSION_SCHEMES : [...SESSION_SCHEMES, ...TOKEN_SCHEMES];
-  return schemes.map((scheme) => ({ [scheme]: access === 'root' ? ['root'] : [] }));
-}
-
 /** Why the guard answers 403, if it can. */
-function forbidden({ access, sameOrigin, sessionOnly }: Rules, method: string): string {
+function refusals({ access, sameOrigin, sessionOnly }: Rules, method: string): string {
   const unsafe = UNSAFE_METHODS.includes(method);
   const reasons = [
-    ...(access === 'root' ? ['the user is not a root user'] : []),
-    ...(sessionOnly ? ['the credential is a personal access token'] : []),
-    ...(unsafe && sameOrigin
-      ? ['a browser says another site sent the request (`Sec-Fetch-Site`, `Origin`)']
-      : unsafe && access !== 'public'
-        ? ['a cross-site request authenticated by the cookie']
-        : []),
-  ].join(', or ');
-  return reasons && reasons[0].toUpperCase() + reasons.slice(1);
+    access === 'root' && 'the user is not a root user',
+    sessionOnly && 'the credential is a personal access token',
+    unsafe &&
+      sameOrigin &&
+      'a browser says another site sent the request (`Sec-Fetch-Site`, `Origin`)',
+    unsafe &&
+      !sameOrigin &&
+      access !== 'public' &&
+      'a cross-site request authenticated by the cookie',
+  ];
+  const text = reasons.filter(Boolean).join(', or ');
+  return text && text[0].toUpperCase() + text.slice(1);
 }
 
 /**
  * Security, 401, 403 and the catch-all error of every operation, from the same metadata the
  * guard reads, so the document cannot drift from what is enforced. A security requirement
- * declared on the route (a public route that uses a credential when one comes) is kept.
+ * declared on the route (a public route that uses a credential when one comes) is kept. In
+ * OpenAPI 3.1 a requirement of a scheme other than OAuth names the roles required.
  */
 export function applyAccessRules(document: OpenAPIObject, app: INestApplication): void {
   const rules = rulesByOperation(app);
@@ -93,11 +79,14 @@ export function applyAccessRules(document: OpenAPIObject, app: INestApplication)
     for (const [method, operation] of Object.entries(item) as [string, OperationObject][]) {
       const rule = rules.get(operation?.operationId ?? '');
       if (!rule) continue;
-      const responses = operation.responses;
-      operation.security ??= securityOf(rule);
+      const schemes = rule.sessionOnly ? SESSION_SCHEMES : [...SESSION_SCHEMES, ...TOKEN_SCHEMES];
+      const roles = rule.access === 'root' ? ['root'] : [];
+      operation.security ??=
+        rule.access === 'public' ? [] : schemes.map((name) => ({ [name]: roles }));
+      const { responses } = operation;
       if (rule.access !== 'public')
         responses['401'] ??= { $ref: '#/components/responses/Unauthorized' };
-      const refused = forbidden(rule, method);
+      const refused = refusals(rule, method);
       if (refused) responses['403'] ??= { description: refused, content: ERROR_CONTENT };
       responses.default ??= { $ref: '#/components/responses/Error' };
     }
