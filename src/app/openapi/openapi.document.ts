@@ -56,21 +56,21 @@ export function buildOpenApiDocument(
 }
 
 /**
- * Holds the document of the running application. createApp hands it a factory (the scanner
- * needs the application object itself); the document is built on first use and kept.
+ * The document of the running application, built on first use by the factory createApp hands
+ * it (the scanner needs the application object itself) and kept.
  */
 @Injectable()
 export class OpenApiDocument {
-  private factory: (() => OpenAPIObject) | null = null;
-  private document: OpenAPIObject | null = null;
+  private document?: OpenAPIObject;
+  private factory = (): OpenAPIObject => {
+    throw new Error('The OpenAPI document was not set up (see createApp)');
+  };
 
   useFactory(factory: () => OpenAPIObject): void {
     this.factory = factory;
-    this.document = null;
   }
 
   get(): OpenAPIObject {
-    if (!this.factory) throw new Error('The OpenAPI document was not set up (see createApp)');
     return (this.document ??= this.factory());
   }
 }

@@ -10,22 +10,23 @@ export type SchemaObject = { type?: string | string[]; [keyword: string]: unknow
 export type HeadersObject = Record<string, { description?: string; schema?: SchemaObject }>;
 export type ContentObject = Record<string, { schema: SchemaObject }>;
 
-type Decorator = MethodDecorator & ClassDecorator;
+/** For a class, a handler, or one of its parameters (the handler holds the parameter's data). */
+type Decorator = MethodDecorator & ClassDecorator & ParameterDecorator;
 
 /**
- * Adds to the scanner's metadata `key` (its `DECORATORS` constants) of the method, or of the
- * class for a class decorator: a list's items are appended, an object's fields merged.
+ * Adds to the scanner's metadata `key` (its `DECORATORS` constants) of the handler, or of the
+ * class: a list's items are appended, an object's fields merged.
  */
 function add(key: string, value: object): Decorator {
-  return ((target: object, _key?: string | symbol, descriptor?: PropertyDescriptor) => {
-    const on = (descriptor?.value as object | undefined) ?? target;
+  return (target: object, handler?: string | symbol) => {
+    const on =
+      handler === undefined ? target : (target as Record<string | symbol, object>)[handler];
     const previous = Reflect.getMetadata(`swagger/${key}`, on) as object | undefined;
     const next = Array.isArray(value)
       ? [...((previous as unknown[] | undefined) ?? []), ...(value as unknown[])]
       : { ...previous, ...value };
     Reflect.defineMetadata(`swagger/${key}`, next, on);
-    return descriptor ?? target;
-  }) as Decorator;
+  };
 }
 
 export const ApiOperation = (options: {
@@ -65,7 +66,11 @@ export interface ParameterOptions {
   schema: SchemaObject;
 }
 
-export function ApiParameter(options: ParameterOptions): Decorator {
+/** Parameters in the order given, or (`in: 'body'`) the request body. */
+export function ApiParameter(...parameters: ParameterOptions[]): Decorator {
   // A primitive type tells the scanner that the schema is given, not a class to explore.
-  return add('apiParameters', [options.in === 'body' ? { type: String, ...options } : options]);
+  return add(
+    'apiParameters',
+    parameters.map((p) => (p.in === 'body' ? { type: String, ...p } : p)),
+  );
 }
