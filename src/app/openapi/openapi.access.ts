@@ -23,6 +23,8 @@ export const STANDARD_RESPONSES: Record<string, ResponseObject> = {
 const SESSION_SCHEMES = ['bearer', 'accessCookie'];
 const TOKEN_SCHEMES = ['personalToken', 'personalTokenBasic'];
 const UNSAFE_METHODS = ['post', 'put', 'patch', 'delete'];
+const OTHER_SITE = 'a browser says another site sent the request (`Sec-Fetch-Site`, `Origin`)';
+const COOKIE_CROSS_SITE = 'a cross-site request authenticated by the cookie';
 
 type Rules = { access: AccessRule; sameOrigin: boolean; sessionOnly: boolean };
 
@@ -51,17 +53,12 @@ function rulesByOperation(app: INestApplication): Map<string, Rules> {
 
 /** Why the guard answers 403, if it can. */
 function refusals({ access, sameOrigin, sessionOnly }: Rules, method: string): string {
-  const unsafe = UNSAFE_METHODS.includes(method);
+  // Only a state-changing request is checked for where it comes from.
+  const origin = sameOrigin ? OTHER_SITE : access !== 'public' ? COOKIE_CROSS_SITE : '';
   const reasons = [
-    access === 'root' && 'the user is not a root user',
-    sessionOnly && 'the credential is a personal access token',
-    unsafe &&
-      sameOrigin &&
-      'a browser says another site sent the request (`Sec-Fetch-Site`, `Origin`)',
-    unsafe &&
-      !sameOrigin &&
-      access !== 'public' &&
-      'a cross-site request authenticated by the cookie',
+    access === 'root' ? 'the user is not a root user' : '',
+    sessionOnly ? 'the credential is a personal access token' : '',
+    UNSAFE_METHODS.includes(method) ? origin : '',
   ];
   const text = reasons.filter(Boolean).join(', or ');
   return text && text[0].toUpperCase() + text.slice(1);

@@ -57,7 +57,6 @@ export interface ApiResponseOptions {
 export const ApiResponse = ({ status, ...response }: ApiResponseOptions): Decorator =>
   add('apiResponse', { [status]: response });
 
-/** A path or query parameter, or (`in: 'body'`) the request body. */
 export interface ParameterOptions {
   in: 'path' | 'query' | 'body';
   name?: string;
@@ -69,8 +68,8 @@ export interface ParameterOptions {
 /** Parameters in the order given, or (`in: 'body'`) the request body. */
 export function ApiParameter(...parameters: ParameterOptions[]): Decorator {
   // A primitive type tells the scanner that the schema is given, not a class to explore.
-  return add(
-    'apiParameters',
-    parameters.map((p) => (p.in === 'body' ? { type: String, ...p } : p)),
+  const given = parameters.map((param) =>
+    param.in === 'body' ? { type: String, ...param } : param,
   );
+  return add('apiParameters', given);
 }
