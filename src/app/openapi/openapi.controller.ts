@@ -19,14 +19,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { ApiOperation, ApiParam, ApiTags, type OpenAPIObject } from '@nestjs/swagger';
 import Negotiator from 'negotiator';
 import { TOWER_CONFIG, type HttpRequest, type TowerConfig, Public } from 'tower-auth';
-import {
-  ApiContent,
-  ApiErrors,
-  ApiJson,
-  API_TAGS,
-  API_PREFIX,
-  isApiAliasPath,
-} from 'tower-auth/openapi';
+import { ApiContent, ApiErrors, ApiJson, API_PREFIX, isApiAliasPath } from 'tower-auth/openapi';
 import { VERSION } from '../../version.js';
 import { OpenApiDocument } from './openapi.document.js';
 
@@ -110,7 +103,7 @@ function swaggerUiPolicy(serverUrl: string): string {
  */
 @Controller('')
 @Public()
-@ApiTags(API_TAGS.openapi)
+@ApiTags('openapi')
 export class OpenApiController {
   /** Each file is read (and compressed) on its first request, then served from memory. */
   private readonly files = new Map<string, Promise<Loaded>>();

@@ -17,7 +17,7 @@ import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js'
 import { Authenticated } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import { SessionOnly } from '../decorators/session-only.decorator.js';
-import { ApiErrors, ApiJson, API_TAGS } from '../http/openapi.decorators.js';
+import { ApiErrors, ApiJson } from '../http/openapi.decorators.js';
 import { ApiOperation, ApiResponse, ApiTags } from '../http/openapi.metadata.js';
 import { BodyShape, ParamShape } from '../http/shapes.js';
 import { AccessTokenService } from './access-token.service.js';
@@ -40,7 +40,7 @@ const MAX_LIFETIME_S = 10 * 366 * 86400;
 @Controller('tokens')
 @Authenticated()
 @SessionOnly()
-@ApiTags(API_TAGS.tokens)
+@ApiTags('personal access tokens')
 export class AccessTokensController {
   constructor(
     private readonly tokens: AccessTokenService,

@@ -5,7 +5,7 @@ import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js'
 import { RootOnly } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import { SessionOnly } from '../decorators/session-only.decorator.js';
-import { ApiErrors, ApiJson, API_TAGS } from '../http/openapi.decorators.js';
+import { ApiErrors, ApiJson } from '../http/openapi.decorators.js';
 import { userId } from '../http/fields.js';
 import { ApiOperation, ApiResponse, ApiTags } from '../http/openapi.metadata.js';
 import { UserRepository } from '../users/user.repository.js';
@@ -18,7 +18,7 @@ import type { HttpRequest } from '../common/http-request.js';
 @Controller('admin')
 @RootOnly()
 @SessionOnly()
-@ApiTags(API_TAGS.admin)
+@ApiTags('admin')
 export class AdminTokensController {
   constructor(
     private readonly tokens: AccessTokenService,

@@ -7,14 +7,14 @@ import { SessionService } from '../sessions/session.service.js';
 import { UserRepository } from '../users/user.repository.js';
 import { AuditPage, AuditQuery, SessionsRevoked, UserPage, UserQuery } from './admin.shapes.js';
 import { userId } from './fields.js';
-import { ApiErrors, ApiJson, API_TAGS } from './openapi.decorators.js';
+import { ApiErrors, ApiJson } from './openapi.decorators.js';
 import { ParamShape, QueryShape } from './shapes.js';
 import { toUserInfo } from './user-info.controller.js';
 
 /** Administration for root users (SPEC §6). */
 @Controller('admin')
 @RootOnly()
-@ApiTags(API_TAGS.admin)
+@ApiTags('admin')
 export class AdminController {
   constructor(
     private readonly users: UserRepository,

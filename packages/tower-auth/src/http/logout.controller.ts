@@ -11,7 +11,7 @@ import { sendSignOutPage } from '../pages/sign-out-page.js';
 import { SessionService } from '../sessions/session.service.js';
 import { clearedCookies } from './cookies.js';
 import { setCookies, wantsJson } from './http-response.js';
-import { ApiJson, ApiRedirect, SESSION_COOKIES_CLEARED, API_TAGS } from './openapi.decorators.js';
+import { ApiJson, ApiRedirect, SESSION_COOKIES_CLEARED } from './openapi.decorators.js';
 import { LoggedOut } from './http.shapes.js';
 import { jsonSchemaOf } from './shapes.js';
 
@@ -47,7 +47,7 @@ function ApiLogout(page?: string): MethodDecorator {
  */
 @Controller('logout')
 @Public()
-@ApiTags(API_TAGS.sessions)
+@ApiTags('sessions')
 export class LogoutController {
   private readonly origin: string;
 

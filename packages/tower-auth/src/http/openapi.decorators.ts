@@ -6,9 +6,9 @@ import { jsonSchemaOf } from './shapes.js';
 
 /**
  * What the module's routes say in an OpenAPI document beyond their shapes: short forms of the
- * response decorators, the security schemes and the tags. Security requirements, 401/403 and
- * the catch-all error response follow from each route's access rule when the document is
- * built (src/app/openapi); declare here only what differs.
+ * response decorators and the security schemes. Security requirements, 401/403 and the
+ * catch-all error response follow from each route's access rule when the document is built
+ * (src/app/openapi); declare here only what differs.
  */
 
 /**
@@ -21,19 +21,6 @@ export const SECURITY_SCHEMES = {
   refreshCookie: { type: 'apiKey', in: 'cookie', name: REFRESH_COOKIE },
   personalToken: { type: 'http', scheme: 'bearer', bearerFormat: 'tat_<id>_<secret>' },
   personalTokenBasic: { type: 'http', scheme: 'basic' },
-} as const;
-
-/** Tags, described (and ordered) by the document that lists them (docs/api.md for the service). */
-export const API_TAGS = {
-  service: 'service',
-  email: 'e-mail login',
-  providers: 'provider login',
-  sessions: 'sessions',
-  tokens: 'personal access tokens',
-  ephemeral: 'ephemeral',
-  admin: 'admin',
-  pages: 'pages',
-  openapi: 'openapi',
 } as const;
 
 const cookies = (description: string): HeadersObject => ({

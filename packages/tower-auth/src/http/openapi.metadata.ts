@@ -35,6 +35,7 @@ export const ApiOperation = (options: {
   requestBody?: { required: boolean; content: ContentObject };
 }): Decorator => add('apiOperation', options);
 
+/** By the names the document describes them under (docs/api.md for the service). */
 export const ApiTags = (...tags: string[]): Decorator => add('apiUseTags', tags);
 export const ApiConsumes = (...types: string[]): Decorator => add('apiConsumes', types);
 

@@ -5,7 +5,7 @@ import { TOWER_CONFIG, type AuthType, type TowerConfig } from '../config/tower-c
 import { Public } from '../decorators/access.decorator.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import { VERSION } from '../version.js';
-import { ApiJson, API_TAGS } from './openapi.decorators.js';
+import { ApiJson } from './openapi.decorators.js';
 import { ServiceInfoBody } from './http.shapes.js';
 
 /** `loginPath`: clients, the login page among them, go to `${serverUrl}${loginPath}`. */
@@ -13,7 +13,7 @@ export type ServiceInfo = z.input<typeof ServiceInfoBody>['serviceInfo'];
 
 /** What a client needs before signing in; computed once, the configuration is frozen. */
 @Controller('service-info')
-@ApiTags(API_TAGS.service)
+@ApiTags('service')
 export class ServiceInfoController {
   private readonly body: z.input<typeof ServiceInfoBody>;
 

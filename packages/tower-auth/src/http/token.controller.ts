@@ -11,7 +11,7 @@ import type { HttpRequest } from '../common/http-request.js';
 import { noStore, setCookies } from './http-response.js';
 import { tokenBody, type TokenResponse } from './login-response.js';
 import { OAuthError, RefreshGrant, TokenResponseBody, type Grant } from './http.shapes.js';
-import { ApiJson, SESSION_COOKIES_SET, API_TAGS } from './openapi.decorators.js';
+import { ApiJson, SESSION_COOKIES_SET } from './openapi.decorators.js';
 import { BodyShape } from './shapes.js';
 
 const REFRESH_DESCRIPTION =
@@ -47,7 +47,7 @@ const invalidRequest = (message: string): Error => oauthError('invalid_request',
  */
 @Controller('oauth/access_token')
 @Public()
-@ApiTags(API_TAGS.sessions)
+@ApiTags('sessions')
 export class TokenController {
   constructor(
     private readonly sessions: SessionService,

@@ -5,7 +5,7 @@ import { Authenticated } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { UserRepository } from '../users/user.repository.js';
-import { ApiJson, API_TAGS } from './openapi.decorators.js';
+import { ApiJson } from './openapi.decorators.js';
 import { UserInfoBody, UserInfoResponse } from './http.shapes.js';
 
 export type UserInfo = z.input<typeof UserInfoBody>;
@@ -26,7 +26,7 @@ export function toUserInfo(user: UserEntity): UserInfo {
 
 /** Seqera's `/user-info` shape (SPEC §6). */
 @Controller('user-info')
-@ApiTags(API_TAGS.sessions)
+@ApiTags('sessions')
 export class UserInfoController {
   constructor(private readonly users: UserRepository) {}
 

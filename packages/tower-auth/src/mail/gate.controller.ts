@@ -17,7 +17,7 @@ import { Public } from '../decorators/access.decorator.js';
 import { SameOriginOnly } from '../decorators/same-origin.decorator.js';
 import { noStore } from '../http/http-response.js';
 import { ErrorBody } from '../http/http.shapes.js';
-import { ApiErrors, ApiJson, ApiRedirect, API_TAGS } from '../http/openapi.decorators.js';
+import { ApiErrors, ApiJson, ApiRedirect } from '../http/openapi.decorators.js';
 import { BodyShape } from '../http/shapes.js';
 import { MagicLinkRequest, MagicLinkRequested } from './mail.shapes.js';
 import { MagicLinkService } from './magic-link.service.js';
@@ -34,7 +34,7 @@ export const GATE_ANSWER: z.input<typeof MagicLinkRequested> = { state: 0 };
  */
 @Controller('gate')
 @Public()
-@ApiTags(API_TAGS.email)
+@ApiTags('e-mail login')
 export class GateController {
   constructor(
     private readonly magicLinks: MagicLinkService,

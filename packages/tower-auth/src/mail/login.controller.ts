@@ -12,7 +12,6 @@ import {
   ApiJson,
   ApiRedirect,
   SESSION_COOKIES_SET,
-  API_TAGS,
 } from '../http/openapi.decorators.js';
 import { BodyShape } from '../http/shapes.js';
 import { MagicLinkRedeem } from './mail.shapes.js';
@@ -27,7 +26,7 @@ import type { HttpRequest } from '../common/http-request.js';
  */
 @Controller('login')
 @Public()
-@ApiTags(API_TAGS.email)
+@ApiTags('e-mail login')
 export class LoginController {
   constructor(
     private readonly magicLinks: MagicLinkService,

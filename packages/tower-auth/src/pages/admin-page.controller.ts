@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
-import { ApiContent, API_TAGS } from '../http/openapi.decorators.js';
+import { ApiContent } from '../http/openapi.decorators.js';
 import { adminPage } from './admin-page.templates.js';
 import { scriptRef } from './page-assets.js';
 import { pagePolicy, sendPage, styleNonce } from './page-response.js';
@@ -14,7 +14,7 @@ import { pagePolicy, sendPage, styleNonce } from './page-response.js';
  */
 @Controller('auth/admin')
 @Public()
-@ApiTags(API_TAGS.pages)
+@ApiTags('pages')
 export class AdminPageController {
   private readonly origin: string;
 

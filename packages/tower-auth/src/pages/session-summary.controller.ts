@@ -4,7 +4,7 @@ import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
 import { Authenticated } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import { SessionOnly } from '../decorators/session-only.decorator.js';
-import { ApiJson, API_TAGS } from '../http/openapi.decorators.js';
+import { ApiJson } from '../http/openapi.decorators.js';
 import { SessionSummaryBody } from '../http/http.shapes.js';
 import { SessionRepository } from '../sessions/session.repository.js';
 
@@ -15,7 +15,7 @@ export type SessionSummary = z.input<typeof SessionSummaryBody>;
  * and its admin link. One primary-key read; the guard has already checked the token.
  */
 @Controller('auth/session')
-@ApiTags(API_TAGS.sessions)
+@ApiTags('sessions')
 export class SessionSummaryController {
   constructor(private readonly sessions: SessionRepository) {}
 

@@ -21,7 +21,6 @@ import {
   ApiJson,
   ApiRedirect,
   SESSION_COOKIES_SET,
-  API_TAGS,
 } from '../http/openapi.decorators.js';
 import { LoginFailureBody, TokenResponseBody } from '../http/http.shapes.js';
 import { BodyShape, ParamShape, QueryShape } from '../http/shapes.js';
@@ -57,7 +56,7 @@ function ApiLoginOutcome(): MethodDecorator {
  */
 @Controller('oauth')
 @Public()
-@ApiTags(API_TAGS.providers)
+@ApiTags('provider login')
 export class OAuthLoginController {
   constructor(
     private readonly registry: ProviderRegistry,

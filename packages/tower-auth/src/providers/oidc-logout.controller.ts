@@ -8,12 +8,7 @@ import { fromAnotherSite } from '../guards/credential.js';
 import { clearedCookies } from '../http/cookies.js';
 import type { HttpRequest } from '../common/http-request.js';
 import { noStore, setCookies } from '../http/http-response.js';
-import {
-  ApiContent,
-  ApiRedirect,
-  SESSION_COOKIES_CLEARED,
-  API_TAGS,
-} from '../http/openapi.decorators.js';
+import { ApiContent, ApiRedirect, SESSION_COOKIES_CLEARED } from '../http/openapi.decorators.js';
 import { sendSignOutPage } from '../pages/sign-out-page.js';
 import { SessionService } from '../sessions/session.service.js';
 import { describeProviderError } from './oauth-client.js';
@@ -30,7 +25,7 @@ import { ProviderRegistry } from './provider-registry.js';
  */
 @Controller('oauth/logout')
 @Public()
-@ApiTags(API_TAGS.sessions)
+@ApiTags('sessions')
 export class OidcLogoutController {
   private readonly logger = new Logger('OidcLogout');
   private readonly origin: string;
