@@ -45,11 +45,8 @@ export function buildOpenApiDocument(
     builder.addTag(name, text);
   }
   const base = builder.build();
-  base.components = {
-    ...base.components,
-    schemas: openApiSchemas(),
-    responses: STANDARD_RESPONSES,
-  };
+  const schemas = openApiSchemas();
+  base.components = { ...base.components, schemas, responses: STANDARD_RESPONSES };
   const document = SwaggerModule.createDocument(app, base, { autoTagControllers: false });
   applyAccessRules(document, app);
   return document;
