@@ -1,9 +1,13 @@
+import type { SECURITY_SCHEMES } from './openapi.decorators.js';
+
 /**
  * The few OpenAPI decorators the module's controllers use, written without a dependency on
  * `@nestjs/swagger`: they store the same metadata keys that `@nestjs/swagger`'s scanner reads,
  * so a host that builds a document with `SwaggerModule` gets the module's routes described,
  * and a host without Swagger installs nothing for it.
  */
+
+type SecurityScheme = keyof typeof SECURITY_SCHEMES;
 
 /** A JSON Schema (2020-12, as OpenAPI 3.1 has it), `$ref` included. */
 export type SchemaObject = { type?: string | string[]; [keyword: string]: unknown };
@@ -43,7 +47,7 @@ export const ApiConsumes = (...types: string[]): Decorator => add('apiConsumes',
  * The route's credential where its access rule does not say it: each scheme is an alternative;
  * `optional` (a public route that uses a credential when one comes): none at all will do too.
  */
-export function ApiSecurity(schemes: string[], { optional = false } = {}): Decorator {
+export function ApiSecurity(schemes: SecurityScheme[], { optional = false } = {}): Decorator {
   const requirements: object[] = schemes.map((scheme) => ({ [scheme]: [] }));
   return add('apiSecurity', optional ? [...requirements, {}] : requirements);
 }
