@@ -10,7 +10,7 @@ import { applyAccessRules, STANDARD_RESPONSES } from './openapi.access.js';
 const API_TEXT = new URL('../../../docs/api.md', import.meta.url);
 
 /** The `- **name**: text` items of a markdown list (an item may go on over indented lines). */
-function itemsOf(list = ''): [string, string][] {
+function itemsOf(list: string): [string, string][] {
   const items = list.replace(/\n +/g, ' ').matchAll(/^- \*\*(.+?)\*\*: (.+)$/gm);
   return [...items].map(([, name, text]) => [name, text]);
 }
@@ -34,14 +34,15 @@ export function buildOpenApiDocument(
     .addServer(config.serverUrl, 'The service')
     .addServer(`${config.serverUrl}/${API_PREFIX}`, `The same routes under /${API_PREFIX}`);
   // The prose is docs/api.md, also the API page of the docs: the text before its first `## `
-  // heading, then the list of security schemes, then the tags in the order the page shows them.
-  const [intro, schemes, tags] = readFileSync(API_TEXT, 'utf8').split(/^## .*$/m);
+  // heading, then the lists under `## Security schemes` and `## Tags` (in the page's order).
+  const [intro, ...sections] = readFileSync(API_TEXT, 'utf8').split(/^## /m);
+  const lists = new Map(sections.map((text) => [text.slice(0, text.indexOf('\n')), itemsOf(text)]));
   builder.setDescription(intro.replace(/^# .*$/m, '').trim());
-  const described = new Map(itemsOf(schemes));
+  const schemes = new Map(lists.get('Security schemes'));
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) {
-    builder.addSecurity(name, { ...scheme, description: described.get(name) });
+    builder.addSecurity(name, { ...scheme, description: schemes.get(name) });
   }
-  for (const [name, text] of [...itemsOf(tags), ...Object.entries(hostTags)]) {
+  for (const [name, text] of [...(lists.get('Tags') ?? []), ...Object.entries(hostTags)]) {
     builder.addTag(name, text);
   }
   const base = builder.build();
