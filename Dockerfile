@@ -26,6 +26,8 @@ COPY --from=build /app/dist ./dist
 # node_modules/tower-auth links to the workspace package: its manifest and build come along.
 COPY --from=build /app/packages/tower-auth/package.json ./packages/tower-auth/package.json
 COPY --from=build /app/packages/tower-auth/dist ./packages/tower-auth/dist
+# The OpenAPI document's description and tags (dist/app/openapi reads ../../../docs/api.md).
+COPY docs/api.md ./docs/api.md
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 8000

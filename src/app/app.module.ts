@@ -11,7 +11,8 @@ import { withApiAlias } from 'tower-auth/openapi';
 import { DatabaseModule } from '../database/database.module.js';
 import { HealthController } from './health.controller.js';
 import { RootController } from './root.controller.js';
-import { OpenApiModule } from './openapi/openapi.module.js';
+import { OpenApiController } from './openapi/openapi.controller.js';
+import { OpenApiDocument } from './openapi/openapi.document.js';
 import { MetricsController, METRICS_TOKEN } from '../observability/metrics.controller.js';
 import type { Observability } from '../observability/observability.js';
 import { PromMetrics } from '../observability/prom-metrics.js';
@@ -40,13 +41,18 @@ export class AppModule {
           apiAlias: true,
           metrics: observability.metrics,
         }),
-        OpenApiModule,
         // A host application's own modules, next to the service's (none in main.ts).
         ...(options.modules ?? []),
       ],
       // `/` sends a browser to the login page; `/api` itself is nothing.
-      controllers: [...withApiAlias([HealthController]), RootController, MetricsController],
+      controllers: [
+        ...withApiAlias([HealthController, OpenApiController]),
+        RootController,
+        MetricsController,
+      ],
       providers: [
+        // The OpenAPI document, which createApp hands its factory.
+        OpenApiDocument,
         { provide: APP_FILTER, useClass: JsonExceptionFilter },
         { provide: PromMetrics, useValue: observability.metrics },
         { provide: METRICS_TOKEN, useValue: observability.metricsToken },

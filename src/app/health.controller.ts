@@ -10,7 +10,7 @@ import { ModuleRef } from '@nestjs/core';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { isDatabaseUnavailable, Public, RevocationService, TOWER_CONFIG } from 'tower-auth';
 import type { TowerConfig } from 'tower-auth';
-import { ApiErrors, ApiJson, API_TAGS } from 'tower-auth/openapi';
+import { ApiErrors, ApiJson } from 'tower-auth/openapi';
 import { DatabaseHealthRepository } from '../database/database-health.repository.js';
 import { ListenCheck } from '../database/listen-check.js';
 
@@ -60,7 +60,7 @@ const checksSchema = {
  * serve it and stops while the database is away).
  */
 @Controller('health')
-@ApiTags(API_TAGS.service)
+@ApiTags('service')
 export class HealthController {
   constructor(
     private readonly database: DatabaseHealthRepository,

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public, TOWER_CONFIG, type TowerConfig } from 'tower-auth';
-import { ApiRedirect, API_TAGS } from 'tower-auth/openapi';
+import { ApiRedirect } from 'tower-auth/openapi';
 
 /**
  * `GET /`: the service has no home page of its own, so a visitor lands on the login page.
@@ -11,7 +11,7 @@ import { ApiRedirect, API_TAGS } from 'tower-auth/openapi';
  */
 @Controller()
 @Public()
-@ApiTags(API_TAGS.pages)
+@ApiTags('pages')
 export class RootController {
   constructor(
     private readonly adapterHost: HttpAdapterHost,

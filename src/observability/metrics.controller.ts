@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Header, Headers, Inject, NotFoundException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from 'tower-auth';
-import { API_TAGS, ApiContent, ApiErrors } from 'tower-auth/openapi';
+import { ApiContent, ApiErrors } from 'tower-auth/openapi';
 import { PromMetrics } from './prom-metrics.js';
 
 /** The bearer secret that opens /metrics on the public port; null: it is not served there. */
@@ -13,7 +13,7 @@ export const METRICS_TOKEN = Symbol('METRICS_TOKEN');
  * else, and everyone when no token is set, gets the 404 of a route that does not exist.
  */
 @Controller('metrics')
-@ApiTags(API_TAGS.service)
+@ApiTags('service')
 export class MetricsController {
   private readonly expected: Buffer | null;
 

@@ -8,31 +8,9 @@ export { ACCESS_RULE, type AccessRule } from './decorators/access.decorator.js';
 export { ORIGIN_RULE, type OriginRule } from './decorators/same-origin.decorator.js';
 export { CREDENTIAL_RULE, type CredentialRule } from './decorators/session-only.decorator.js';
 export { API_PREFIX, isApiAliasPath, withApiAlias } from './http/routes.js';
-export { API_TAGS, SECURITY, SECURITY_SCHEMES } from './http/openapi.security.js';
-export {
-  BodyShape,
-  jsonSchemaOf,
-  named,
-  openApiSchemas,
-  ParamShape,
-  parseShape,
-  QueryShape,
-  ShapePipe,
-} from './http/shapes.js';
-export {
-  ApiContent,
-  ApiErrors,
-  ApiJson,
-  ApiRedirect,
-  schemaOf,
-  type Shape,
-} from './http/openapi.decorators.js';
-export type {
-  HeadersObject,
-  ReferenceObject,
-  SchemaObject,
-  SecuritySchemeObject,
-} from './http/openapi.metadata.js';
+export * from './http/openapi.metadata.js';
+export * from './http/openapi.decorators.js';
+export * from './http/shapes.js';
 // Every shape of the module's routes, so the document's components are complete.
 export * from './http/http.shapes.js';
 export * from './http/admin.shapes.js';

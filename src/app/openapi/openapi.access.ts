@@ -1,19 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import { PATH_METADATA } from '@nestjs/common/constants.js';
-import { ModulesContainer } from '@nestjs/core';
-import type {
-  OpenAPIObject,
-  OperationObject,
-  ResponseObject,
-  SecurityRequirementObject,
-} from '@nestjs/swagger';
-import {
-  ACCESS_RULE,
-  type AccessRule,
-  CREDENTIAL_RULE,
-  ORIGIN_RULE,
-  SECURITY,
-} from 'tower-auth/openapi';
+import { ModulesContainer, Reflector } from '@nestjs/core';
+import type { OpenAPIObject, OperationObject, ResponseObject } from '@nestjs/swagger';
+import { ACCESS_RULE, type AccessRule, CREDENTIAL_RULE, ORIGIN_RULE } from 'tower-auth/openapi';
 
 const ERROR_CONTENT = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
 
@@ -32,44 +20,26 @@ export const STANDARD_RESPONSES: Record<string, ResponseObject> = {
   },
 };
 
-const SESSION_SCHEMES = [SECURITY.bearer, SECURITY.accessCookie];
-const TOKEN_SCHEMES = [SECURITY.personalToken, SECURITY.personalTokenBasic];
+const SESSION_SCHEMES = ['bearer', 'accessCookie'];
+const TOKEN_SCHEMES = ['personalToken', 'personalTokenBasic'];
+const UNSAFE_METHODS = ['post', 'put', 'patch', 'delete'];
+const OTHER_SITE = 'a browser says another site sent the request (`Sec-Fetch-Site`, `Origin`)';
+const COOKIE_CROSS_SITE = 'a cross-site request authenticated by the cookie';
 
-/** OpenAPI 3.1: for schemes other than OAuth the array names the roles required. */
-function securityOf({ access, sessionOnly }: Rules): SecurityRequirementObject[] {
-  if (access === 'public') return [];
-  const roles = access === 'root' ? ['root'] : [];
-  const schemes = sessionOnly ? SESSION_SCHEMES : [...SESSION_SCHEMES, ...TOKEN_SCHEMES];
-  return schemes.map((scheme) => ({ [scheme]: roles }));
-}
+type Rules = { access: AccessRule; sameOrigin: boolean; sessionOnly: boolean };
 
-const UNSAFE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
-
-type Controller = new (...args: never[]) => object;
-
-interface Rules {
-  access: AccessRule;
-  /** @SameOriginOnly(): refused when a browser says another site sent it. */
-  sameOrigin: boolean;
-  /** @SessionOnly(): personal access tokens are refused. */
-  sessionOnly: boolean;
-}
-
-const SIGNED_IN: Rules = { access: 'user', sameOrigin: false, sessionOnly: false };
-
-/** `<Controller>_<method>` (the scanner's operation ids) to the rules the guard applies. */
-function accessRules(app: INestApplication): Map<string, Rules> {
+/** `<Controller>_<method>` (the scanner's operation ids) to the rules the guard reads. */
+function rulesByOperation(app: INestApplication): Map<string, Rules> {
+  const reflector = new Reflector();
   const rules = new Map<string, Rules>();
   for (const module of app.get(ModulesContainer).values()) {
-    for (const wrapper of module.controllers.values()) {
-      const controller = wrapper.metatype as Controller | null;
+    for (const { metatype: controller } of module.controllers.values()) {
       if (!controller) continue;
-      for (const key of Object.getOwnPropertyNames(controller.prototype)) {
-        const handler = (controller.prototype as Record<string, unknown>)[key];
-        if (typeof handler !== 'function' || !Reflect.hasMetadata(PATH_METADATA, handler)) continue;
-        const rule = (name: string): unknown =>
-          Reflect.getMetadata(name, handler) ?? Reflect.getMetadata(name, controller);
-        rules.set(`${controller.name}_${key}`, {
+      const prototype = controller.prototype as Record<string, () => unknown>;
+      for (const name of Object.getOwnPropertyNames(prototype)) {
+        const rule = (key: string): unknown =>
+          reflector.getAllAndOverride(key, [prototype[name], controller]);
+        rules.set(`${controller.name}_${name}`, {
           // The guard treats a route without a rule as one for signed-in users.
           access: (rule(ACCESS_RULE) as AccessRule | undefined) ?? 'user',
           sameOrigin: rule(ORIGIN_RULE) === 'same-origin',
@@ -81,43 +51,40 @@ function accessRules(app: INestApplication): Map<string, Rules> {
   return rules;
 }
 
-function forbidden(
-  { access, sameOrigin, sessionOnly }: Rules,
-  method: string,
-): ResponseObject | null {
-  const unsafe = UNSAFE_METHODS.has(method);
+/** Why the guard answers 403, if it can. */
+function refusals({ access, sameOrigin, sessionOnly }: Rules, method: string): string {
+  // Only a state-changing request is checked for where it comes from.
+  const origin = sameOrigin ? OTHER_SITE : access !== 'public' ? COOKIE_CROSS_SITE : '';
   const reasons = [
-    ...(access === 'root' ? ['the user is not a root user'] : []),
-    ...(sessionOnly ? ['the credential is a personal access token'] : []),
-    ...(unsafe && sameOrigin
-      ? ['a browser says another site sent the request (`Sec-Fetch-Site`, `Origin`)']
-      : unsafe && access !== 'public'
-        ? ['a cross-site request authenticated by the cookie']
-        : []),
+    access === 'root' ? 'the user is not a root user' : '',
+    sessionOnly ? 'the credential is a personal access token' : '',
+    UNSAFE_METHODS.includes(method) ? origin : '',
   ];
-  if (reasons.length === 0) return null;
-  const text = reasons.join(', or ');
-  return { description: text[0].toUpperCase() + text.slice(1), content: ERROR_CONTENT };
+  const text = reasons.filter(Boolean).join(', or ');
+  return text && text[0].toUpperCase() + text.slice(1);
 }
 
 /**
  * Security, 401, 403 and the catch-all error of every operation, from the same metadata the
  * guard reads, so the document cannot drift from what is enforced. A security requirement
- * declared on the route (a public route that uses a credential when one comes) is kept.
+ * declared on the route (a public route that uses a credential when one comes) is kept. In
+ * OpenAPI 3.1 a requirement of a scheme other than OAuth names the roles required.
  */
 export function applyAccessRules(document: OpenAPIObject, app: INestApplication): void {
-  const rules = accessRules(app);
+  const rules = rulesByOperation(app);
   for (const item of Object.values(document.paths)) {
-    for (const [method, value] of Object.entries(item)) {
-      const operation = value as OperationObject;
-      if (typeof operation?.operationId !== 'string') continue;
-      const rule = rules.get(operation.operationId) ?? SIGNED_IN;
-      operation.security ??= securityOf(rule);
-      const responses = operation.responses;
+    for (const [method, operation] of Object.entries(item) as [string, OperationObject][]) {
+      const rule = rules.get(operation?.operationId ?? '');
+      if (!rule) continue;
+      const schemes = rule.sessionOnly ? SESSION_SCHEMES : [...SESSION_SCHEMES, ...TOKEN_SCHEMES];
+      const roles = rule.access === 'root' ? ['root'] : [];
+      operation.security ??=
+        rule.access === 'public' ? [] : schemes.map((name) => ({ [name]: roles }));
+      const { responses } = operation;
       if (rule.access !== 'public')
         responses['401'] ??= { $ref: '#/components/responses/Unauthorized' };
-      const refused = forbidden(rule, method);
-      if (refused) responses['403'] ??= refused;
+      const refused = refusals(rule, method);
+      if (refused) responses['403'] ??= { description: refused, content: ERROR_CONTENT };
       responses.default ??= { $ref: '#/components/responses/Error' };
     }
   }

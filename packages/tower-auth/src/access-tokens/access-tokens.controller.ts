@@ -19,7 +19,6 @@ import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.deco
 import { SessionOnly } from '../decorators/session-only.decorator.js';
 import { ApiErrors, ApiJson } from '../http/openapi.decorators.js';
 import { ApiOperation, ApiResponse, ApiTags } from '../http/openapi.metadata.js';
-import { API_TAGS } from '../http/openapi.security.js';
 import { BodyShape, ParamShape } from '../http/shapes.js';
 import { AccessTokenService } from './access-token.service.js';
 import {
@@ -41,7 +40,7 @@ const MAX_LIFETIME_S = 10 * 366 * 86400;
 @Controller('tokens')
 @Authenticated()
 @SessionOnly()
-@ApiTags(API_TAGS.tokens)
+@ApiTags('personal access tokens')
 export class AccessTokensController {
   constructor(
     private readonly tokens: AccessTokenService,

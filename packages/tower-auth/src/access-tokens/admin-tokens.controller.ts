@@ -8,7 +8,6 @@ import { SessionOnly } from '../decorators/session-only.decorator.js';
 import { ApiErrors, ApiJson } from '../http/openapi.decorators.js';
 import { userId } from '../http/fields.js';
 import { ApiOperation, ApiResponse, ApiTags } from '../http/openapi.metadata.js';
-import { API_TAGS } from '../http/openapi.security.js';
 import { UserRepository } from '../users/user.repository.js';
 import { ParamShape } from '../http/shapes.js';
 import { AccessTokenService } from './access-token.service.js';
@@ -19,7 +18,7 @@ import type { HttpRequest } from '../common/http-request.js';
 @Controller('admin')
 @RootOnly()
 @SessionOnly()
-@ApiTags(API_TAGS.admin)
+@ApiTags('admin')
 export class AdminTokensController {
   constructor(
     private readonly tokens: AccessTokenService,

@@ -20,7 +20,6 @@ import { Authenticated, Public } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import { noStore } from '../http/http-response.js';
 import { ApiContent, ApiErrors, ApiJson } from '../http/openapi.decorators.js';
-import { API_TAGS } from '../http/openapi.security.js';
 import { ApiQueryOf, jsonSchemaOf, ParamShape } from '../http/shapes.js';
 import { isApiAliasPath } from '../http/routes.js';
 import {
@@ -55,7 +54,7 @@ function gone(): ForbiddenException {
  * credential that comes along is ignored. The first GET consumes it; a HEAD never does.
  */
 @Controller('ephemeral')
-@ApiTags(API_TAGS.ephemeral)
+@ApiTags('ephemeral')
 export class EphemeralController {
   constructor(
     private readonly ephemeral: EphemeralService,

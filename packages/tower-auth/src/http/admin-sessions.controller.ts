@@ -10,7 +10,6 @@ import { SessionRepository } from '../sessions/session.repository.js';
 import { SessionService } from '../sessions/session.service.js';
 import { UserRepository } from '../users/user.repository.js';
 import { ApiErrors, ApiJson } from './openapi.decorators.js';
-import { API_TAGS } from './openapi.security.js';
 import { SessionList } from './admin.shapes.js';
 import { sessionId, userId } from './fields.js';
 import { ParamShape } from './shapes.js';
@@ -25,7 +24,7 @@ const MAX_SESSIONS = 200;
  */
 @Controller('admin')
 @RootOnly()
-@ApiTags(API_TAGS.admin)
+@ApiTags('admin')
 export class AdminSessionsController {
   constructor(
     private readonly users: UserRepository,

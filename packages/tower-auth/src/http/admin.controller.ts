@@ -8,14 +8,13 @@ import { UserRepository } from '../users/user.repository.js';
 import { AuditPage, AuditQuery, SessionsRevoked, UserPage, UserQuery } from './admin.shapes.js';
 import { userId } from './fields.js';
 import { ApiErrors, ApiJson } from './openapi.decorators.js';
-import { API_TAGS } from './openapi.security.js';
 import { ParamShape, QueryShape } from './shapes.js';
 import { toUserInfo } from './user-info.controller.js';
 
 /** Administration for root users (SPEC §6). */
 @Controller('admin')
 @RootOnly()
-@ApiTags(API_TAGS.admin)
+@ApiTags('admin')
 export class AdminController {
   constructor(
     private readonly users: UserRepository,

@@ -1,6 +1,6 @@
 import { applyDecorators, Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ApiOperation, ApiResponse, ApiTags } from './openapi.metadata.js';
+import { ApiOperation, ApiResponse, ApiSecurity, ApiTags } from './openapi.metadata.js';
 import type { HttpRequest } from '../common/http-request.js';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
@@ -11,14 +11,8 @@ import { sendSignOutPage } from '../pages/sign-out-page.js';
 import { SessionService } from '../sessions/session.service.js';
 import { clearedCookies } from './cookies.js';
 import { setCookies, wantsJson } from './http-response.js';
-import {
-  ApiJson,
-  ApiOptionalCredential,
-  ApiRedirect,
-  SESSION_COOKIES_CLEARED,
-} from './openapi.decorators.js';
+import { ApiJson, ApiRedirect, SESSION_COOKIES_CLEARED } from './openapi.decorators.js';
 import { LoggedOut } from './http.shapes.js';
-import { API_TAGS, SECURITY } from './openapi.security.js';
 import { jsonSchemaOf } from './shapes.js';
 
 const LOGOUT_DESCRIPTION =
@@ -29,7 +23,7 @@ const SIGNED_OUT_JSON = 'Signed out (`Accept: application/json`)';
 /** `page`: the GET's other 200, the HTML page a link from another site gets. */
 function ApiLogout(page?: string): MethodDecorator {
   return applyDecorators(
-    ApiOptionalCredential(SECURITY.bearer, SECURITY.accessCookie),
+    ApiSecurity(['bearer', 'accessCookie'], { optional: true }),
     ApiRedirect('Signed out (a browser)', '`${serverUrl}/`', SESSION_COOKIES_CLEARED),
     page
       ? ApiResponse({
@@ -53,7 +47,7 @@ function ApiLogout(page?: string): MethodDecorator {
  */
 @Controller('logout')
 @Public()
-@ApiTags(API_TAGS.sessions)
+@ApiTags('sessions')
 export class LogoutController {
   private readonly origin: string;
 

@@ -1,22 +1,27 @@
 import { applyDecorators } from '@nestjs/common';
 import { z } from 'zod';
-import {
-  ApiResponse,
-  ApiSecurity,
-  type HeadersObject,
-  type SchemaObject,
-} from './openapi.metadata.js';
 import { ACCESS_COOKIE, REFRESH_COOKIE } from './cookies.js';
-import { ErrorBody } from './http.shapes.js';
+import { ApiResponse, type HeadersObject, type SchemaObject } from './openapi.metadata.js';
 import { jsonSchemaOf } from './shapes.js';
 
 /**
- * Short forms of the @nestjs/swagger decorators this API needs again and again. Security
- * requirements, 401/403 and the catch-all error response follow from each route's access
- * rule when the document is built (src/app/openapi); declare here only what differs.
+ * What the module's routes say in an OpenAPI document beyond their shapes: short forms of the
+ * response decorators and the security schemes. Security requirements, 401/403 and the
+ * catch-all error response follow from each route's access rule when the document is built
+ * (src/app/openapi); declare here only what differs.
  */
 
-type Decorator = MethodDecorator & ClassDecorator;
+/**
+ * The security schemes the routes name (`ApiSecurity`, and the access rules when the service
+ * builds its document). Described in the document that lists them (docs/api.md for the service).
+ */
+export const SECURITY_SCHEMES = {
+  bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+  accessCookie: { type: 'apiKey', in: 'cookie', name: ACCESS_COOKIE },
+  refreshCookie: { type: 'apiKey', in: 'cookie', name: REFRESH_COOKIE },
+  personalToken: { type: 'http', scheme: 'bearer', bearerFormat: 'tat_<id>_<secret>' },
+  personalTokenBasic: { type: 'http', scheme: 'basic' },
+} as const;
 
 const cookies = (description: string): HeadersObject => ({
   'Set-Cookie': { description, schema: { type: 'string' } },
@@ -38,6 +43,8 @@ export function schemaOf(shape: Shape): SchemaObject {
   return shape instanceof z.ZodType ? jsonSchemaOf(shape) : shape;
 }
 
+type Decorator = MethodDecorator & ClassDecorator;
+
 /** A JSON response of this shape. */
 export function ApiJson(
   status: number,
@@ -46,22 +53,10 @@ export function ApiJson(
   headers?: HeadersObject,
 ): Decorator {
   const content = { 'application/json': { schema: schemaOf(shape) } };
-  return ApiResponse({ status, description, content, ...(headers ? { headers } : {}) });
+  return ApiResponse({ status, description, content, headers });
 }
 
-/** Errors particular to the route, each the JSON error body. */
-export function ApiErrors(errors: Record<number, string>): Decorator {
-  const each = Object.entries(errors).map(([status, text]) => ApiJson(+status, text, ErrorBody));
-  return applyDecorators(...each);
-}
-
-/** A `303 See Other` to `target` (a description of the Location). */
-export function ApiRedirect(description: string, target: string, headers = {}): Decorator {
-  const location = { description: target, schema: { type: 'string', format: 'uri' } } as const;
-  return ApiResponse({ status: 303, description, headers: { Location: location, ...headers } });
-}
-
-/** A response that is not JSON. */
+/** A response that is not JSON: text is a string, anything else binary. */
 export function ApiContent(
   status: number,
   description: string,
@@ -71,13 +66,18 @@ export function ApiContent(
   const text = types[0].startsWith('text/');
   const schema: SchemaObject = text ? { type: 'string' } : { type: 'string', format: 'binary' };
   const content = Object.fromEntries(types.map((type) => [type, { schema }]));
-  return ApiResponse({ status, description, content, ...(headers ? { headers } : {}) });
+  return ApiResponse({ status, description, content, headers });
 }
 
-/**
- * A public route that uses a credential when one comes (sign-out, refresh): each scheme is
- * an alternative, and none at all is allowed too.
- */
-export function ApiOptionalCredential(...schemes: string[]): Decorator {
-  return applyDecorators(...schemes.map((scheme) => ApiSecurity(scheme)), ApiSecurity({}));
+/** Errors particular to the route, each the JSON error body. */
+export function ApiErrors(errors: Record<number, string>): Decorator {
+  return applyDecorators(
+    ...Object.entries(errors).map(([status, text]) => ApiJson(+status, text, 'Error')),
+  );
+}
+
+/** A `303 See Other` to `target` (a description of the Location). */
+export function ApiRedirect(description: string, target: string, headers = {}): Decorator {
+  const location = { description: target, schema: { type: 'string', format: 'uri' } };
+  return ApiResponse({ status: 303, description, headers: { Location: location, ...headers } });
 }

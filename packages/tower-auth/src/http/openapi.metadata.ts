@@ -1,3 +1,5 @@
+import type { SECURITY_SCHEMES } from './openapi.decorators.js';
+
 /**
  * The few OpenAPI decorators the module's controllers use, written without a dependency on
  * `@nestjs/swagger`: they store the same metadata keys that `@nestjs/swagger`'s scanner reads,
@@ -5,61 +7,61 @@
  * and a host without Swagger installs nothing for it.
  */
 
+type SecurityScheme = keyof typeof SECURITY_SCHEMES;
+
 /** A JSON Schema (2020-12, as OpenAPI 3.1 has it), `$ref` included. */
 export type SchemaObject = { type?: string | string[]; [keyword: string]: unknown };
-export type ReferenceObject = { $ref: string };
 export type HeadersObject = Record<string, { description?: string; schema?: SchemaObject }>;
-export type SecuritySchemeObject = {
-  type: 'apiKey' | 'http' | 'oauth2' | 'openIdConnect';
-  description?: string;
-  name?: string;
-  in?: 'query' | 'header' | 'cookie';
-  scheme?: string;
-  bearerFormat?: string;
-};
+export type ContentObject = Record<string, { schema: SchemaObject }>;
 
-type Decorator = MethodDecorator & ClassDecorator;
+/** For a class, a handler, or one of its parameters (the handler holds the parameter's data). */
+type Decorator = MethodDecorator & ClassDecorator & ParameterDecorator;
 
-/** `key`: one of `@nestjs/swagger`'s metadata keys (its `DECORATORS` constants). */
-function merge(key: string, update: (previous: unknown) => unknown): Decorator {
-  return ((target: object, _key?: string | symbol, descriptor?: PropertyDescriptor) => {
-    // The method for a method decorator, the class for a class decorator.
-    const on = (descriptor?.value as object | undefined) ?? target;
-    Reflect.defineMetadata(`swagger/${key}`, update(Reflect.getMetadata(`swagger/${key}`, on)), on);
-    return descriptor ?? target;
-  }) as Decorator;
+/**
+ * Adds to the scanner's metadata `key` (its `DECORATORS` constants) of the handler, or of the
+ * class: a list's items are appended, an object's fields merged.
+ */
+function add(key: string, value: object): Decorator {
+  return (target: object, handler?: string | symbol) => {
+    const on =
+      handler === undefined ? target : (target as Record<string | symbol, object>)[handler];
+    const previous = Reflect.getMetadata(`swagger/${key}`, on) as object | undefined;
+    const next = Array.isArray(value)
+      ? [...((previous as unknown[] | undefined) ?? []), ...(value as unknown[])]
+      : { ...previous, ...value };
+    Reflect.defineMetadata(`swagger/${key}`, next, on);
+  };
 }
 
-function append(key: string, items: unknown[]): Decorator {
-  return merge(key, (previous) => [...((previous as unknown[] | undefined) ?? []), ...items]);
-}
-
-export function ApiOperation(options: {
+export const ApiOperation = (options: {
   summary: string;
   description?: string;
-  requestBody?: object;
-}): Decorator {
-  return merge('apiOperation', (previous) => ({ ...(previous as object), ...options }));
+  requestBody?: { required: boolean; content: ContentObject };
+}): Decorator => add('apiOperation', options);
+
+/** By the names the document describes them under (docs/api.md for the service). */
+export const ApiTags = (...tags: string[]): Decorator => add('apiUseTags', tags);
+export const ApiConsumes = (...types: string[]): Decorator => add('apiConsumes', types);
+
+/**
+ * The route's credential where its access rule does not say it: each scheme is an alternative;
+ * `optional` (a public route that uses a credential when one comes): none at all will do too.
+ */
+export function ApiSecurity(schemes: SecurityScheme[], { optional = false } = {}): Decorator {
+  const requirements: object[] = schemes.map((scheme) => ({ [scheme]: [] }));
+  return add('apiSecurity', optional ? [...requirements, {}] : requirements);
 }
 
-export const ApiTags = (...tags: string[]): Decorator => append('apiUseTags', tags);
-export const ApiConsumes = (...types: string[]): Decorator => append('apiConsumes', types);
-
 export interface ApiResponseOptions {
-  status: number | 'default';
-  description?: string;
-  content?: Record<string, { schema: SchemaObject }>;
+  status: number;
+  description: string;
+  content?: ContentObject;
   headers?: HeadersObject;
 }
 
-export function ApiResponse({ status, ...entry }: ApiResponseOptions): Decorator {
-  return merge('apiResponse', (previous) => ({
-    ...(previous as object | undefined),
-    [status]: { description: '', ...entry },
-  }));
-}
+export const ApiResponse = ({ status, ...response }: ApiResponseOptions): Decorator =>
+  add('apiResponse', { [status]: response });
 
-/** A path or query parameter, or (`in: 'body'`) the request body. */
 export interface ParameterOptions {
   in: 'path' | 'query' | 'body';
   name?: string;
@@ -68,12 +70,11 @@ export interface ParameterOptions {
   schema: SchemaObject;
 }
 
-export function ApiParameter(options: ParameterOptions): Decorator {
+/** Parameters in the order given, or (`in: 'body'`) the request body. */
+export function ApiParameter(...parameters: ParameterOptions[]): Decorator {
   // A primitive type tells the scanner that the schema is given, not a class to explore.
-  return append('apiParameters', [options.in === 'body' ? { type: String, ...options } : options]);
-}
-
-export function ApiSecurity(requirement: string | Record<string, string[]>): Decorator {
-  const entry = typeof requirement === 'string' ? { [requirement]: [] } : requirement;
-  return append('apiSecurity', [entry]);
+  const given = parameters.map((param) =>
+    param.in === 'body' ? { type: String, ...param } : param,
+  );
+  return add('apiParameters', given);
 }

@@ -42,6 +42,8 @@ function aliasOf(controller: Type): Type {
     [API_PREFIX, path.replace(/^\/+|\/+$/g, '')].filter(Boolean).join('/'),
   );
   Reflect.defineMetadata(PATH_METADATA, paths, alias);
+  // Left out of an OpenAPI document (`@nestjs/swagger`'s key): each route is listed once.
+  Reflect.defineMetadata('swagger/apiExcludeController', [true], alias);
   aliases.set(controller, alias);
   return alias;
 }

@@ -7,14 +7,13 @@ import { ProviderRegistry } from '../providers/provider-registry.js';
 import { VERSION } from '../version.js';
 import { ApiJson } from './openapi.decorators.js';
 import { ServiceInfoBody } from './http.shapes.js';
-import { API_TAGS } from './openapi.security.js';
 
 /** `loginPath`: clients, the login page among them, go to `${serverUrl}${loginPath}`. */
 export type ServiceInfo = z.input<typeof ServiceInfoBody>['serviceInfo'];
 
 /** What a client needs before signing in; computed once, the configuration is frozen. */
 @Controller('service-info')
-@ApiTags(API_TAGS.service)
+@ApiTags('service')
 export class ServiceInfoController {
   private readonly body: z.input<typeof ServiceInfoBody>;
 

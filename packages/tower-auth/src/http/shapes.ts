@@ -1,6 +1,11 @@
 import { BadRequestException, Body, Param, Query, type PipeTransform } from '@nestjs/common';
 import { z } from 'zod';
-import { ApiConsumes, ApiParameter, type SchemaObject } from './openapi.metadata.js';
+import {
+  ApiConsumes,
+  ApiParameter,
+  type ParameterOptions,
+  type SchemaObject,
+} from './openapi.metadata.js';
 
 /**
  * One zod schema per request and response shape: it parses the input (a 400 naming the field),
@@ -84,11 +89,9 @@ export class ShapePipe<T extends z.ZodType> implements PipeTransform<unknown, z.
   }
 }
 
-/** Method decorators applied from a parameter decorator: the handler holds the OpenAPI data. */
-function onHandler(target: object, key: string | symbol | undefined, ...all: MethodDecorator[]) {
-  if (key === undefined) return;
-  for (const decorator of all)
-    decorator(target, key, Object.getOwnPropertyDescriptor(target, key)!);
+/** Nest's parameter decorator and those that document the parameter, as one. */
+function all(...decorators: ParameterDecorator[]): ParameterDecorator {
+  return (target, key, index) => decorators.forEach((decorate) => decorate(target, key, index));
 }
 
 interface BodyOptions {
@@ -105,39 +108,32 @@ export function BodyShape(schema: z.ZodType, options: BodyOptions = {}): Paramet
     ...(options.form ? [] : ['application/json']),
     'application/x-www-form-urlencoded',
   ];
-  return (target, key, index) => {
-    Body(new ShapePipe(schema, options.failure))(target, key, index);
-    const required = options.required ?? true;
-    const body = ApiParameter({ in: 'body', required, schema: jsonSchemaOf(schema) });
-    onHandler(target, key, ApiConsumes(...types), body);
-  };
+  const required = options.required ?? true;
+  const body: ParameterOptions = { in: 'body', required, schema: jsonSchemaOf(schema) };
+  return all(
+    Body(new ShapePipe(schema, options.failure)),
+    ApiConsumes(...types),
+    ApiParameter(body),
+  );
 }
 
 /** Each field of an object `schema` as a documented query parameter. */
-export function ApiQueryOf(schema: z.ZodType): MethodDecorator {
+export function ApiQueryOf(schema: z.ZodType): MethodDecorator & ParameterDecorator {
   const { properties = {}, required = [] } = jsonSchema(schema);
-  return (target, key, descriptor) => {
-    for (const [name, field] of Object.entries(properties)) {
-      const { description, ...rest } = field as z.core.JSONSchema.BaseSchema;
-      const parameter = { name, required: required.includes(name), schema: rest, description };
-      ApiParameter({ in: 'query', ...parameter })(target, key, descriptor);
-    }
-  };
+  const fields = Object.entries(properties).map(([name, field]): ParameterOptions => {
+    const { description, ...rest } = field as z.core.JSONSchema.BaseSchema;
+    return { in: 'query', name, required: required.includes(name), schema: rest, description };
+  });
+  return ApiParameter(...fields);
 }
 
 /** The query, parsed by an object `schema`; each of its fields is a documented parameter. */
 export function QueryShape(schema: z.ZodType, failure?: Failure): ParameterDecorator {
-  return (target, key, index) => {
-    Query(new ShapePipe(schema, failure))(target, key, index);
-    onHandler(target, key, ApiQueryOf(schema));
-  };
+  return all(Query(new ShapePipe(schema, failure)), ApiQueryOf(schema));
 }
 
 /** A path parameter parsed by `schema`; `failure` when a bad one is "not found". */
 export function ParamShape(name: string, schema: z.ZodType, failure?: Failure): ParameterDecorator {
-  return (target, key, index) => {
-    Param(name, new ShapePipe(schema, failure))(target, key, index);
-    const parameter = { in: 'path', name, required: true, schema: jsonSchemaOf(schema) } as const;
-    onHandler(target, key, ApiParameter(parameter));
-  };
+  const parameter = { in: 'path', name, required: true, schema: jsonSchemaOf(schema) } as const;
+  return all(Param(name, new ShapePipe(schema, failure)), ApiParameter(parameter));
 }

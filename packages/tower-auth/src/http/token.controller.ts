@@ -11,8 +11,7 @@ import type { HttpRequest } from '../common/http-request.js';
 import { noStore, setCookies } from './http-response.js';
 import { tokenBody, type TokenResponse } from './login-response.js';
 import { OAuthError, RefreshGrant, TokenResponseBody, type Grant } from './http.shapes.js';
-import { ApiJson, ApiOptionalCredential, SESSION_COOKIES_SET } from './openapi.decorators.js';
-import { API_TAGS, SECURITY } from './openapi.security.js';
+import { ApiJson, SESSION_COOKIES_SET } from './openapi.decorators.js';
 import { BodyShape } from './shapes.js';
 
 const REFRESH_DESCRIPTION =
@@ -48,7 +47,7 @@ const invalidRequest = (message: string): Error => oauthError('invalid_request',
  */
 @Controller('oauth/access_token')
 @Public()
-@ApiTags(API_TAGS.sessions)
+@ApiTags('sessions')
 export class TokenController {
   constructor(
     private readonly sessions: SessionService,
@@ -62,7 +61,7 @@ export class TokenController {
     summary: 'Refresh the session (Nextflow, API clients)',
     description: REFRESH_DESCRIPTION,
   })
-  @ApiOptionalCredential(SECURITY.refreshCookie)
+  @ApiSecurity(['refreshCookie'], { optional: true })
   @ApiRefreshResponses()
   refreshByPost(
     @Req() request: HttpRequest,
@@ -77,7 +76,7 @@ export class TokenController {
     summary: 'Refresh with the cookie (the browser heartbeat)',
     description: 'What the login page calls every `heartbeatInterval` seconds while it is open.',
   })
-  @ApiSecurity(SECURITY.refreshCookie)
+  @ApiSecurity(['refreshCookie'])
   @ApiRefreshResponses()
   refreshByCookie(
     @Req() request: HttpRequest,

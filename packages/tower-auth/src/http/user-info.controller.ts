@@ -6,7 +6,6 @@ import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.deco
 import type { UserEntity } from '../users/user.entity.js';
 import { UserRepository } from '../users/user.repository.js';
 import { ApiJson } from './openapi.decorators.js';
-import { API_TAGS } from './openapi.security.js';
 import { UserInfoBody, UserInfoResponse } from './http.shapes.js';
 
 export type UserInfo = z.input<typeof UserInfoBody>;
@@ -27,7 +26,7 @@ export function toUserInfo(user: UserEntity): UserInfo {
 
 /** Seqera's `/user-info` shape (SPEC §6). */
 @Controller('user-info')
-@ApiTags(API_TAGS.sessions)
+@ApiTags('sessions')
 export class UserInfoController {
   constructor(private readonly users: UserRepository) {}
 

@@ -18,7 +18,6 @@ import { SameOriginOnly } from '../decorators/same-origin.decorator.js';
 import { noStore } from '../http/http-response.js';
 import { ErrorBody } from '../http/http.shapes.js';
 import { ApiErrors, ApiJson, ApiRedirect } from '../http/openapi.decorators.js';
-import { API_TAGS } from '../http/openapi.security.js';
 import { BodyShape } from '../http/shapes.js';
 import { MagicLinkRequest, MagicLinkRequested } from './mail.shapes.js';
 import { MagicLinkService } from './magic-link.service.js';
@@ -35,7 +34,7 @@ export const GATE_ANSWER: z.input<typeof MagicLinkRequested> = { state: 0 };
  */
 @Controller('gate')
 @Public()
-@ApiTags(API_TAGS.email)
+@ApiTags('e-mail login')
 export class GateController {
   constructor(
     private readonly magicLinks: MagicLinkService,

@@ -13,7 +13,6 @@ import {
   ApiRedirect,
   SESSION_COOKIES_SET,
 } from '../http/openapi.decorators.js';
-import { API_TAGS } from '../http/openapi.security.js';
 import { BodyShape } from '../http/shapes.js';
 import { MagicLinkRedeem } from './mail.shapes.js';
 import { MagicLinkService } from './magic-link.service.js';
@@ -27,7 +26,7 @@ import type { HttpRequest } from '../common/http-request.js';
  */
 @Controller('login')
 @Public()
-@ApiTags(API_TAGS.email)
+@ApiTags('e-mail login')
 export class LoginController {
   constructor(
     private readonly magicLinks: MagicLinkService,

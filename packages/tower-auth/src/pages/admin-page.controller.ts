@@ -4,7 +4,6 @@ import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
 import { ApiContent } from '../http/openapi.decorators.js';
-import { API_TAGS } from '../http/openapi.security.js';
 import { adminPage } from './admin-page.templates.js';
 import { scriptRef } from './page-assets.js';
 import { pagePolicy, sendPage, styleNonce } from './page-response.js';
@@ -15,7 +14,7 @@ import { pagePolicy, sendPage, styleNonce } from './page-response.js';
  */
 @Controller('auth/admin')
 @Public()
-@ApiTags(API_TAGS.pages)
+@ApiTags('pages')
 export class AdminPageController {
   private readonly origin: string;
 

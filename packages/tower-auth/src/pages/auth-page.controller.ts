@@ -6,7 +6,6 @@ import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js'
 import { Public } from '../decorators/access.decorator.js';
 import { safeReturnPath } from '../http/login-response.js';
 import { ApiContent } from '../http/openapi.decorators.js';
-import { API_TAGS } from '../http/openapi.security.js';
 import { QueryShape } from '../http/shapes.js';
 import { MagicLinkService } from '../mail/magic-link.service.js';
 import {
@@ -45,7 +44,7 @@ type PageQuery = z.output<typeof AuthPageQuery>;
  */
 @Controller('auth')
 @Public()
-@ApiTags(API_TAGS.pages)
+@ApiTags('pages')
 export class AuthPageController {
   private readonly origin: string;
 

@@ -3,7 +3,6 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { ApiOperation, ApiResponse, ApiTags } from '../http/openapi.metadata.js';
 import { Public } from '../decorators/access.decorator.js';
 import { ApiContent, ApiErrors } from '../http/openapi.decorators.js';
-import { API_TAGS } from '../http/openapi.security.js';
 import { pageAsset } from './page-assets.js';
 
 /** A year: the URL changes with the content (`?v=<hash>`). */
@@ -16,7 +15,7 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
  */
 @Controller('auth/assets')
 @Public()
-@ApiTags(API_TAGS.pages)
+@ApiTags('pages')
 export class PageAssetsController {
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 

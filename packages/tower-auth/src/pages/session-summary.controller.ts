@@ -6,7 +6,6 @@ import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.deco
 import { SessionOnly } from '../decorators/session-only.decorator.js';
 import { ApiJson } from '../http/openapi.decorators.js';
 import { SessionSummaryBody } from '../http/http.shapes.js';
-import { API_TAGS } from '../http/openapi.security.js';
 import { SessionRepository } from '../sessions/session.repository.js';
 
 export type SessionSummary = z.input<typeof SessionSummaryBody>;
@@ -16,7 +15,7 @@ export type SessionSummary = z.input<typeof SessionSummaryBody>;
  * and its admin link. One primary-key read; the guard has already checked the token.
  */
 @Controller('auth/session')
-@ApiTags(API_TAGS.sessions)
+@ApiTags('sessions')
 export class SessionSummaryController {
   constructor(private readonly sessions: SessionRepository) {}
 

@@ -23,7 +23,6 @@ import {
   SESSION_COOKIES_SET,
 } from '../http/openapi.decorators.js';
 import { LoginFailureBody, TokenResponseBody } from '../http/http.shapes.js';
-import { API_TAGS } from '../http/openapi.security.js';
 import { BodyShape, ParamShape, QueryShape } from '../http/shapes.js';
 import { FLOW_COOKIE, FlowCookies, HOST_PREFIX } from './login-flow.js';
 import { LogoutHintCookie } from './logout-hint.js';
@@ -57,7 +56,7 @@ function ApiLoginOutcome(): MethodDecorator {
  */
 @Controller('oauth')
 @Public()
-@ApiTags(API_TAGS.providers)
+@ApiTags('provider login')
 export class OAuthLoginController {
   constructor(
     private readonly registry: ProviderRegistry,

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Logger, Req, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ApiOperation, ApiTags } from '../http/openapi.metadata.js';
+import { ApiOperation, ApiSecurity, ApiTags } from '../http/openapi.metadata.js';
 import { requestInfo } from '../common/request-info.js';
 import { TOWER_CONFIG, type TowerConfig } from '../config/tower-config.types.js';
 import { Public } from '../decorators/access.decorator.js';
@@ -8,13 +8,7 @@ import { fromAnotherSite } from '../guards/credential.js';
 import { clearedCookies } from '../http/cookies.js';
 import type { HttpRequest } from '../common/http-request.js';
 import { noStore, setCookies } from '../http/http-response.js';
-import {
-  ApiContent,
-  ApiOptionalCredential,
-  ApiRedirect,
-  SESSION_COOKIES_CLEARED,
-} from '../http/openapi.decorators.js';
-import { API_TAGS, SECURITY } from '../http/openapi.security.js';
+import { ApiContent, ApiRedirect, SESSION_COOKIES_CLEARED } from '../http/openapi.decorators.js';
 import { sendSignOutPage } from '../pages/sign-out-page.js';
 import { SessionService } from '../sessions/session.service.js';
 import { describeProviderError } from './oauth-client.js';
@@ -31,7 +25,7 @@ import { ProviderRegistry } from './provider-registry.js';
  */
 @Controller('oauth/logout')
 @Public()
-@ApiTags(API_TAGS.sessions)
+@ApiTags('sessions')
 export class OidcLogoutController {
   private readonly logger = new Logger('OidcLogout');
   private readonly origin: string;
@@ -52,7 +46,7 @@ export class OidcLogoutController {
     description:
       "Ends the session like `/logout`, then sends the browser to the provider's `end_session_endpoint` with `post_logout_redirect_uri=${serverUrl}/logout`. A session from another provider just goes to `/`.",
   })
-  @ApiOptionalCredential(SECURITY.bearer, SECURITY.accessCookie)
+  @ApiSecurity(['bearer', 'accessCookie'], { optional: true })
   @ApiRedirect(
     'Signed out; both cookies cleared',
     "The provider's end-session URL, or `${serverUrl}/`",

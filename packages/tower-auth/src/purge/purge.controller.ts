@@ -10,13 +10,12 @@ import { RootOnly } from '../decorators/access.decorator.js';
 import { CurrentUser, type AuthPrincipal } from '../decorators/current-user.decorator.js';
 import { ApiErrors, ApiJson } from '../http/openapi.decorators.js';
 import { PurgeResultBody } from '../http/admin.shapes.js';
-import { API_TAGS } from '../http/openapi.security.js';
 import { PurgeService, type PurgeResult } from './purge.service.js';
 
 /** `POST /admin/purge`: a root user runs the purge job now and gets its counts. */
 @Controller('admin')
 @RootOnly()
-@ApiTags(API_TAGS.admin)
+@ApiTags('admin')
 export class PurgeController {
   constructor(private readonly purge: PurgeService) {}
 
