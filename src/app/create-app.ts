@@ -25,7 +25,7 @@ export interface CreateAppOptions {
    * Nest's own logger; without it, Nest logs through `observability.log` (pino) when that is
    * given, else only warnings and errors.
    */
-  logger?: LoggerService | LogLevel[] | false;
+  logger?: NestLogger;
   /**
    * Logs and metrics (main.ts builds them from the settings); default: counted, not logged.
    * `false`: no request ids, access lines or HTTP histogram at all (the benchmark's baseline).
@@ -40,6 +40,8 @@ export interface CreateAppOptions {
   /** Descriptions of the OpenAPI tags the routes of `modules` use. */
   openApiTags?: Record<string, string>;
 }
+
+type NestLogger = LoggerService | LogLevel[] | false;
 
 /** Request bodies above this are refused with 413 (ephemeral content has its own limit). */
 const MAX_PARAM_LENGTH = 2048;
@@ -62,21 +64,36 @@ export async function createApp(
     (options.observability
       ? new PinoNestLogger(observability.log)
       : (['log', 'warn', 'error'] as LogLevel[]));
-  const settings = { logger };
-  if (platform === 'express') {
-    const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), {
-      ...settings,
-      bodyParser: false,
-    });
-    app.useBodyParser('json', { limit: BODY_LIMIT });
-    app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
-    app.set('trust proxy', false);
-    app.disable('x-powered-by');
-    if (observe) observeRequests(app, platform, observability);
-    attachScrapeSources(app, observability.metrics);
-    publishOpenApi(app, config, options.openApiTags);
-    return app;
-  }
+  const app =
+    platform === 'express'
+      ? await createExpressApp(module, logger)
+      : await createFastifyApp(module, logger);
+  if (observe) observeRequests(app, platform, observability);
+  attachScrapeSources(app, observability.metrics);
+  publishOpenApi(app, config, options.openApiTags);
+  return app;
+}
+
+async function createExpressApp(
+  module: DynamicModule,
+  logger: NestLogger,
+): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), {
+    logger,
+    bodyParser: false,
+  });
+  app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
+  app.set('trust proxy', false);
+  app.disable('x-powered-by');
+  return app;
+}
+
+/** Nest 12's Fastify adapter parses JSON and url-encoded forms itself, within bodyLimit. */
+async function createFastifyApp(
+  module: DynamicModule,
+  logger: NestLogger,
+): Promise<INestApplication> {
   // maxParamLength: Fastify refuses longer path parameters with 414 before any route runs;
   // Express has no such limit, and a hostile ephemeral id must get the same 403 on both.
   const adapter = new FastifyAdapter({
@@ -84,12 +101,7 @@ export async function createApp(
     trustProxy: false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, settings);
-  if (observe) observeRequests(app, platform, observability);
-  attachScrapeSources(app, observability.metrics);
-  // Nest 12's Fastify adapter parses JSON and url-encoded forms itself, within bodyLimit.
-  publishOpenApi(app, config, options.openApiTags);
-  return app;
+  return NestFactory.create<NestFastifyApplication>(module, adapter, { logger });
 }
 
 /** The scanner needs the application itself; the document is built on first request. */

@@ -155,22 +155,10 @@ export class AuthModule {
         optionsProvider,
         ...SERVICES,
         ...FEATURES.flatMap((feature) => feature.providers),
-        { provide: TOWER_CONFIG, inject: [AUTH_OPTIONS], useFactory: configOf },
-        {
-          provide: CLOCK,
-          inject: [AUTH_OPTIONS],
-          useFactory: (options: AuthModuleOptions) => options.clock ?? systemClock,
-        },
-        {
-          provide: CONTEXT_CREDENTIAL,
-          inject: [AUTH_OPTIONS],
-          useFactory: (options: AuthModuleOptions) => options.contextCredential ?? null,
-        },
-        {
-          provide: AUTH_METRICS,
-          inject: [AUTH_OPTIONS],
-          useFactory: (options: AuthModuleOptions) => options.metrics ?? NO_METRICS,
-        },
+        fromOptions(TOWER_CONFIG, configOf),
+        fromOptions(CLOCK, (options) => options.clock ?? systemClock),
+        fromOptions(CONTEXT_CREDENTIAL, (options) => options.contextCredential ?? null),
+        fromOptions(AUTH_METRICS, (options) => options.metrics ?? NO_METRICS),
         { provide: APP_GUARD, useClass: SessionGuard },
       ],
       exports: [
@@ -186,6 +174,14 @@ export class AuthModule {
       ],
     };
   }
+}
+
+/** A provider of what the module's options give for `token` (or its default). */
+function fromOptions(
+  token: symbol,
+  pick: (options: AuthModuleOptions & AuthRouteOptions) => unknown,
+): Provider {
+  return { provide: token, inject: [AUTH_OPTIONS], useFactory: pick };
 }
 
 /** The service hands over the configuration it booted with; a host's options are validated here. */
