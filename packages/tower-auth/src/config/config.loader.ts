@@ -3,25 +3,15 @@ import { buildTowerConfig, isLocalUrl } from './config.build.js';
 import {
   configFileEntry,
   resolveKeys,
-  type GivenValues,
   type ResolvedValues,
+  type Sources,
 } from './config.resolve.js';
 import { loadOrCreateDevSecret } from './config.secret.js';
-import { locateConfigFile, readYamlSource, type Env, type YamlSource } from './config.sources.js';
-import {
-  checkJwtSecret,
-  checkProviders,
-  checkUrls,
-  checkYamlKeys,
-  collectWarnings,
-} from './config.validate.js';
+import { locateConfigFile, readYamlSource, type Env } from './config.sources.js';
+import { checkRules, checkYamlKeys } from './config.validate.js';
 import { MASK } from './config.values.js';
-import {
-  ConfigValidationError,
-  type ConfigEntry,
-  type ConfigReport,
-  type TowerConfig,
-} from './tower-config.types.js';
+import { ConfigValidationError, type ConfigEntry } from './tower-config.types.js';
+import type { ConfigReport, TowerConfig } from './tower-config.types.js';
 
 export interface LoadTowerConfigOptions {
   readonly env: Env;
@@ -54,11 +44,7 @@ export function loadTowerConfig(options: LoadTowerConfigOptions): ConfigReport {
   });
 }
 
-export interface ReportInputs {
-  readonly env: Env;
-  readonly cwd: string;
-  readonly yaml: YamlSource;
-  readonly given?: GivenValues;
+export interface ReportInputs extends Sources {
   /** Found before the settings are read (where the sources are). */
   readonly errors: readonly string[];
   readonly fileEntry: ConfigEntry;
@@ -72,15 +58,20 @@ export interface ReportInputs {
 
 /** The settings read from their sources, checked alone and together, and built when valid. */
 export function assembleReport(inputs: ReportInputs): ConfigReport {
-  const { env, yaml, cwd, given } = inputs;
-  const { values, errors: valueErrors, consumed } = resolveKeys(env, yaml, cwd, given);
-  const keyProblems = checkYamlKeys(values, yaml, consumed);
-  const errors = [...inputs.errors, ...yaml.errors, ...valueErrors, ...keyProblems.errors];
-  const warnings = [...yaml.warnings, ...keyProblems.warnings];
-  const secretNote = inputs.secretNote(values, warnings, errors);
-  if (secretNote !== null) errors.push(...checkJwtSecret(values, secretNote));
-  errors.push(...checkProviders(values), ...checkUrls(values));
-  warnings.push(...collectWarnings(values));
+  const { yaml, options } = inputs;
+  const { values, errors: valueErrors } = resolveKeys(inputs);
+  const keys = checkYamlKeys(values, yaml);
+  const errors = [
+    ...inputs.errors,
+    ...(options?.errors ?? []),
+    ...yaml.errors,
+    ...valueErrors,
+    ...keys.errors,
+  ];
+  const warnings = [...yaml.warnings, ...keys.warnings];
+  const rules = checkRules(values, inputs.secretNote(values, warnings, errors));
+  errors.push(...rules.errors);
+  warnings.push(...rules.warnings);
   const entries = [inputs.fileEntry, ...values.entries()];
   const config = errors.length === 0 ? deepFreeze(buildTowerConfig(values)) : null;
   return { config, entries, warnings, errors };

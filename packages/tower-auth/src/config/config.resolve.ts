@@ -1,13 +1,8 @@
 import { basename, join } from 'node:path';
 import { IN_DATA_DIR, KEY_SPECS, REQUIRED, type KeyId, type KeySpec } from './config.keys.js';
-import { envValue, normalizePath, type Env, type YamlSource } from './config.sources.js';
-import {
-  displayValue,
-  hideUrlPassword,
-  isSecret,
-  parseValue,
-  type Value,
-} from './config.values.js';
+import { envValue, normalizePath, type Env, type Flat, type Leaf } from './config.sources.js';
+import type { YamlSource } from './config.sources.js';
+import { displayValue, parseValue, shownInMessage, type Value } from './config.values.js';
 import type { ConfigEntry, ConfigSource } from './tower-config.types.js';
 
 export interface Resolved {
@@ -59,88 +54,59 @@ export class ResolvedValues {
   }
 }
 
-export interface Resolution {
-  readonly values: ResolvedValues;
-  readonly errors: readonly string[];
-  /** Normalised tower.yml paths that belong to a known key (read or shadowed). */
-  readonly consumed: ReadonlySet<string>;
+/** Highest first: the environment, the module options (given in code), tower.yml. */
+export interface Sources {
+  readonly env: Env;
+  readonly cwd: string;
+  readonly yaml: YamlSource;
+  /** Keyed by option path, e.g. `auth.github.allowList`. */
+  readonly options?: Flat;
 }
 
-interface RawPick {
+export function resolveKeys(sources: Sources): { values: ResolvedValues; errors: string[] } {
+  const values = new ResolvedValues(new Map());
+  const errors: string[] = [];
+  for (const spec of KEY_SPECS) {
+    const { raw, source, origin } = pick(spec, sources) ?? defaultOf(spec, values, sources.cwd);
+    const parsed = parseValue(spec.schema, raw, sources.cwd);
+    if (!parsed.ok) errors.push(`${origin}: ${shownInMessage(spec.schema, raw)} ${parsed.problem}`);
+    const value = parsed.ok ? parsed.value : null;
+    values.set(spec.id, { spec, value, source, display: displayValue(spec.schema, raw, parsed) });
+  }
+  return { values, errors };
+}
+
+interface Pick {
   readonly raw: unknown;
   readonly source: ConfigSource;
+  /** Where the value was read, as messages name it. */
   readonly origin: string;
 }
 
-/** A value given in code (module options): below the environment, above tower.yml. */
-export interface GivenValue {
-  readonly raw: unknown;
-  /** The option as the caller wrote it, e.g. `auth.github.allowList`. */
-  readonly path: string;
-}
-
-export type GivenValues = ReadonlyMap<KeyId, GivenValue>;
-
-export function resolveKeys(
-  env: Env,
-  yaml: YamlSource,
-  cwd: string,
-  given: GivenValues = new Map(),
-): Resolution {
-  const map = new Map<KeyId, Resolved>();
-  const errors: string[] = [];
-  const consumed = new Set<string>();
-  for (const spec of KEY_SPECS) {
-    spec.yaml.forEach((path) => consumed.add(normalizePath(path)));
-    const pick = pickRaw(spec, env, yaml, given) ?? defaultPick(spec, map, cwd);
-    const parsed = parseValue(spec.schema, pick.raw, cwd);
-    if (!parsed.ok) {
-      const shown = isSecret(spec.schema)
-        ? 'the value (not shown)'
-        : JSON.stringify(hideUrlPassword(spec.schema, pick.raw));
-      errors.push(`${pick.origin}: ${shown} ${parsed.problem}`);
-    }
-    map.set(spec.id, {
-      spec,
-      value: parsed.ok ? parsed.value : null,
-      source: pick.source,
-      display: displayValue(spec.schema, pick.raw, parsed),
-    });
-  }
-  return { values: new ResolvedValues(map), errors, consumed };
-}
-
-function pickRaw(spec: KeySpec, env: Env, yaml: YamlSource, given: GivenValues): RawPick | null {
+function pick(spec: KeySpec, { env, yaml, options }: Sources): Pick | null {
   const fromEnv = envValue(env, spec.env);
-  if (fromEnv !== null) {
-    return { raw: fromEnv, source: 'env', origin: `${spec.env} (${spec.key})` };
-  }
+  if (fromEnv !== null) return { raw: fromEnv, source: 'env', origin: `${spec.env} (${spec.key})` };
   const envNote = spec.env === null ? '' : ` (${spec.env})`;
-  const option = given.get(spec.id);
+  const option = options && spec.option !== null ? found(options, spec.option) : undefined;
   if (option !== undefined) {
     const origin = `${option.path}${envNote} in the module options`;
-    return { raw: option.raw, source: 'options', origin };
+    return { raw: option.value, source: 'options', origin };
   }
-  const file = yaml.file === null ? 'tower.yml' : basename(yaml.file);
-  for (const path of spec.yaml) {
-    const leaf = yaml.leaves.get(normalizePath(path)) ?? yaml.mappings.get(normalizePath(path));
-    if (leaf) {
-      return { raw: leaf.value, source: 'tower.yml', origin: `${leaf.path}${envNote} in ${file}` };
-    }
-  }
-  return null;
+  const leaf = spec.yaml.map((path) => found(yaml, normalizePath(path))).find(Boolean);
+  if (leaf === undefined) return null;
+  const origin = `${leaf.path}${envNote} in ${yaml.file === null ? 'tower.yml' : basename(yaml.file)}`;
+  return { raw: leaf.value, source: 'tower.yml', origin };
 }
 
-function defaultPick(spec: KeySpec, map: ReadonlyMap<KeyId, Resolved>, cwd: string): RawPick {
-  const origin = `default of ${spec.key}`;
-  if (spec.default === REQUIRED) return { raw: null, source: 'default', origin };
-  if (spec.default !== IN_DATA_DIR) return { raw: spec.default, source: 'default', origin };
-  const dataDir = map.get('dataDir')?.value;
-  return {
-    raw: join(typeof dataDir === 'string' ? dataDir : cwd, 'postgres'),
-    source: 'default',
-    origin,
-  };
+function found(flat: Flat, key: string): Leaf | undefined {
+  return flat.leaves.get(key) ?? flat.mappings.get(key);
+}
+
+function defaultOf(spec: KeySpec, values: ResolvedValues, cwd: string): Pick {
+  const pick = { raw: spec.default, source: 'default', origin: `default of ${spec.key}` } as const;
+  if (spec.default === REQUIRED) return { ...pick, raw: null };
+  if (spec.default !== IN_DATA_DIR) return pick;
+  return { ...pick, raw: join(values.str('dataDir') ?? cwd, 'postgres') };
 }
 
 /** The informational entry for the tower.yml location itself. */

@@ -202,36 +202,32 @@ export function isSecret(schema: Kind): boolean {
   return kindOf(schema) === 'secret' || kindOf(schema) === 'database-url';
 }
 
+/** A refused value as messages show it: never a secret, nor a password written into a URL. */
+export function shownInMessage(schema: Kind, raw: unknown): string {
+  if (isSecret(schema)) return 'the value (not shown)';
+  return JSON.stringify(kindOf(schema) === 'url' && typeof raw === 'string' ? maskUrl(raw) : raw);
+}
+
 /** What `config check` shows: secrets as `****`, a database URL without its password. */
 export function displayValue(schema: Kind, raw: unknown, parsed: ParseResult): string {
   const name = kindOf(schema);
   if (parsed.ok && parsed.value === null) return '';
-  if (name === 'secret') return MASK;
-  if (name === 'database-url') return parsed.ok ? maskDatabaseUrl(String(parsed.value)) : MASK;
-  if (!parsed.ok) {
-    const shown = hideUrlPassword(schema, raw);
-    return typeof shown === 'string' ? shown : (JSON.stringify(shown) ?? '');
-  }
+  if (name === 'secret' || (name === 'database-url' && !parsed.ok)) return MASK;
+  if (!parsed.ok && typeof raw !== 'string') return JSON.stringify(raw) ?? '';
+  if (!parsed.ok) return name === 'url' ? maskUrl(raw as string) : (raw as string);
+  if (name === 'database-url') return maskUrl(String(parsed.value));
   if (name === 'duration') return typeof raw === 'string' ? raw.trim() : String(raw);
   return Array.isArray(parsed.value) ? parsed.value.join(',') : String(parsed.value);
 }
 
-/** A refused URL is shown in messages, but never the password written into it. */
-export function hideUrlPassword(schema: Kind, raw: unknown): unknown {
-  if (kindOf(schema) !== 'url' || typeof raw !== 'string') return raw;
-  const url = parseUrl(raw.trim());
-  if (url === null || url.password === '') return raw;
-  url.password = MASK;
-  return url.href;
-}
-
-function maskDatabaseUrl(input: string): string {
-  const url = parseUrl(input);
-  if (url === null) return MASK;
-  const user = url.username ? `${url.username}${url.password ? `:${MASK}` : ''}@` : '';
-  const params = [...url.searchParams].map(
-    ([k, v]) => `${k}=${/pass|secret|key/i.test(k) ? MASK : v}`,
-  );
-  const query = params.length > 0 ? `?${params.join('&')}` : '';
-  return `${url.protocol}//${user}${url.host}${url.pathname}${query}`;
+/** `text` with a URL's password, and its query parameters that look secret, as `****`. */
+function maskUrl(text: string): string {
+  const url = parseUrl(text.trim());
+  if (url === null) return text;
+  const original = url.href;
+  if (url.password) url.password = MASK;
+  for (const name of [...url.searchParams.keys()]) {
+    if (/pass|secret|key/i.test(name)) url.searchParams.set(name, MASK);
+  }
+  return url.href === original ? text : url.href;
 }
