@@ -3,41 +3,15 @@ import type { ResolvedValues } from './config.resolve.js';
 import type { AuthType, TowerConfig } from './tower-config.types.js';
 
 /** localhost, *.localhost, 127.0.0.0/8 and [::1]: plain http is fine and dev shortcuts apply. */
-export function isLocalHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  return (
-    host === 'localhost' ||
-    host.endsWith('.localhost') ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
-    host === '[::1]'
-  );
-}
-
 export function isLocalUrl(url: string | null): boolean {
-  if (url === null) return false;
-  try {
-    return isLocalHost(new URL(url).hostname);
-  } catch {
-    return false;
-  }
+  if (url === null || !URL.canParse(url)) return false;
+  const host = new URL(url).hostname.toLowerCase();
+  return /^(.+\.)?localhost$|^127(\.\d{1,3}){3}$|^\[::1\]$/.test(host);
 }
 
-/** The path of a normalised server URL: '' for a root URL, otherwise `/seg...` without a trailing slash. */
-export function serverPathOf(serverUrl: string): string {
-  return new URL(serverUrl).pathname.replace(/\/+$/, '');
-}
+export type DerivedAuth = ReturnType<typeof deriveAuth>;
 
-export interface DerivedAuth {
-  readonly github: boolean;
-  readonly google: boolean;
-  readonly oidc: boolean;
-  readonly otherProvider: boolean;
-  readonly serverUrlIsLocal: boolean;
-  readonly emailEnabled: boolean;
-  readonly authTypes: readonly AuthType[];
-}
-
-export function deriveAuth(values: ResolvedValues): DerivedAuth {
+export function deriveAuth(values: ResolvedValues) {
   const both = (provider: 'github' | 'google' | 'oidc'): boolean =>
     values.isSet(`auth.${provider}.clientId`) && values.isSet(`auth.${provider}.clientSecret`);
   const [github, google] = [both('github'), both('google')];
@@ -58,7 +32,7 @@ export function buildTowerConfig(values: ResolvedValues): TowerConfig {
   const serverUrl = values.str('serverUrl')!;
   const flat: Record<string, unknown> = {
     ...Object.fromEntries(KEY_SPECS.map((spec) => [spec.id, values.get(spec.id).value])),
-    serverPath: serverPathOf(serverUrl),
+    serverPath: new URL(serverUrl).pathname.replace(/\/+$/, ''),
     serverUrlIsLocal: derived.serverUrlIsLocal,
     secureCookies: serverUrl.startsWith('https:'),
     jwtSecretGenerated: values.get('jwtSecret').source === 'generated',

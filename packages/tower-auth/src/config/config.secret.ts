@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorCode } from './config.sources.js';
 
 export const DEV_SECRET_FILE = 'jwt-secret';
 
@@ -29,8 +30,9 @@ export function loadOrCreateDevSecret(dataDir: string, write = true): DevSecretR
     writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
     return { ok: true, secret, state: 'created', file };
   } catch (error) {
-    if (codeOf(error) === 'EEXIST') return readSecret(file) ?? cannot(file, 'EEXIST');
-    return cannot(file, codeOf(error));
+    const code = errorCode(error);
+    // Another instance created it first: use theirs.
+    return code === 'EEXIST' ? (readSecret(file) ?? cannot(file, code)) : cannot(file, code);
   }
 }
 
@@ -38,7 +40,7 @@ function readSecret(file: string): DevSecretResult | null {
   try {
     return { ok: true, secret: readFileSync(file, 'utf8').trim(), state: 'read', file };
   } catch (error) {
-    return codeOf(error) === 'ENOENT' ? null : cannot(file, codeOf(error));
+    return errorCode(error) === 'ENOENT' ? null : cannot(file, errorCode(error));
   }
 }
 
@@ -47,16 +49,4 @@ function cannot(file: string, code: string): DevSecretResult {
     ok: false,
     error: `TOWER_JWT_SECRET is not set and the development secret ${file} cannot be used (${code}); set TOWER_JWT_SECRET`,
   };
-}
-
-function codeOf(error: unknown): string {
-  if (
-    typeof error === 'object' &&
-    error !== null &&
-    'code' in error &&
-    typeof error.code === 'string'
-  ) {
-    return error.code;
-  }
-  return error instanceof Error ? error.message : String(error);
 }
