@@ -1,16 +1,10 @@
 import { resolve } from 'node:path';
-import { buildTowerConfig, isLocalUrl } from './config.build.js';
-import {
-  configFileEntry,
-  resolveKeys,
-  type ResolvedValues,
-  type Sources,
-} from './config.resolve.js';
-import { loadOrCreateDevSecret } from './config.secret.js';
-import { locateConfigFile, readYamlSource, type Env } from './config.sources.js';
+import { buildTowerConfig } from './config.build.js';
+import { resolveKeys, type ResolvedValues, type Sources } from './config.resolve.js';
+import { applyDevSecret } from './config.secret.js';
+import { envValue, locateConfigFile, readYamlSource, type Env } from './config.sources.js';
 import { checkRules, checkYamlKeys } from './config.validate.js';
-import { MASK } from './config.values.js';
-import { ConfigValidationError, type ConfigEntry } from './tower-config.types.js';
+import { ConfigValidationError, type ConfigSource } from './tower-config.types.js';
 import type { ConfigReport, TowerConfig } from './tower-config.types.js';
 
 export interface LoadTowerConfigOptions {
@@ -23,12 +17,6 @@ export interface LoadTowerConfigOptions {
   readonly dryRun?: boolean;
 }
 
-const DEV_SECRET_ACTIONS = {
-  read: 'using the development secret in',
-  created: 'generated a development secret in',
-  preview: 'the service will generate a development secret in',
-} as const;
-
 /** Reads env, tower.yml and defaults into a report; never throws. */
 export function loadTowerConfig(options: LoadTowerConfigOptions): ConfigReport {
   const { env } = options;
@@ -39,7 +27,7 @@ export function loadTowerConfig(options: LoadTowerConfigOptions): ConfigReport {
     cwd,
     yaml: readYamlSource(located.file, env),
     errors: located.error ? [located.error] : [],
-    fileEntry: configFileEntry(env, located.file),
+    fileSource: envValue(env, 'TOWER_CONFIG_FILE') === null ? 'default' : 'env',
     secretNote: (values, warnings, errors) => applyDevSecret(values, options, warnings, errors),
   });
 }
@@ -47,7 +35,8 @@ export function loadTowerConfig(options: LoadTowerConfigOptions): ConfigReport {
 export interface ReportInputs extends Sources {
   /** Found before the settings are read (where the sources are). */
   readonly errors: readonly string[];
-  readonly fileEntry: ConfigEntry;
+  /** Who named tower.yml: `env` (TOWER_CONFIG_FILE), `options` (configFile) or nobody. */
+  readonly fileSource: ConfigSource;
   /** Why no secret is at hand when none is given, or null when that is already reported. */
   readonly secretNote: (
     values: ResolvedValues,
@@ -72,7 +61,8 @@ export function assembleReport(inputs: ReportInputs): ConfigReport {
   const rules = checkRules(values, inputs.secretNote(values, warnings, errors));
   errors.push(...rules.errors);
   warnings.push(...rules.warnings);
-  const entries = [inputs.fileEntry, ...values.entries()];
+  const file = { key: 'config-file', env: 'TOWER_CONFIG_FILE', value: yaml.file ?? '' };
+  const entries = [{ ...file, source: inputs.fileSource }, ...values.entries()];
   const config = errors.length === 0 ? deepFreeze(buildTowerConfig(values)) : null;
   return { config, entries, warnings, errors };
 }
@@ -85,40 +75,6 @@ export function loadTowerConfigOrThrow(options: LoadTowerConfigOptions): TowerCo
 export function configOrThrow(report: ConfigReport): TowerConfig {
   if (report.config === null) throw new ConfigValidationError(report.errors);
   return report.config;
-}
-
-/**
- * Returns a note for the "missing secret" error explaining why none was generated, or null when
- * the development secret failed and that is already reported.
- */
-function applyDevSecret(
-  values: ResolvedValues,
-  options: LoadTowerConfigOptions,
-  warnings: string[],
-  errors: string[],
-): string | null {
-  const resolved = values.get('jwtSecret');
-  if (options.allowGeneratedSecret !== true || resolved.source !== 'default') return '';
-  const dataDir = values.str('dataDir');
-  if (!isLocalUrl(values.str('serverUrl')) || dataDir === null) {
-    return '; a development secret is generated only when the server URL is localhost';
-  }
-  const result = loadOrCreateDevSecret(dataDir, options.dryRun !== true);
-  if (!result.ok) {
-    errors.push(result.error);
-    return null;
-  }
-  values.set('jwtSecret', {
-    ...resolved,
-    value: result.secret,
-    source: 'generated',
-    display: MASK,
-  });
-  const action = DEV_SECRET_ACTIONS[result.state];
-  warnings.push(
-    `TOWER_JWT_SECRET is not set: ${action} ${result.file} (localhost only). Set TOWER_JWT_SECRET (openssl rand -base64 48) before anyone else uses this service; every instance needs the same value`,
-  );
-  return '';
 }
 
 export function deepFreeze<T>(value: T): T {

@@ -15,14 +15,10 @@ export interface Resolved {
 
 /** Typed reads of the resolved keys; invalid values read as "absent" so checks do not cascade. */
 export class ResolvedValues {
-  constructor(private readonly map: Map<KeyId, Resolved>) {}
+  constructor(readonly map: Map<KeyId, Resolved>) {}
 
   get(id: KeyId): Resolved {
     return this.map.get(id)!;
-  }
-
-  set(id: KeyId, resolved: Resolved): void {
-    this.map.set(id, resolved);
   }
 
   str(id: KeyId): string | null {
@@ -71,7 +67,12 @@ export function resolveKeys(sources: Sources): { values: ResolvedValues; errors:
     const parsed = parseValue(spec.schema, raw, sources.cwd);
     if (!parsed.ok) errors.push(`${origin}: ${shownInMessage(spec.schema, raw)} ${parsed.problem}`);
     const value = parsed.ok ? parsed.value : null;
-    values.set(spec.id, { spec, value, source, display: displayValue(spec.schema, raw, parsed) });
+    values.map.set(spec.id, {
+      spec,
+      value,
+      source,
+      display: displayValue(spec.schema, raw, parsed),
+    });
   }
   return { values, errors };
 }
@@ -107,14 +108,4 @@ function defaultOf(spec: KeySpec, values: ResolvedValues, cwd: string): Pick {
   if (spec.default === REQUIRED) return { ...pick, raw: null };
   if (spec.default !== IN_DATA_DIR) return pick;
   return { ...pick, raw: join(values.str('dataDir') ?? cwd, 'postgres') };
-}
-
-/** The informational entry for the tower.yml location itself. */
-export function configFileEntry(env: Env, file: string | null): ConfigEntry {
-  return {
-    key: 'config-file',
-    env: 'TOWER_CONFIG_FILE',
-    value: file ?? '',
-    source: envValue(env, 'TOWER_CONFIG_FILE') === null ? 'default' : 'env',
-  };
 }

@@ -1,9 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isLocalUrl } from './config.build.js';
+import type { LoadTowerConfigOptions } from './config.loader.js';
+import type { ResolvedValues } from './config.resolve.js';
 import { errorCode } from './config.sources.js';
+import { MASK } from './config.values.js';
 
 export const DEV_SECRET_FILE = 'jwt-secret';
+const DEV_SECRET_ACTIONS = {
+  read: 'using the development secret in',
+  created: 'generated a development secret in',
+  preview: 'the service will generate a development secret in',
+} as const;
 
 export type DevSecretResult =
   | {
@@ -49,4 +58,38 @@ function cannot(file: string, code: string): DevSecretResult {
     ok: false,
     error: `TOWER_JWT_SECRET is not set and the development secret ${file} cannot be used (${code}); set TOWER_JWT_SECRET`,
   };
+}
+
+/**
+ * Returns a note for the "missing secret" error explaining why none was generated, or null when
+ * the development secret failed and that is already reported.
+ */
+export function applyDevSecret(
+  values: ResolvedValues,
+  options: LoadTowerConfigOptions,
+  warnings: string[],
+  errors: string[],
+): string | null {
+  const resolved = values.get('jwtSecret');
+  if (options.allowGeneratedSecret !== true || resolved.source !== 'default') return '';
+  const dataDir = values.str('dataDir');
+  if (!isLocalUrl(values.str('serverUrl')) || dataDir === null) {
+    return '; a development secret is generated only when the server URL is localhost';
+  }
+  const result = loadOrCreateDevSecret(dataDir, options.dryRun !== true);
+  if (!result.ok) {
+    errors.push(result.error);
+    return null;
+  }
+  values.map.set('jwtSecret', {
+    ...resolved,
+    value: result.secret,
+    source: 'generated',
+    display: MASK,
+  });
+  const action = DEV_SECRET_ACTIONS[result.state];
+  warnings.push(
+    `TOWER_JWT_SECRET is not set: ${action} ${result.file} (localhost only). Set TOWER_JWT_SECRET (openssl rand -base64 48) before anyone else uses this service; every instance needs the same value`,
+  );
+  return '';
 }

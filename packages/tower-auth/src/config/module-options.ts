@@ -3,11 +3,10 @@ import { resolve } from 'node:path';
 import { closestMatch } from 'leven';
 import { KEY_SPECS, type KeyId } from './config.keys.js';
 import { assembleReport, configOrThrow } from './config.loader.js';
-import { configFileEntry } from './config.resolve.js';
 import { envValue, flatten, isMapping, normalizePath, readYamlSource } from './config.sources.js';
 import type { Env, Flat, YamlSource } from './config.sources.js';
 import type { AuthModuleConfigOptions } from './module-options.types.js';
-import type { ConfigReport, ConfigSource, TowerConfig } from './tower-config.types.js';
+import type { ConfigReport, TowerConfig } from './tower-config.types.js';
 
 export type * from './module-options.types.js';
 
@@ -59,14 +58,13 @@ export function moduleConfigReport(options: AuthModuleConfigOptions): ConfigRepo
     );
     file = null;
   }
-  const source: ConfigSource = named === null ? 'default' : fromEnv ? 'env' : 'options';
   return assembleReport({
     env,
     cwd,
     yaml: withoutServiceKeys(readYamlSource(file, allEnv)),
     options: readOptions(settings),
     errors,
-    fileEntry: { ...configFileEntry(env, file), source },
+    fileSource: named === null ? 'default' : fromEnv ? 'env' : 'options',
     secretNote: () => SECRET_NOTE,
   });
 }
