@@ -55,7 +55,7 @@ export interface Sources {
   readonly env: Env;
   readonly cwd: string;
   readonly yaml: YamlSource;
-  /** Keyed by option path, e.g. `auth.github.allowList`. */
+  /** A module host's options, keyed by option path, e.g. `auth.github.allowList`. */
   readonly options?: Flat;
 }
 
@@ -85,6 +85,8 @@ interface Pick {
 }
 
 function pick(spec: KeySpec, { env, yaml, options }: Sources): Pick | null {
+  // A module host's env and tower.yml may be the service's: its settings are not the module's.
+  if (options !== undefined && spec.option === null) return null;
   const fromEnv = envValue(env, spec.env);
   if (fromEnv !== null) return { raw: fromEnv, source: 'env', origin: `${spec.env} (${spec.key})` };
   const envNote = spec.env === null ? '' : ` (${spec.env})`;

@@ -3,8 +3,14 @@ import { resolve } from 'node:path';
 import { closestMatch } from 'leven';
 import { KEY_SPECS, type KeyId } from './config.keys.js';
 import { assembleReport, configOrThrow } from './config.loader.js';
-import { envValue, flatten, isMapping, normalizePath, readYamlSource } from './config.sources.js';
-import type { Env, Flat, YamlSource } from './config.sources.js';
+import {
+  envValue,
+  flatten,
+  isMapping,
+  readYamlSource,
+  type Env,
+  type Flat,
+} from './config.sources.js';
 import type { AuthModuleConfigOptions } from './module-options.types.js';
 import type { ConfigReport, TowerConfig } from './tower-config.types.js';
 
@@ -13,10 +19,6 @@ export type * from './module-options.types.js';
 const SECRET_NOTE = '; give it as the jwtSecret option (or TOWER_JWT_SECRET in env)';
 /** Options that say where to read, not what: they hold no setting. */
 const SOURCE_OPTIONS = ['env', 'configFile', 'cwd'];
-/** The settings of the standalone service (`PORT`, `DATABASE_URL`, …) are not the module's. */
-const SERVICE_ONLY = KEY_SPECS.filter((spec) => spec.option === null);
-const SERVICE_ENV = new Set(SERVICE_ONLY.map((spec) => spec.env));
-const SERVICE_YAML = new Set(SERVICE_ONLY.flatMap((spec) => spec.yaml.map(normalizePath)));
 
 /** The option of each setting; `null`: a setting of the standalone service only. */
 export const MODULE_OPTION_PATHS = Object.fromEntries(
@@ -46,8 +48,7 @@ export function moduleConfigReport(options: AuthModuleConfigOptions): ConfigRepo
   const { env: givenEnv, configFile, cwd: givenCwd, ...settings } = options;
   const errors: string[] = [];
   const cwd = textOption('cwd', givenCwd, errors) ?? process.cwd();
-  const allEnv = stringsOf(givenEnv, errors);
-  const env = Object.fromEntries(Object.entries(allEnv).filter(([name]) => !SERVICE_ENV.has(name)));
+  const env = stringsOf(givenEnv, errors);
   const fromOption = textOption('configFile', configFile, errors);
   const fromEnv = envValue(env, 'TOWER_CONFIG_FILE')?.trim() ?? null;
   const named = fromEnv ?? fromOption;
@@ -61,7 +62,7 @@ export function moduleConfigReport(options: AuthModuleConfigOptions): ConfigRepo
   return assembleReport({
     env,
     cwd,
-    yaml: withoutServiceKeys(readYamlSource(file, allEnv)),
+    yaml: readYamlSource(file, env),
     options: readOptions(settings),
     errors,
     fileSource: named === null ? 'default' : fromEnv ? 'env' : 'options',
@@ -89,13 +90,6 @@ function stringsOf(env: unknown, errors: string[]): Env {
       errors.push(`env.${name} must be a string, not ${describe(value)}`);
   }
   return strings;
-}
-
-/** A tower.yml shared with the service may hold its database and data folder: not ours. */
-function withoutServiceKeys(yaml: YamlSource): YamlSource {
-  const keep = <V>(map: ReadonlyMap<string, V>): Map<string, V> =>
-    new Map([...map].filter(([key]) => !SERVICE_YAML.has(key)));
-  return { ...yaml, leaves: keep(yaml.leaves), mappings: keep(yaml.mappings) };
 }
 
 /** The settings given as options, by option path; unknown names are errors. */
