@@ -8,20 +8,9 @@ import { errorCode } from './config.sources.js';
 import { MASK } from './config.values.js';
 
 export const DEV_SECRET_FILE = 'jwt-secret';
-const DEV_SECRET_ACTIONS = {
-  read: 'using the development secret in',
-  created: 'generated a development secret in',
-  preview: 'the service will generate a development secret in',
-} as const;
 
 export type DevSecretResult =
-  | {
-      readonly ok: true;
-      readonly secret: string;
-      /** `preview`: generated in memory only, because writing was not allowed. */
-      readonly state: 'read' | 'created' | 'preview';
-      readonly file: string;
-    }
+  | { readonly ok: true; readonly secret: string; readonly file: string; readonly done: string }
   | { readonly ok: false; readonly error: string };
 
 /**
@@ -33,11 +22,12 @@ export function loadOrCreateDevSecret(dataDir: string, write = true): DevSecretR
   const existing = readSecret(file);
   if (existing !== null) return existing;
   const secret = randomBytes(48).toString('base64url');
-  if (!write) return { ok: true, secret, state: 'preview', file };
+  if (!write)
+    return { ok: true, secret, file, done: 'the service will generate a development secret in' };
   try {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-    return { ok: true, secret, state: 'created', file };
+    return { ok: true, secret, file, done: 'generated a development secret in' };
   } catch (error) {
     const code = errorCode(error);
     // Another instance created it first: use theirs.
@@ -47,7 +37,8 @@ export function loadOrCreateDevSecret(dataDir: string, write = true): DevSecretR
 
 function readSecret(file: string): DevSecretResult | null {
   try {
-    return { ok: true, secret: readFileSync(file, 'utf8').trim(), state: 'read', file };
+    const secret = readFileSync(file, 'utf8').trim();
+    return { ok: true, secret, file, done: 'using the development secret in' };
   } catch (error) {
     return errorCode(error) === 'ENOENT' ? null : cannot(file, errorCode(error));
   }
@@ -81,15 +72,10 @@ export function applyDevSecret(
     errors.push(result.error);
     return null;
   }
-  values.map.set('jwtSecret', {
-    ...resolved,
-    value: result.secret,
-    source: 'generated',
-    display: MASK,
-  });
-  const action = DEV_SECRET_ACTIONS[result.state];
+  const generated = { value: result.secret, source: 'generated', display: MASK } as const;
+  values.map.set('jwtSecret', { ...resolved, ...generated });
   warnings.push(
-    `TOWER_JWT_SECRET is not set: ${action} ${result.file} (localhost only). Set TOWER_JWT_SECRET (openssl rand -base64 48) before anyone else uses this service; every instance needs the same value`,
+    `TOWER_JWT_SECRET is not set: ${result.done} ${result.file} (localhost only). Set TOWER_JWT_SECRET (openssl rand -base64 48) before anyone else uses this service; every instance needs the same value`,
   );
   return '';
 }

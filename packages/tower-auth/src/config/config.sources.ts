@@ -13,9 +13,9 @@ export interface Leaf {
 /** tower.yml or the module options, flattened to dotted paths. */
 export interface Flat {
   /** Blank values are left out: not given. */
-  readonly leaves: ReadonlyMap<string, Leaf>;
+  readonly leaves: Map<string, Leaf>;
   /** To tell "a mapping where a value belongs" from "absent". */
-  readonly mappings: ReadonlyMap<string, Leaf>;
+  readonly mappings: Map<string, Leaf>;
   readonly errors: string[];
   readonly warnings: string[];
 }
@@ -31,7 +31,7 @@ interface FlattenRules {
   readonly key: (path: string) => string;
   /** The one OIDC provider, which may be written as a list of one. */
   readonly listOfOne: string;
-  readonly value?: (value: unknown, path: string, errors: string[]) => unknown;
+  readonly value: (value: unknown, path: string, errors: string[]) => unknown;
 }
 
 const PLACEHOLDER = /\$\{([^}:]+)(?::([^}]*))?\}/g;
@@ -46,34 +46,27 @@ export function normalizePath(path: string): string {
 }
 
 export function flatten(root: Record<string, unknown>, rules: FlattenRules): Flat {
-  const flat = { leaves: new Map<string, Leaf>(), mappings: new Map<string, Leaf>() };
-  const { errors, warnings }: Pick<Flat, 'errors' | 'warnings'> = { errors: [], warnings: [] };
+  const flat: Flat = { leaves: new Map(), mappings: new Map(), errors: [], warnings: [] };
   const visit = (node: unknown, path: string): void => {
-    if (isMapping(node)) {
-      if (path !== '') flat.mappings.set(rules.key(path), { path, value: node });
-      for (const [name, child] of Object.entries(node))
-        visit(child, path ? `${path}.${name}` : name);
-    } else if (
-      Array.isArray(node) &&
-      rules.key(path) === rules.listOfOne &&
-      node.every(isMapping)
-    ) {
+    const [key, where] = [rules.key(path), `${path}${rules.where}`];
+    if (Array.isArray(node) && key === rules.listOfOne && node.every(isMapping)) {
       const count = node.length;
-      if (count > 1)
-        errors.push(`${path}${rules.where} lists ${count} providers: ${ONE_OIDC_PROVIDER}`);
+      if (count > 1) flat.errors.push(`${where} lists ${count} providers: ${ONE_OIDC_PROVIDER}`);
       if (count > 0) visit(node[0], path);
+    } else if (isMapping(node)) {
+      if (path !== '') flat.mappings.set(key, { path, value: node });
+      const childPath = (name: string): string => (path === '' ? name : `${path}.${name}`);
+      for (const [name, child] of Object.entries(node)) visit(child, childPath(name));
     } else {
-      const value = rules.value ? rules.value(node, path, errors) : node;
+      const value = rules.value(node, path, flat.errors);
       if (isBlank(value)) return;
-      const previous = flat.leaves.get(rules.key(path));
-      if (previous) {
-        warnings.push(`${previous.path} and ${path}${rules.where} are the same key; using ${path}`);
-      }
-      flat.leaves.set(rules.key(path), { path, value });
+      const previous = flat.leaves.get(key)?.path;
+      if (previous) flat.warnings.push(`${previous} and ${where} are the same key; using ${path}`);
+      flat.leaves.set(key, { path, value });
     }
   };
   visit(root, '');
-  return { ...flat, errors, warnings };
+  return flat;
 }
 
 export function envValue(env: Env, name: string | null): string | null {

@@ -94,7 +94,12 @@ function stringsOf(env: unknown, errors: string[]): Env {
 
 /** The settings given as options, by option path; unknown names are errors. */
 function readOptions(settings: Record<string, unknown>): Flat {
-  const flat = flatten(settings, { where: '', key: (path) => path, listOfOne: 'auth.oidc' });
+  const flat = flatten(settings, {
+    where: '',
+    key: (path) => path,
+    listOfOne: 'auth.oidc',
+    value: (value) => value,
+  });
   const unknown = new Set<string>();
   for (const [path, { value }] of [...flat.mappings, ...flat.leaves]) {
     const name = unknownName(path);
