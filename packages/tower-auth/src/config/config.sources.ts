@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { parseDocument, type YAMLError } from 'yaml';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -133,10 +133,10 @@ function interpolate(node: unknown, env: Env, unset: (name: string) => void): un
   });
 }
 
-function yamlError(name: string, error: { message: string; linePos?: unknown }): string {
+function yamlError(name: string, error: YAMLError): string {
   // The yaml package appends a snippet of the offending line, which may hold a secret.
   const reason = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-  const pos = Array.isArray(error.linePos) ? (error.linePos[0] as Record<string, number>) : null;
+  const pos = error.linePos?.[0];
   const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
   return `${name}: invalid YAML${where}: ${reason}`;
 }
@@ -146,7 +146,7 @@ export function isMapping(value: unknown): value is Record<string, unknown> {
 }
 
 /** Not given: the next source, then the default, applies. */
-export function isBlank(value: unknown): boolean {
+function isBlank(value: unknown): boolean {
   return value === undefined || value === null || (typeof value === 'string' && !value.trim());
 }
 

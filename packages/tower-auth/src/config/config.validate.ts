@@ -25,32 +25,22 @@ interface Check {
   readonly given: (id: KeyId) => boolean;
   readonly name: (id: KeyId) => string;
   readonly show: (id: KeyId) => string;
+  /** Why no secret is at hand when none is given; null: that is already reported. */
+  readonly secretNote: string | null;
 }
 /** A problem's message, or false when there is none. */
 type Rule = (check: Check) => string | false;
 
-const PROVIDERS = [
-  ['GitHub', 'github'],
-  ['Google', 'google'],
-  ['OIDC', 'oidc'],
-] as const;
-
-const PROVIDER_PAIRS: Rule[] = PROVIDERS.flatMap(([label, provider]): Rule[] => {
+/** A login provider needs both its client id and its secret. */
+const PROVIDER_PAIRS = (['GitHub', 'Google', 'OIDC'] as const).map((label): Rule => (check) => {
+  const provider = label.toLowerCase() as 'github' | 'google' | 'oidc';
   const [client, secret] = [`auth.${provider}.clientId`, `auth.${provider}.clientSecret`] as const;
-  return [
-    ({ given, name }) =>
-      given(client) &&
-      !given(secret) &&
-      `${label} login: the client id is set but the client secret (${name(secret)}) is missing`,
-    ({ given, name }) =>
-      given(secret) &&
-      !given(client) &&
-      `${label} login: the client secret is set but the client id (${name(client)}) is missing`,
-  ];
+  if (check.given(client) === check.given(secret)) return false;
+  const [given, missing] = check.given(client)
+    ? ['client id', `client secret (${check.name(secret)})`]
+    : ['client secret', `client id (${check.name(client)})`];
+  return `${label} login: the ${given} is set but the ${missing} is missing`;
 });
-
-const oidcClient = ({ given }: Check): boolean =>
-  given('auth.oidc.clientId') || given('auth.oidc.clientSecret');
 
 /** Plain http outside localhost only in unsafe mode. */
 const HTTP_URLS: Rule[] = (
@@ -66,15 +56,21 @@ const HTTP_URLS: Rule[] = (
 });
 
 const ERRORS: Rule[] = [
+  ({ v, secretNote }) =>
+    secretNote !== null &&
+    v.str('jwtSecret') === null &&
+    `TOWER_JWT_SECRET is not set: it signs access and refresh tokens and is required (generate one with: openssl rand -base64 48)${secretNote}`,
+  ({ v, secretNote }) =>
+    secretNote !== null &&
+    (v.str('jwtSecret')?.length ?? MIN_SECRET_LENGTH) < MIN_SECRET_LENGTH &&
+    'JWT token generator secret should be 35 characters or longer',
   ...PROVIDER_PAIRS,
-  (c) =>
-    oidcClient(c) &&
-    !c.given('auth.oidc.issuer') &&
-    `OIDC login: the issuer (${c.name('auth.oidc.issuer')}) is missing`,
-  (c) =>
-    !oidcClient(c) &&
-    c.given('auth.oidc.issuer') &&
-    `OIDC login: the issuer is set but the client id and secret (${c.name('auth.oidc.clientId')}, ${c.name('auth.oidc.clientSecret')}) are missing`,
+  ({ given, name }) => {
+    const client = given('auth.oidc.clientId') || given('auth.oidc.clientSecret');
+    if (client === given('auth.oidc.issuer')) return false;
+    if (client) return `OIDC login: the issuer (${name('auth.oidc.issuer')}) is missing`;
+    return `OIDC login: the issuer is set but the client id and secret (${name('auth.oidc.clientId')}, ${name('auth.oidc.clientSecret')}) are missing`;
+  },
   ({ v, name }) =>
     v.bool('auth.oidc.requireVerifiedEmail') &&
     v.bool('auth.oidc.trustUnverifiedEmail') &&
@@ -114,7 +110,7 @@ const WARNINGS: Rule[] = [
     `${name('smtp.starttlsEnabled')} is false: sign-in e-mails (their links) and the SMTP password cross the network in clear text, even when the server offers STARTTLS`,
 ];
 
-/** The rules across settings; `secretNote` (null: already reported) explains a missing secret. */
+/** The rules across settings. */
 export function checkRules(v: ResolvedValues, secretNote: string | null): Problems {
   const check: Check = {
     v,
@@ -125,26 +121,11 @@ export function checkRules(v: ResolvedValues, secretNote: string | null): Proble
       return spec.env === null ? spec.key : `${spec.env} / ${spec.key}`;
     },
     show: (id) => v.get(id).display,
+    secretNote,
   };
   const apply = (rules: Rule[]): string[] =>
     rules.map((rule) => rule(check)).filter((problem) => problem !== false);
-  return {
-    errors: [...secretProblems(v, secretNote), ...apply(ERRORS)],
-    warnings: apply(WARNINGS),
-  };
-}
-
-function secretProblems(v: ResolvedValues, note: string | null): string[] {
-  const secret = v.str('jwtSecret');
-  if (note === null) return [];
-  if (secret === null) {
-    return [
-      `TOWER_JWT_SECRET is not set: it signs access and refresh tokens and is required (generate one with: openssl rand -base64 48)${note}`,
-    ];
-  }
-  return secret.length < MIN_SECRET_LENGTH
-    ? ['JWT token generator secret should be 35 characters or longer']
-    : [];
+  return { errors: apply(ERRORS), warnings: apply(WARNINGS) };
 }
 
 /** Unknown `tower.*` keys warn; another `tower.auth.<name>` carrying an issuer is a second OIDC provider. */
