@@ -35,7 +35,7 @@ export function buildTowerConfig(values: ResolvedValues): TowerConfig {
     serverPath: new URL(serverUrl).pathname.replace(/\/+$/, ''),
     serverUrlIsLocal: derived.serverUrlIsLocal,
     secureCookies: serverUrl.startsWith('https:'),
-    jwtSecretGenerated: values.get('jwtSecret').source === 'generated',
+    jwtSecretGenerated: values.get('jwtSecret').entry.source === 'generated',
     'auth.emailEnabled': derived.emailEnabled,
     'auth.github.enabled': derived.github,
     'auth.google.enabled': derived.google,

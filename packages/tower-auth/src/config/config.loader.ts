@@ -3,7 +3,7 @@ import { buildTowerConfig } from './config.build.js';
 import { resolveKeys, type ResolvedValues, type Sources } from './config.resolve.js';
 import { applyDevSecret } from './config.secret.js';
 import { envValue, locateConfigFile, readYamlSource, type Env } from './config.sources.js';
-import { checkRules, checkYamlKeys } from './config.validate.js';
+import { checkRules, checkYamlKeys, type Problems } from './config.validate.js';
 import { ConfigValidationError, type ConfigSource } from './tower-config.types.js';
 import type { ConfigReport, TowerConfig } from './tower-config.types.js';
 
@@ -28,7 +28,7 @@ export function loadTowerConfig(options: LoadTowerConfigOptions): ConfigReport {
     yaml: readYamlSource(located.file, env),
     errors: located.error ? [located.error] : [],
     fileSource: envValue(env, 'TOWER_CONFIG_FILE') === null ? 'default' : 'env',
-    secretNote: (values, warnings, errors) => applyDevSecret(values, options, warnings, errors),
+    secretNote: (values, found) => applyDevSecret(values, options, found),
   });
 }
 
@@ -38,11 +38,7 @@ export interface ReportInputs extends Sources {
   /** Who named tower.yml: `env` (TOWER_CONFIG_FILE), `options` (configFile) or nobody. */
   readonly fileSource: ConfigSource;
   /** Why no secret is at hand when none is given, or null when that is already reported. */
-  readonly secretNote: (
-    values: ResolvedValues,
-    warnings: string[],
-    errors: string[],
-  ) => string | null;
+  readonly secretNote: (values: ResolvedValues, found: Problems) => string | null;
 }
 
 /** The settings read from their sources, checked alone and together, and built when valid. */
@@ -51,18 +47,21 @@ export function assembleReport(inputs: ReportInputs): ConfigReport {
   const { values, errors: valueErrors } = resolveKeys(inputs);
   const keys = checkYamlKeys(values, yaml);
   const errors = [
-    ...inputs.errors,
-    ...(options?.errors ?? []),
-    ...yaml.errors,
-    ...valueErrors,
-    ...keys.errors,
-  ];
+    inputs.errors,
+    options?.errors ?? [],
+    yaml.errors,
+    valueErrors,
+    keys.errors,
+  ].flat();
   const warnings = [...yaml.warnings, ...keys.warnings];
-  const rules = checkRules(values, inputs.secretNote(values, warnings, errors));
+  const rules = checkRules(values, inputs.secretNote(values, { errors, warnings }));
   errors.push(...rules.errors);
   warnings.push(...rules.warnings);
   const file = { key: 'config-file', env: 'TOWER_CONFIG_FILE', value: yaml.file ?? '' };
-  const entries = [{ ...file, source: inputs.fileSource }, ...values.entries()];
+  const entries = [
+    { ...file, source: inputs.fileSource },
+    ...[...values.map.values()].map((r) => r.entry),
+  ];
   const config = errors.length === 0 ? deepFreeze(buildTowerConfig(values)) : null;
   return { config, entries, warnings, errors };
 }

@@ -5,12 +5,10 @@ import type { YamlSource } from './config.sources.js';
 import { displayValue, parseValue, shownInMessage, type Value } from './config.values.js';
 import type { ConfigEntry, ConfigSource } from './tower-config.types.js';
 
+/** A setting's value (`null` when unset or invalid) and its `config check` row. */
 export interface Resolved {
-  readonly spec: KeySpec;
-  /** `null` when unset or invalid. */
   readonly value: Value;
-  readonly source: ConfigSource;
-  readonly display: string;
+  readonly entry: ConfigEntry;
 }
 
 /** Typed reads of the resolved keys; invalid values read as "absent" so checks do not cascade. */
@@ -39,15 +37,6 @@ export class ResolvedValues {
   isSet(id: KeyId): boolean {
     return this.get(id).value !== null;
   }
-
-  entries(): ConfigEntry[] {
-    return [...this.map.values()].map(({ spec, display, source }) => ({
-      key: spec.key,
-      env: spec.env,
-      value: display,
-      source,
-    }));
-  }
 }
 
 /** Highest first: the environment, the module options (given in code), tower.yml. */
@@ -66,12 +55,10 @@ export function resolveKeys(sources: Sources): { values: ResolvedValues; errors:
     const { raw, source, origin } = pick(spec, sources) ?? defaultOf(spec, values, sources.cwd);
     const parsed = parseValue(spec.schema, raw, sources.cwd);
     if (!parsed.ok) errors.push(`${origin}: ${shownInMessage(spec.schema, raw)} ${parsed.problem}`);
-    const value = parsed.ok ? parsed.value : null;
+    const entry = { key: spec.key, env: spec.env, value: displayValue(spec.schema, raw, parsed) };
     values.map.set(spec.id, {
-      spec,
-      value,
-      source,
-      display: displayValue(spec.schema, raw, parsed),
+      value: parsed.ok ? parsed.value : null,
+      entry: { ...entry, source },
     });
   }
   return { values, errors };

@@ -5,6 +5,7 @@ import { isLocalUrl } from './config.build.js';
 import type { LoadTowerConfigOptions } from './config.loader.js';
 import type { ResolvedValues } from './config.resolve.js';
 import { errorCode } from './config.sources.js';
+import type { Problems } from './config.validate.js';
 import { MASK } from './config.values.js';
 
 export const DEV_SECRET_FILE = 'jwt-secret';
@@ -58,11 +59,10 @@ function cannot(file: string, code: string): DevSecretResult {
 export function applyDevSecret(
   values: ResolvedValues,
   options: LoadTowerConfigOptions,
-  warnings: string[],
-  errors: string[],
+  { errors, warnings }: Problems,
 ): string | null {
   const resolved = values.get('jwtSecret');
-  if (options.allowGeneratedSecret !== true || resolved.source !== 'default') return '';
+  if (options.allowGeneratedSecret !== true || resolved.entry.source !== 'default') return '';
   const dataDir = values.str('dataDir');
   if (!isLocalUrl(values.str('serverUrl')) || dataDir === null) {
     return '; a development secret is generated only when the server URL is localhost';
@@ -72,8 +72,8 @@ export function applyDevSecret(
     errors.push(result.error);
     return null;
   }
-  const generated = { value: result.secret, source: 'generated', display: MASK } as const;
-  values.map.set('jwtSecret', { ...resolved, ...generated });
+  const entry = { ...resolved.entry, value: MASK, source: 'generated' } as const;
+  values.map.set('jwtSecret', { value: result.secret, entry });
   warnings.push(
     `TOWER_JWT_SECRET is not set: ${result.done} ${result.file} (localhost only). Set TOWER_JWT_SECRET (openssl rand -base64 48) before anyone else uses this service; every instance needs the same value`,
   );

@@ -115,12 +115,12 @@ export function checkRules(v: ResolvedValues, secretNote: string | null): Proble
   const check: Check = {
     v,
     auth: deriveAuth(v),
-    given: (id) => v.get(id).source !== 'default',
+    given: (id) => v.get(id).entry.source !== 'default',
     name: (id) => {
-      const { spec } = v.get(id);
-      return spec.env === null ? spec.key : `${spec.env} / ${spec.key}`;
+      const { env, key } = v.get(id).entry;
+      return env === null ? key : `${env} / ${key}`;
     },
-    show: (id) => v.get(id).display,
+    show: (id) => v.get(id).entry.value,
     secretNote,
   };
   const apply = (rules: Rule[]): string[] =>
@@ -144,7 +144,7 @@ export function checkYamlKeys(values: ResolvedValues, yaml: YamlSource): Problem
     .map(([, leaf]) => `Unknown key ${leaf.path} in ${file} is ignored`);
   const oidcGiven = (
     ['auth.oidc.clientId', 'auth.oidc.clientSecret', 'auth.oidc.issuer'] as const
-  ).some((id) => values.get(id).source !== 'default');
+  ).some((id) => values.get(id).entry.source !== 'default');
   const providers = [
     ...(oidcGiven ? ['tower.auth.oidc (TOWER_OIDC_*)'] : []),
     ...sections.values(),
