@@ -33,7 +33,7 @@ export function loadTowerConfig(options: LoadTowerConfigOptions): ConfigReport {
 }
 
 export interface ReportInputs extends Sources {
-  /** Found before the settings are read (where the sources are). */
+  /** Found before the settings are read (where the sources are, unknown options). */
   readonly errors: readonly string[];
   /** Who named tower.yml: `env` (TOWER_CONFIG_FILE), `options` (configFile) or nobody. */
   readonly fileSource: ConfigSource;
@@ -43,16 +43,10 @@ export interface ReportInputs extends Sources {
 
 /** The settings read from their sources, checked alone and together, and built when valid. */
 export function assembleReport(inputs: ReportInputs): ConfigReport {
-  const { yaml, options } = inputs;
+  const { yaml } = inputs;
   const { values, errors: valueErrors } = resolveKeys(inputs);
   const keys = checkYamlKeys(values, yaml);
-  const errors = [
-    inputs.errors,
-    options?.errors ?? [],
-    yaml.errors,
-    valueErrors,
-    keys.errors,
-  ].flat();
+  const errors = [...inputs.errors, ...yaml.errors, ...valueErrors, ...keys.errors];
   const warnings = [...yaml.warnings, ...keys.warnings];
   const rules = checkRules(values, inputs.secretNote(values, { errors, warnings }));
   errors.push(...rules.errors);

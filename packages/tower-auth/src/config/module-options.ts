@@ -50,21 +50,18 @@ export function moduleConfigReport(options: AuthModuleConfigOptions): ConfigRepo
   const cwd = textOption('cwd', givenCwd, errors) ?? process.cwd();
   const env = stringsOf(givenEnv, errors);
   const fromOption = textOption('configFile', configFile, errors);
-  const fromEnv = envValue(env, 'TOWER_CONFIG_FILE')?.trim() ?? null;
-  const named = fromEnv ?? fromOption;
-  let file = named === null ? null : resolve(cwd, named);
-  if (file !== null && !existsSync(file)) {
-    errors.push(
-      `${fromEnv ? 'TOWER_CONFIG_FILE' : 'configFile'} points to ${file}, which does not exist`,
-    );
-    file = null;
-  }
+  const fromEnv = envValue(env, 'TOWER_CONFIG_FILE')?.trim();
+  const [named, by] = fromEnv ? [fromEnv, 'TOWER_CONFIG_FILE'] : [fromOption, 'configFile'];
+  const file = named === null ? null : resolve(cwd, named);
+  const missing = file !== null && !existsSync(file);
+  if (missing) errors.push(`${by} points to ${file}, which does not exist`);
+  const given = readOptions(settings);
   return assembleReport({
     env,
     cwd,
-    yaml: readYamlSource(file, env),
-    options: readOptions(settings),
-    errors,
+    yaml: readYamlSource(missing ? null : file, env),
+    options: given,
+    errors: [...errors, ...given.errors],
     fileSource: named === null ? 'default' : fromEnv ? 'env' : 'options',
     secretNote: () => SECRET_NOTE,
   });
