@@ -38,16 +38,9 @@ function set<
   option?: O,
 ): Setting<Out, In, D, OptionOf<Y, O>> {
   const paths: readonly string[] = typeof yaml === 'string' ? [yaml] : yaml;
-  const derived = paths[0]
-    ?.replace(/^(tower|mail)\./, '')
-    .replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
-  return {
-    schema,
-    default: defaultValue,
-    env,
-    yaml: paths,
-    option: (option === undefined ? derived : option) as never,
-  };
+  const camel = (path = ''): string => path.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+  const named = option === undefined ? camel(paths[0]?.replace(/^(tower|mail)\./, '')) : option;
+  return { schema, default: defaultValue, env, yaml: paths, option: named as never };
 }
 
 const JWT_SECRET = 'micronaut.security.token.jwt.signatures.secret.generator.secret';
