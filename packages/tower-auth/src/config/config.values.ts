@@ -178,14 +178,11 @@ export function parseValue(schema: Kind, raw: unknown, cwd: string): ParseResult
   return { ok: true, value: name === 'path' ? resolve(cwd, value as string) : value };
 }
 
-export function isSecret(schema: Kind): boolean {
-  return kindOf(schema) === 'secret' || kindOf(schema) === 'database-url';
-}
-
 /** A refused value as messages show it: never a secret, nor a password written into a URL. */
 export function shownInMessage(schema: Kind, raw: unknown): string {
-  if (isSecret(schema)) return 'the value (not shown)';
-  return JSON.stringify(kindOf(schema) === 'url' && typeof raw === 'string' ? maskUrl(raw) : raw);
+  const name = kindOf(schema);
+  if (name === 'secret' || name === 'database-url') return 'the value (not shown)';
+  return JSON.stringify(name === 'url' && typeof raw === 'string' ? maskUrl(raw) : raw);
 }
 
 /** What `config check` shows: secrets as `****`, a database URL without its password. */
