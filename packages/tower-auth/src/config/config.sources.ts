@@ -59,7 +59,8 @@ export function flatten(root: Record<string, unknown>, rules: FlattenRules): Fla
       for (const [name, child] of Object.entries(node)) visit(child, childPath(name));
     } else {
       const value = rules.value(node, path, flat.errors);
-      if (isBlank(value)) return;
+      // Blank is not given: the next source, then the default, applies.
+      if ((typeof value === 'string' ? value.trim() : (value ?? '')) === '') return;
       const previous = flat.leaves.get(key)?.path;
       if (previous) flat.warnings.push(`${previous} and ${where} are the same key; using ${path}`);
       flat.leaves.set(key, { path, value });
@@ -143,11 +144,6 @@ function yamlError(name: string, error: YAMLError): string {
 
 export function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Not given: the next source, then the default, applies. */
-function isBlank(value: unknown): boolean {
-  return value === undefined || value === null || (typeof value === 'string' && !value.trim());
 }
 
 export function errorCode(error: unknown): string {
