@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { deriveAuth, isLocalUrl, type DerivedAuth } from './config.build.js';
+import { derive, isLocalUrl } from './config.build.js';
 import { KEY_SPECS, type KeyId } from './config.keys.js';
 import type { ResolvedValues } from './config.resolve.js';
 import { normalizePath, ONE_OIDC_PROVIDER, type YamlSource } from './config.sources.js';
@@ -20,7 +20,7 @@ export interface Problems {
 /** What a rule reads: the values, and how messages name and show a setting. */
 interface Check {
   readonly v: ResolvedValues;
-  readonly auth: DerivedAuth;
+  readonly derived: ReturnType<typeof derive>;
   /** Given by the operator, valid or not (an invalid value is already reported). */
   readonly given: (id: KeyId) => boolean;
   readonly name: (id: KeyId) => string;
@@ -79,9 +79,9 @@ const ERRORS: Rule[] = [
 ];
 
 const WARNINGS: Rule[] = [
-  ({ v, auth, name }) =>
+  ({ v, derived, name }) =>
     v.bool('auth.disableEmail') &&
-    !auth.otherProvider &&
+    derived.authTypes.every((type) => type === 'email') &&
     `${name('auth.disableEmail')} is set but no GitHub, Google or OIDC login is configured: e-mail login stays on`,
   ({ v, show }) =>
     v.num('ephemeral.duration') > v.num('auth.refreshTokenExpiration') &&
@@ -92,12 +92,12 @@ const WARNINGS: Rule[] = [
   ({ v, show }) =>
     v.num('auth.heartbeatInterval') >= v.num('auth.accessTokenExpiration') &&
     `tower.auth.heartbeat-interval (${show('auth.heartbeatInterval')}) is not below the access token expiration (${show('auth.accessTokenExpiration')}): browsers would use expired access tokens`,
-  ({ v, auth }) =>
-    auth.authTypes.length === 0 &&
+  ({ v, derived }) =>
+    derived.authTypes.length === 0 &&
     v.str('serverUrl') !== null &&
     'No login method is available: set TOWER_SMTP_HOST for e-mail login or configure GitHub, Google or OIDC',
-  ({ v, auth }) =>
-    auth.emailEnabled &&
+  ({ v, derived }) =>
+    derived['auth.emailEnabled'] &&
     !v.isSet('smtp.host') &&
     'Development mode: no SMTP host (TOWER_SMTP_HOST) is set, so sign-in links are written to the log',
   // Mail in clear is allowed, but only when asked for, and never silently.
@@ -114,7 +114,7 @@ const WARNINGS: Rule[] = [
 export function checkRules(v: ResolvedValues, secretNote: string | null): Problems {
   const check: Check = {
     v,
-    auth: deriveAuth(v),
+    derived: derive(v),
     given: (id) => v.get(id).entry.source !== 'default',
     name: (id) => {
       const { env, key } = v.get(id).entry;
