@@ -4,8 +4,7 @@ import * as k from './config.values.js';
 export const IN_DATA_DIR: unique symbol = Symbol('in data dir');
 /** No default: the validation asks for it (typed as always set). */
 export const REQUIRED: unique symbol = Symbol('required');
-export type RawValue = string | number | boolean | null;
-type Default = RawValue | typeof IN_DATA_DIR | typeof REQUIRED;
+type Default = string | number | boolean | null | typeof IN_DATA_DIR | typeof REQUIRED;
 
 type Camel<S extends string> = S extends `${infer A}-${infer B}`
   ? `${A}${Capitalize<Camel<B>>}`
