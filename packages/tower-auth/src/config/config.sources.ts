@@ -27,11 +27,12 @@ export interface YamlSource extends Flat {
 interface FlattenRules {
   /** Where the object is, as messages say it: ` in tower.yml`, or nothing for the options. */
   readonly where: string;
-  /** tower.yml binds keys relaxed (`normalizePath`), the module options exactly. */
-  readonly key: (path: string) => string;
+  /** tower.yml binds keys relaxed (`normalizePath`); the module options exactly. */
+  readonly key?: (path: string) => string;
   /** The one OIDC provider, which may be written as a list of one. */
   readonly listOfOne: string;
-  readonly value: (value: unknown, path: string, errors: string[]) => unknown;
+  /** tower.yml resolves `${ENV}` placeholders; the module options are taken as given. */
+  readonly value?: (value: unknown, path: string, errors: string[]) => unknown;
 }
 
 const PLACEHOLDER = /\$\{([^}:]+)(?::([^}]*))?\}/g;
@@ -48,7 +49,7 @@ export function normalizePath(path: string): string {
 export function flatten(root: Record<string, unknown>, rules: FlattenRules): Flat {
   const flat: Flat = { leaves: new Map(), mappings: new Map(), errors: [], warnings: [] };
   const visit = (node: unknown, path: string): void => {
-    const [key, where] = [rules.key(path), `${path}${rules.where}`];
+    const [key, where] = [rules.key?.(path) ?? path, `${path}${rules.where}`];
     if (Array.isArray(node) && key === rules.listOfOne && node.every(isMapping)) {
       const count = node.length;
       if (count > 1) flat.errors.push(`${where} lists ${count} providers: ${ONE_OIDC_PROVIDER}`);
@@ -58,7 +59,7 @@ export function flatten(root: Record<string, unknown>, rules: FlattenRules): Fla
       const childPath = (name: string): string => (path === '' ? name : `${path}.${name}`);
       for (const [name, child] of Object.entries(node)) visit(child, childPath(name));
     } else {
-      const value = rules.value(node, path, flat.errors);
+      const value = rules.value ? rules.value(node, path, flat.errors) : node;
       // Blank is not given: the next source, then the default, applies.
       if ((typeof value === 'string' ? value.trim() : (value ?? '')) === '') return;
       const previous = flat.leaves.get(key)?.path;

@@ -3,14 +3,8 @@ import { resolve } from 'node:path';
 import { closestMatch } from 'leven';
 import { KEY_SPECS, type KeyId } from './config.keys.js';
 import { assembleReport, configOrThrow } from './config.loader.js';
-import {
-  envValue,
-  flatten,
-  isMapping,
-  readYamlSource,
-  type Env,
-  type Flat,
-} from './config.sources.js';
+import { envValue, flatten, isMapping, readYamlSource } from './config.sources.js';
+import type { Env, Flat } from './config.sources.js';
 import type { AuthModuleConfigOptions } from './module-options.types.js';
 import type { ConfigReport, TowerConfig } from './tower-config.types.js';
 
@@ -91,12 +85,7 @@ function stringsOf(env: unknown, errors: string[]): Env {
 
 /** The settings given as options, by option path; unknown names are errors. */
 function readOptions(settings: Record<string, unknown>): Flat {
-  const flat = flatten(settings, {
-    where: '',
-    key: (path) => path,
-    listOfOne: 'auth.oidc',
-    value: (value) => value,
-  });
+  const flat = flatten(settings, { where: '', listOfOne: 'auth.oidc' });
   const unknown = new Set<string>();
   for (const [path, { value }] of [...flat.mappings, ...flat.leaves]) {
     const name = unknownName(path);
