@@ -86,27 +86,27 @@ export function locateConfigFile(env: Env, cwd: string): { file: string | null; 
 }
 
 export function readYamlSource(file: string | null, env: Env): YamlSource {
-  if (file === null) return failed(null);
+  if (file === null) return emptySource(null);
   try {
     return parseYaml(file, readFileSync(file, 'utf8'), env);
   } catch (error) {
-    return failed(file, `${file}: cannot be read (${errorCode(error)})`);
+    return emptySource(file, `${file}: cannot be read (${errorCode(error)})`);
   }
 }
 
 export function parseYaml(file: string, text: string, env: Env): YamlSource {
   const name = basename(file);
   const doc = parseDocument(text);
-  if (doc.errors.length > 0) return failed(file, ...doc.errors.map((e) => yamlError(name, e)));
+  if (doc.errors.length > 0) return emptySource(file, ...doc.errors.map((e) => yamlError(name, e)));
   let root: unknown;
   try {
     root = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    return failed(file, `${name}: invalid YAML (${errorText(error)})`);
+    return emptySource(file, `${name}: invalid YAML (${errorText(error)})`);
   }
   if (root !== null && root !== undefined && !isMapping(root)) {
     const kind = Array.isArray(root) ? 'a list' : 'a single value';
-    return failed(file, `${name}: the top level must be a mapping of keys, not ${kind}`);
+    return emptySource(file, `${name}: the top level must be a mapping of keys, not ${kind}`);
   }
   const where = ` in ${name}`;
   const value = (node: unknown, path: string, errors: string[]): unknown =>
@@ -119,7 +119,7 @@ export function parseYaml(file: string, text: string, env: Env): YamlSource {
   return { file, ...flatten(root ?? {}, rules) };
 }
 
-function failed(file: string | null, ...errors: string[]): YamlSource {
+function emptySource(file: string | null, ...errors: string[]): YamlSource {
   return { file, leaves: new Map(), mappings: new Map(), errors, warnings: [] };
 }
 
