@@ -23,8 +23,9 @@ export function loadOrCreateDevSecret(dataDir: string, write = true): DevSecretR
   const existing = readSecret(file);
   if (existing !== null) return existing;
   const secret = randomBytes(48).toString('base64url');
-  if (!write)
+  if (!write) {
     return { ok: true, secret, file, done: 'the service will generate a development secret in' };
+  }
   try {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });

@@ -49,8 +49,9 @@ export function parsePositiveDuration(value: string | number): number {
 function checked(input: unknown, seconds: number): number {
   if (!Number.isFinite(seconds)) throw new DurationError(input, 'is not a duration');
   if (seconds < 0) throw new DurationError(input, 'is negative');
-  if (!Number.isInteger(seconds))
+  if (!Number.isInteger(seconds)) {
     throw new DurationError(input, 'is not a whole number of seconds');
+  }
   if (!Number.isSafeInteger(seconds)) throw new DurationError(input, 'is too long');
   return seconds;
 }

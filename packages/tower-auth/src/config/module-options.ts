@@ -76,9 +76,11 @@ function stringsOf(env: unknown, errors: string[]): Env {
   }
   const strings: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (typeof value === 'string') strings[name] = value;
-    else if (value !== undefined)
+    if (typeof value === 'string') {
+      strings[name] = value;
+    } else if (value !== undefined) {
       errors.push(`env.${name} must be a string, not ${describe(value)}`);
+    }
   }
   return strings;
 }
