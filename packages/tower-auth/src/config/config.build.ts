@@ -1,5 +1,4 @@
-import { KEY_SPECS } from './config.keys.js';
-import type { ResolvedValues } from './config.resolve.js';
+import type { Resolution } from './config.resolve.js';
 import type { AuthType, TowerConfig } from './tower-config.types.js';
 
 /** localhost, *.localhost, 127.0.0.0/8 and [::1]: plain http is fine and dev shortcuts apply. */
@@ -10,17 +9,18 @@ export function isLocalUrl(url: string | null): boolean {
 }
 
 /** What follows from the settings, at its path in `TowerConfig`. */
-export function derive(values: ResolvedValues) {
+export function derive({ values, entries }: Resolution) {
   const both = (provider: 'github' | 'google' | 'oidc'): boolean =>
-    values.isSet(`auth.${provider}.clientId`) && values.isSet(`auth.${provider}.clientSecret`);
-  const oidc = both('oidc') && values.isSet('auth.oidc.issuer');
+    values[`auth.${provider}.clientId`] !== null &&
+    values[`auth.${provider}.clientSecret`] !== null;
+  const oidc = both('oidc') && values['auth.oidc.issuer'] !== null;
   const enabled = { github: both('github'), google: both('google'), oidc };
-  const serverUrl = values.str('serverUrl') ?? '';
+  const serverUrl = values.serverUrl ?? '';
   const serverUrlIsLocal = isLocalUrl(serverUrl);
   // Development mode (local URL, no SMTP host) keeps e-mail login on and logs the links.
-  const mailDeliverable = values.isSet('smtp.host') || serverUrlIsLocal;
+  const mailDeliverable = values['smtp.host'] !== null || serverUrlIsLocal;
   const otherProvider = enabled.github || enabled.google || enabled.oidc;
-  const email = !(values.bool('auth.disableEmail') && otherProvider) && mailDeliverable;
+  const email = !(values['auth.disableEmail'] === true && otherProvider) && mailDeliverable;
   return {
     /**
      * The path of the server URL, no trailing slash: '' for `https://host`, '/v1' for
@@ -33,7 +33,7 @@ export function derive(values: ResolvedValues) {
     /** True when the server URL is https (cookies get `Secure`). */
     secureCookies: serverUrl.startsWith('https:'),
     /** True when the secret was generated for development and kept in the data folder. */
-    jwtSecretGenerated: values.get('jwtSecret').entry.source === 'generated',
+    jwtSecretGenerated: entries.jwtSecret.source === 'generated',
     /** Effective: e-mail login is offered (see SPEC §1 rule and §8 development mode). */
     'auth.emailEnabled': email,
     /** True when both the client id and the secret (and for OIDC the issuer) are set. */
@@ -48,11 +48,8 @@ export function derive(values: ResolvedValues) {
 }
 
 /** The settings at their paths, and what follows from them. */
-export function buildTowerConfig(values: ResolvedValues): TowerConfig {
-  const flat: Record<string, unknown> = {
-    ...Object.fromEntries(KEY_SPECS.map((spec) => [spec.id, values.get(spec.id).value])),
-    ...derive(values),
-  };
+export function buildTowerConfig(resolution: Resolution): TowerConfig {
+  const flat: Record<string, unknown> = { ...resolution.values, ...derive(resolution) };
   const config: Record<string, unknown> = {};
   for (const [path, value] of Object.entries(flat)) {
     const names = path.split('.');

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { buildTowerConfig } from './config.build.js';
-import { resolveKeys, type ResolvedValues, type Sources } from './config.resolve.js';
+import { resolveKeys, type Resolution, type Sources } from './config.resolve.js';
 import { applyDevSecret } from './config.secret.js';
 import { envValue, locateConfigFile, readYamlSource, type Env } from './config.sources.js';
 import { checkRules, checkYamlKeys, type Problems } from './config.validate.js';
@@ -28,7 +28,7 @@ export function loadTowerConfig(options: LoadTowerConfigOptions): ConfigReport {
     yaml: readYamlSource(located.file, env),
     errors: located.error ? [located.error] : [],
     fileSource: envValue(env, 'TOWER_CONFIG_FILE') === null ? 'default' : 'env',
-    secretNote: (values, found) => applyDevSecret(values, options, found),
+    secretNote: (resolution, found) => applyDevSecret(resolution, options, found),
   });
 }
 
@@ -38,25 +38,22 @@ export interface ReportInputs extends Sources {
   /** Who named tower.yml: `env` (TOWER_CONFIG_FILE), `options` (configFile) or nobody. */
   readonly fileSource: ConfigSource;
   /** Why no secret is at hand when none is given, or null when that is already reported. */
-  readonly secretNote: (values: ResolvedValues, found: Problems) => string | null;
+  readonly secretNote: (resolution: Resolution, found: Problems) => string | null;
 }
 
 /** The settings read from their sources, checked alone and together, and built when valid. */
 export function assembleReport(inputs: ReportInputs): ConfigReport {
   const { yaml } = inputs;
-  const { values, errors: valueErrors } = resolveKeys(inputs);
-  const keys = checkYamlKeys(values, yaml);
-  const errors = [...inputs.errors, ...yaml.errors, ...valueErrors, ...keys.errors];
+  const resolution = resolveKeys(inputs);
+  const keys = checkYamlKeys(resolution, yaml);
+  const errors = [...inputs.errors, ...yaml.errors, ...resolution.errors, ...keys.errors];
   const warnings = [...yaml.warnings, ...keys.warnings];
-  const rules = checkRules(values, inputs.secretNote(values, { errors, warnings }));
+  const rules = checkRules(resolution, inputs.secretNote(resolution, { errors, warnings }));
   errors.push(...rules.errors);
   warnings.push(...rules.warnings);
   const file = { key: 'config-file', env: 'TOWER_CONFIG_FILE', value: yaml.file ?? '' };
-  const entries = [
-    { ...file, source: inputs.fileSource },
-    ...[...values.map.values()].map((r) => r.entry),
-  ];
-  const config = errors.length === 0 ? deepFreeze(buildTowerConfig(values)) : null;
+  const entries = [{ ...file, source: inputs.fileSource }, ...Object.values(resolution.entries)];
+  const config = errors.length === 0 ? deepFreeze(buildTowerConfig(resolution)) : null;
   return { config, entries, warnings, errors };
 }
 

@@ -1,42 +1,20 @@
 import { basename, join } from 'node:path';
+import type { z } from 'zod';
 import { IN_DATA_DIR, KEY_SPECS, REQUIRED, type KeyId, type KeySpec } from './config.keys.js';
+import type { Settings } from './config.keys.js';
 import { envValue, normalizePath, type Env, type Flat, type Leaf } from './config.sources.js';
 import type { YamlSource } from './config.sources.js';
 import { displayValue, parseValue, shownInMessage, type Value } from './config.values.js';
 import type { ConfigEntry, ConfigSource } from './tower-config.types.js';
 
-/** A setting's value (`null` when unset or invalid) and its `config check` row. */
-export interface Resolved {
-  readonly value: Value;
-  readonly entry: ConfigEntry;
-}
+/** The settings by key, typed as in `TowerConfig`: `null` when unset or invalid. */
+export type Values = { -readonly [P in KeyId]: z.output<Settings[P]['schema']> | null };
 
-/** Typed reads of the resolved keys; invalid values read as "absent" so checks do not cascade. */
-export class ResolvedValues {
-  constructor(readonly map: Map<KeyId, Resolved>) {}
-
-  get(id: KeyId): Resolved {
-    return this.map.get(id)!;
-  }
-
-  str(id: KeyId): string | null {
-    const { value } = this.get(id);
-    return typeof value === 'string' ? value : null;
-  }
-
-  /** NaN when invalid, so that comparisons in warnings are false. */
-  num(id: KeyId): number {
-    const { value } = this.get(id);
-    return typeof value === 'number' ? value : NaN;
-  }
-
-  bool(id: KeyId): boolean {
-    return this.get(id).value === true;
-  }
-
-  isSet(id: KeyId): boolean {
-    return this.get(id).value !== null;
-  }
+/** The settings read: their values, their `config check` rows, and the problems of each. */
+export interface Resolution {
+  readonly values: Values;
+  readonly entries: Record<KeyId, ConfigEntry>;
+  readonly errors: string[];
 }
 
 /** Highest first: the environment, the module options (given in code), tower.yml. */
@@ -48,20 +26,19 @@ export interface Sources {
   readonly options?: Flat;
 }
 
-export function resolveKeys(sources: Sources): { values: ResolvedValues; errors: string[] } {
-  const values = new ResolvedValues(new Map());
+export function resolveKeys(sources: Sources): Resolution {
+  const values: Record<string, Value> = {};
+  const entries = {} as Record<KeyId, ConfigEntry>;
   const errors: string[] = [];
   for (const spec of KEY_SPECS) {
     const { raw, source, origin } = pick(spec, sources) ?? defaultOf(spec, values, sources.cwd);
     const parsed = parseValue(spec.schema, raw, sources.cwd);
     if (!parsed.ok) errors.push(`${origin}: ${shownInMessage(spec.schema, raw)} ${parsed.problem}`);
-    const entry = { key: spec.key, env: spec.env, value: displayValue(spec.schema, raw, parsed) };
-    values.map.set(spec.id, {
-      value: parsed.ok ? parsed.value : null,
-      entry: { ...entry, source },
-    });
+    values[spec.id] = parsed.ok ? parsed.value : null;
+    const value = displayValue(spec.schema, raw, parsed);
+    entries[spec.id] = { key: spec.key, env: spec.env, value, source };
   }
-  return { values, errors };
+  return { values: values as Values, entries, errors };
 }
 
 interface Pick {
@@ -92,9 +69,10 @@ function found(flat: Flat, key: string): Leaf | undefined {
   return flat.leaves.get(key) ?? flat.mappings.get(key);
 }
 
-function defaultOf(spec: KeySpec, values: ResolvedValues, cwd: string): Pick {
+function defaultOf(spec: KeySpec, values: Record<string, Value>, cwd: string): Pick {
   const pick = { raw: spec.default, source: 'default', origin: `default of ${spec.key}` } as const;
   if (spec.default === REQUIRED) return { ...pick, raw: null };
   if (spec.default !== IN_DATA_DIR) return pick;
-  return { ...pick, raw: join(values.str('dataDir') ?? cwd, 'postgres') };
+  const dataDir = values.dataDir;
+  return { ...pick, raw: join(typeof dataDir === 'string' ? dataDir : cwd, 'postgres') };
 }

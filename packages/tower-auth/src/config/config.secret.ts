@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLocalUrl } from './config.build.js';
 import type { LoadTowerConfigOptions } from './config.loader.js';
-import type { ResolvedValues } from './config.resolve.js';
+import type { Resolution } from './config.resolve.js';
 import { errorCode } from './config.sources.js';
 import type { Problems } from './config.validate.js';
 import { MASK } from './config.values.js';
@@ -58,14 +58,13 @@ function cannot(file: string, code: string): DevSecretResult {
  * the development secret failed and that is already reported.
  */
 export function applyDevSecret(
-  values: ResolvedValues,
+  { values, entries }: Resolution,
   options: LoadTowerConfigOptions,
   { errors, warnings }: Problems,
 ): string | null {
-  const resolved = values.get('jwtSecret');
-  if (options.allowGeneratedSecret !== true || resolved.entry.source !== 'default') return '';
-  const dataDir = values.str('dataDir');
-  if (!isLocalUrl(values.str('serverUrl')) || dataDir === null) {
+  if (options.allowGeneratedSecret !== true || entries.jwtSecret.source !== 'default') return '';
+  const { dataDir } = values;
+  if (!isLocalUrl(values.serverUrl) || dataDir === null) {
     return '; a development secret is generated only when the server URL is localhost';
   }
   const result = loadOrCreateDevSecret(dataDir, options.dryRun !== true);
@@ -73,8 +72,8 @@ export function applyDevSecret(
     errors.push(result.error);
     return null;
   }
-  const entry = { ...resolved.entry, value: MASK, source: 'generated' } as const;
-  values.map.set('jwtSecret', { value: result.secret, entry });
+  values.jwtSecret = result.secret;
+  entries.jwtSecret = { ...entries.jwtSecret, value: MASK, source: 'generated' };
   warnings.push(
     `TOWER_JWT_SECRET is not set: ${result.done} ${result.file} (localhost only). Set TOWER_JWT_SECRET (openssl rand -base64 48) before anyone else uses this service; every instance needs the same value`,
   );

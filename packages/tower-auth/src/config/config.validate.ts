@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { derive, isLocalUrl } from './config.build.js';
 import { KEY_SPECS, type KeyId } from './config.keys.js';
-import type { ResolvedValues } from './config.resolve.js';
+import type { Resolution, Values } from './config.resolve.js';
 import { normalizePath, ONE_OIDC_PROVIDER, type YamlSource } from './config.sources.js';
 
 const MIN_SECRET_LENGTH = 35;
@@ -19,7 +19,7 @@ export interface Problems {
 
 /** What a rule reads: the values, and how messages name and show a setting. */
 interface Check {
-  readonly v: ResolvedValues;
+  readonly v: Values;
   readonly derived: ReturnType<typeof derive>;
   /** Given by the operator, valid or not (an invalid value is already reported). */
   readonly given: (id: KeyId) => boolean;
@@ -28,8 +28,10 @@ interface Check {
   /** Why no secret is at hand when none is given; null: that is already reported. */
   readonly secretNote: string | null;
 }
-/** A problem's message, or false when there is none. */
-type Rule = (check: Check) => string | false;
+/** A problem's message, or none. */
+type Rule = (check: Check) => string | false | null;
+/** Invalid or unset reads as NaN, so that comparisons are false: problems do not cascade. */
+const num = (value: number | null): number => value ?? NaN;
 
 /** A login provider needs both its client id and its secret. */
 const PROVIDER_PAIRS = (['GitHub', 'Google', 'OIDC'] as const).map((label): Rule => (check) => {
@@ -50,19 +52,19 @@ const HTTP_URLS: Rule[] = (
     ['auth.github.serverUrl', 'an http GitHub server', ''],
   ] as const
 ).map(([id, what, consequence]) => ({ v, name }) => {
-  const url = v.str(id);
-  if (v.bool('unsafeMode') || !url?.startsWith('http:') || isLocalUrl(url)) return false;
+  const url = v[id];
+  if (v.unsafeMode || !url?.startsWith('http:') || isLocalUrl(url)) return false;
   return `${name(id)} is ${url}: ${what} needs TOWER_ENABLE_UNSAFE_MODE=true${consequence}; only localhost may use http without it`;
 });
 
 const ERRORS: Rule[] = [
   ({ v, secretNote }) =>
     secretNote !== null &&
-    v.str('jwtSecret') === null &&
+    v.jwtSecret === null &&
     `TOWER_JWT_SECRET is not set: it signs access and refresh tokens and is required (generate one with: openssl rand -base64 48)${secretNote}`,
   ({ v, secretNote }) =>
     secretNote !== null &&
-    (v.str('jwtSecret')?.length ?? MIN_SECRET_LENGTH) < MIN_SECRET_LENGTH &&
+    (v.jwtSecret?.length ?? MIN_SECRET_LENGTH) < MIN_SECRET_LENGTH &&
     'JWT token generator secret should be 35 characters or longer',
   ...PROVIDER_PAIRS,
   ({ given, name }) => {
@@ -72,64 +74,63 @@ const ERRORS: Rule[] = [
     return `OIDC login: the issuer is set but the client id and secret (${name('auth.oidc.clientId')}, ${name('auth.oidc.clientSecret')}) are missing`;
   },
   ({ v, name }) =>
-    v.bool('auth.oidc.requireVerifiedEmail') &&
-    v.bool('auth.oidc.trustUnverifiedEmail') &&
+    v['auth.oidc.requireVerifiedEmail'] &&
+    v['auth.oidc.trustUnverifiedEmail'] &&
     `OIDC login: ${name('auth.oidc.requireVerifiedEmail')} refuses the e-mails that ${name('auth.oidc.trustUnverifiedEmail')} trusts: set one of them`,
   ...HTTP_URLS,
 ];
 
 const WARNINGS: Rule[] = [
   ({ v, derived, name }) =>
-    v.bool('auth.disableEmail') &&
+    v['auth.disableEmail'] &&
     derived.authTypes.every((type) => type === 'email') &&
     `${name('auth.disableEmail')} is set but no GitHub, Google or OIDC login is configured: e-mail login stays on`,
   ({ v, show }) =>
-    v.num('ephemeral.duration') > v.num('auth.refreshTokenExpiration') &&
+    num(v['ephemeral.duration']) > num(v['auth.refreshTokenExpiration']) &&
     `tower.ephemeral.duration (${show('ephemeral.duration')}) is longer than the refresh token expiration (${show('auth.refreshTokenExpiration')}): jobs that wait longer than the refresh expiration fail; raise both together`,
   ({ v, show }) =>
-    v.num('auth.refreshCookieMaxAge') < v.num('auth.refreshTokenExpiration') &&
+    num(v['auth.refreshCookieMaxAge']) < num(v['auth.refreshTokenExpiration']) &&
     `micronaut.security.token.refresh.cookie.cookie-max-age (${show('auth.refreshCookieMaxAge')}) is shorter than the refresh token expiration (${show('auth.refreshTokenExpiration')}): browser sessions end before the refresh token expires`,
   ({ v, show }) =>
-    v.num('auth.heartbeatInterval') >= v.num('auth.accessTokenExpiration') &&
+    num(v['auth.heartbeatInterval']) >= num(v['auth.accessTokenExpiration']) &&
     `tower.auth.heartbeat-interval (${show('auth.heartbeatInterval')}) is not below the access token expiration (${show('auth.accessTokenExpiration')}): browsers would use expired access tokens`,
   ({ v, derived }) =>
     derived.authTypes.length === 0 &&
-    v.str('serverUrl') !== null &&
+    v.serverUrl !== null &&
     'No login method is available: set TOWER_SMTP_HOST for e-mail login or configure GitHub, Google or OIDC',
   ({ v, derived }) =>
     derived['auth.emailEnabled'] &&
-    !v.isSet('smtp.host') &&
+    v['smtp.host'] === null &&
     'Development mode: no SMTP host (TOWER_SMTP_HOST) is set, so sign-in links are written to the log',
   // Mail in clear is allowed, but only when asked for, and never silently.
   ({ v, name }) =>
-    v.isSet('smtp.host') &&
-    v.get('smtp.starttlsEnabled').value === false &&
-    !v.bool('smtp.starttlsRequired') &&
-    v.num('smtp.port') !== 465 &&
-    !v.bool('smtp.sslEnabled') &&
+    v['smtp.host'] !== null &&
+    v['smtp.starttlsEnabled'] === false &&
+    !v['smtp.starttlsRequired'] &&
+    v['smtp.port'] !== 465 &&
+    !v['smtp.sslEnabled'] &&
     `${name('smtp.starttlsEnabled')} is false: sign-in e-mails (their links) and the SMTP password cross the network in clear text, even when the server offers STARTTLS`,
 ];
 
 /** The rules across settings. */
-export function checkRules(v: ResolvedValues, secretNote: string | null): Problems {
+export function checkRules(resolution: Resolution, secretNote: string | null): Problems {
+  const { values, entries } = resolution;
   const check: Check = {
-    v,
-    derived: derive(v),
-    given: (id) => v.get(id).entry.source !== 'default',
-    name: (id) => {
-      const { env, key } = v.get(id).entry;
-      return env === null ? key : `${env} / ${key}`;
-    },
-    show: (id) => v.get(id).entry.value,
+    v: values,
+    derived: derive(resolution),
+    given: (id) => entries[id].source !== 'default',
+    name: (id) =>
+      entries[id].env === null ? entries[id].key : `${entries[id].env} / ${entries[id].key}`,
+    show: (id) => entries[id].value,
     secretNote,
   };
   const apply = (rules: Rule[]): string[] =>
-    rules.map((rule) => rule(check)).filter((problem) => problem !== false);
+    rules.map((rule) => rule(check)).filter((problem) => typeof problem === 'string');
   return { errors: apply(ERRORS), warnings: apply(WARNINGS) };
 }
 
 /** Unknown `tower.*` keys warn; another `tower.auth.<name>` carrying an issuer is a second OIDC provider. */
-export function checkYamlKeys(values: ResolvedValues, yaml: YamlSource): Problems {
+export function checkYamlKeys({ entries }: Resolution, yaml: YamlSource): Problems {
   const file = yaml.file === null ? 'tower.yml' : basename(yaml.file);
   const sections = new Map<string, string>();
   for (const [key, leaf] of yaml.leaves) {
@@ -144,7 +145,7 @@ export function checkYamlKeys(values: ResolvedValues, yaml: YamlSource): Problem
     .map(([, leaf]) => `Unknown key ${leaf.path} in ${file} is ignored`);
   const oidcGiven = (
     ['auth.oidc.clientId', 'auth.oidc.clientSecret', 'auth.oidc.issuer'] as const
-  ).some((id) => values.get(id).entry.source !== 'default');
+  ).some((id) => entries[id].source !== 'default');
   const providers = [
     ...(oidcGiven ? ['tower.auth.oidc (TOWER_OIDC_*)'] : []),
     ...sections.values(),
