@@ -140,7 +140,7 @@ function closest(name: string, candidates: readonly string[]): string | undefine
   return candidates.find((candidate) => loose(candidate) === match);
 }
 
-export function describe(value: unknown): string {
+function describe(value: unknown): string {
   if (value === null) return 'null';
   return Array.isArray(value) ? 'a list' : `a ${typeof value}`;
 }
