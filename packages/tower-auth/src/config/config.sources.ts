@@ -40,12 +40,10 @@ export const ONE_OIDC_PROVIDER = 'only one OIDC provider can be configured at a 
 
 /** Micronaut relaxed binding: case, dashes and underscores do not distinguish keys. */
 export function normalizePath(path: string): string {
-  return path
-    .split('.')
-    .map((segment) => segment.replace(/[-_]/g, '').toLowerCase())
-    .join('.');
+  return path.replace(/[-_]/g, '').toLowerCase();
 }
 
+/** Nested keys to dotted paths: one walker for tower.yml and the module options. */
 export function flatten(root: Record<string, unknown>, rules: FlattenRules): Flat {
   const flat: Flat = { leaves: new Map(), mappings: new Map(), errors: [], warnings: [] };
   const visit = (node: unknown, path: string): void => {
