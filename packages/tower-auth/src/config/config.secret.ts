@@ -54,8 +54,9 @@ function cannot(file: string, code: string): DevSecretResult {
 }
 
 /**
- * Returns a note for the "missing secret" error explaining why none was generated, or null when
- * the development secret failed and that is already reported.
+ * Puts the development secret in place of a missing TOWER_JWT_SECRET where allowed. Returns a
+ * note for the "missing secret" error saying why none was generated, or null when the development
+ * secret failed and that is already reported.
  */
 export function applyDevSecret(
   { values, entries }: Resolution,
