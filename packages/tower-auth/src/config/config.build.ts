@@ -1,4 +1,4 @@
-import type { Resolution } from './config.resolve.js';
+import type { Resolution } from './config.loader.js';
 import type { AuthType, TowerConfig } from './tower-config.types.js';
 
 /** localhost, *.localhost, 127.0.0.0/8 and [::1]: plain http is fine and dev shortcuts apply. */

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLocalUrl } from './config.build.js';
 import type { LoadTowerConfigOptions } from './config.loader.js';
-import type { Resolution } from './config.resolve.js';
+import type { Resolution } from './config.loader.js';
 import { errorCode } from './config.sources.js';
 import type { Problems } from './config.validate.js';
 import { MASK } from './config.values.js';
