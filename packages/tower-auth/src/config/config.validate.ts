@@ -9,6 +9,7 @@ const MIN_SECRET_LENGTH = 35;
 const NON_OIDC_SECTIONS = new Set(
   'oidc github google email session purge audit outbox rate-limit'.split(' '),
 );
+const OIDC_SETTINGS = ['auth.oidc.clientId', 'auth.oidc.clientSecret', 'auth.oidc.issuer'] as const;
 /** tower.yml keys of the settings; a key inside one (a mapping where a value belongs) is its. */
 const KNOWN_KEYS = new Set(KEY_SPECS.flatMap((spec) => spec.yaml.map(normalizePath)));
 
@@ -143,18 +144,14 @@ export function checkYamlKeys({ entries }: Resolution, yaml: YamlSource): Proble
     .filter(([key]) => key.startsWith('tower.') && !isKnown(key))
     .filter(([key]) => !sections.has(/^tower\.auth\.([^.]+)\./.exec(key)?.[1] ?? ''))
     .map(([, leaf]) => `Unknown key ${leaf.path} in ${file} is ignored`);
-  const oidcGiven = (
-    ['auth.oidc.clientId', 'auth.oidc.clientSecret', 'auth.oidc.issuer'] as const
-  ).some((id) => entries[id].source !== 'default');
+  const oidcGiven = OIDC_SETTINGS.some((id) => entries[id].source !== 'default');
   const providers = [
     ...(oidcGiven ? ['tower.auth.oidc (TOWER_OIDC_*)'] : []),
     ...sections.values(),
   ];
   if (providers.length > 1) {
-    return {
-      errors: [`${ONE_OIDC_PROVIDER}, but ${providers.join(' and ')} are configured`],
-      warnings,
-    };
+    const errors = [`${ONE_OIDC_PROVIDER}, but ${providers.join(' and ')} are configured`];
+    return { errors, warnings };
   }
   if (sections.size === 1) {
     warnings.push(

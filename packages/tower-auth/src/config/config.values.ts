@@ -30,11 +30,9 @@ function kind<Out, In>(name: KindName, schema: z.ZodType, message?: string): Kin
 export function kindOf(schema: Kind): KindName {
   return schema.meta()?.kind as KindName;
 }
+type Fail = (problem: string) => never;
 /** A check of its own: `fail` reports the problem. */
-function custom<I, T>(
-  base: z.ZodType<I>,
-  check: (input: I, fail: (problem: string) => never) => T,
-) {
+function custom<I, T>(base: z.ZodType<I>, check: (input: I, fail: Fail) => T) {
   return base.transform((input, ctx) =>
     check(input, (message) => {
       ctx.addIssue({ code: 'custom', message });
