@@ -14,8 +14,8 @@ type First<Y> = Y extends string ? Y : Y extends readonly [infer F, ...unknown[]
 /** The module option named after a tower.yml key, e.g. `tower.auth.github.allow-list`. */
 type OptionOf<Y, O> = [O] extends [never] ? Camel<Unprefixed<First<Y>> & string> : O;
 
-export interface Setting<Out = unknown, In = unknown, D = Default, O = string | null> {
-  readonly schema: k.Kind<Out, In>;
+export interface Setting<S extends k.Kind = k.Kind, D = Default, O = string | null> {
+  readonly schema: S;
   /** Written as an operator would write it; `null` means unset. */
   readonly default: D;
   readonly env: string | null;
@@ -24,18 +24,17 @@ export interface Setting<Out = unknown, In = unknown, D = Default, O = string | 
 }
 
 function set<
-  Out,
-  In,
+  S extends k.Kind,
   const D extends Default,
   const Y extends string | readonly string[],
   const O extends string | null = never,
 >(
-  schema: k.Kind<Out, In>,
+  schema: S,
   defaultValue: D,
   env: string | null,
   yaml: Y,
   option?: O,
-): Setting<Out, In, D, OptionOf<Y, O>> {
+): Setting<S, D, OptionOf<Y, O>> {
   const paths: readonly string[] = typeof yaml === 'string' ? [yaml] : yaml;
   const camel = (path = ''): string => path.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
   const named = option === undefined ? camel(paths[0]?.replace(/^(tower|mail)\./, '')) : option;
