@@ -132,10 +132,13 @@ function unknownOption(path: string): string {
   return `Unknown option ${path}: ${where} ${siblings.join(', ')}`;
 }
 
-/** Same name but for case, dashes or underscores, else a couple of typing slips away. */
+/**
+ * Same name but for case, dashes or underscores, else a couple of typing slips away (two swapped
+ * letters, `mial` or `evn`, are two edits to Levenshtein).
+ */
 function closest(name: string, candidates: readonly string[]): string | undefined {
   const loose = (text: string): string => text.replace(/[-_]/g, '').toLowerCase();
-  const maxDistance = Math.max(1, Math.min(2, Math.floor(name.length / 3)));
+  const maxDistance = name.length > 2 ? 2 : 1;
   const match = closestMatch(loose(name), candidates.map(loose), { maxDistance });
   return candidates.find((candidate) => loose(candidate) === match);
 }
