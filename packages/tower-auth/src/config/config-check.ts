@@ -7,18 +7,13 @@ const NOT_SET = '(not set)';
 
 /** The effective configuration as an aligned table, then warnings and errors. */
 export function formatConfigReport(report: ConfigReport): string {
-  const rows = report.entries.map((e) => [
-    e.key,
-    e.env ?? '-',
-    e.value === '' ? NOT_SET : e.value,
-    e.source,
-  ]);
+  const rows = report.entries.map((e) => [e.key, e.env ?? '-', e.value || NOT_SET, e.source]);
   const widths = HEADER.map((title, i) =>
     Math.max(title.length, ...rows.map((row) => row[i].length)),
   );
   const line = (cells: readonly string[]): string =>
     cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
+      .map((cell, i) => cell.padEnd(widths[i]))
       .join('  ')
       .trimEnd();
   const lines = [line(HEADER), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ''];

@@ -1,73 +1,55 @@
-import { KEY_SPECS } from './config.keys.js';
-import type { ResolvedValues } from './config.resolve.js';
+import type { Resolution } from './config.loader.js';
 import type { AuthType, TowerConfig } from './tower-config.types.js';
 
 /** localhost, *.localhost, 127.0.0.0/8 and [::1]: plain http is fine and dev shortcuts apply. */
-export function isLocalHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  return (
-    host === 'localhost' ||
-    host.endsWith('.localhost') ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
-    host === '[::1]'
-  );
-}
-
 export function isLocalUrl(url: string | null): boolean {
-  if (url === null) return false;
-  try {
-    return isLocalHost(new URL(url).hostname);
-  } catch {
-    return false;
-  }
+  if (url === null || !URL.canParse(url)) return false;
+  const host = new URL(url).hostname.toLowerCase();
+  return /^(.+\.)?localhost$|^127(\.\d{1,3}){3}$|^\[::1\]$/.test(host);
 }
 
-/** The path of a normalised server URL: '' for a root URL, otherwise `/seg...` without a trailing slash. */
-export function serverPathOf(serverUrl: string): string {
-  return new URL(serverUrl).pathname.replace(/\/+$/, '');
-}
-
-export interface DerivedAuth {
-  readonly github: boolean;
-  readonly google: boolean;
-  readonly oidc: boolean;
-  readonly otherProvider: boolean;
-  readonly serverUrlIsLocal: boolean;
-  readonly emailEnabled: boolean;
-  readonly authTypes: readonly AuthType[];
-}
-
-export function deriveAuth(values: ResolvedValues): DerivedAuth {
+/** What follows from the settings, at its path in `TowerConfig`. */
+export function derive({ values, entries }: Resolution) {
   const both = (provider: 'github' | 'google' | 'oidc'): boolean =>
-    values.isSet(`auth.${provider}.clientId`) && values.isSet(`auth.${provider}.clientSecret`);
-  const [github, google] = [both('github'), both('google')];
-  const oidc = both('oidc') && values.isSet('auth.oidc.issuer');
-  const otherProvider = github || google || oidc;
-  const serverUrlIsLocal = isLocalUrl(values.str('serverUrl'));
+    values[`auth.${provider}.clientId`] !== null &&
+    values[`auth.${provider}.clientSecret`] !== null;
+  const oidc = both('oidc') && values['auth.oidc.issuer'] !== null;
+  const enabled = { github: both('github'), google: both('google'), oidc };
+  const serverUrl = values.serverUrl ?? '';
+  const serverUrlIsLocal = isLocalUrl(serverUrl);
   // Development mode (local URL, no SMTP host) keeps e-mail login on and logs the links.
-  const mailDeliverable = values.isSet('smtp.host') || serverUrlIsLocal;
-  const emailEnabled = !(values.bool('auth.disableEmail') && otherProvider) && mailDeliverable;
-  const enabled: Record<AuthType, boolean> = { email: emailEnabled, github, google, oidc };
-  const authTypes = (['email', 'github', 'google', 'oidc'] as const).filter((t) => enabled[t]);
-  return { github, google, oidc, otherProvider, serverUrlIsLocal, emailEnabled, authTypes };
+  const mailDeliverable = values['smtp.host'] !== null || serverUrlIsLocal;
+  const otherProvider = enabled.github || enabled.google || enabled.oidc;
+  const email = !(values['auth.disableEmail'] === true && otherProvider) && mailDeliverable;
+  return {
+    /**
+     * The path of the server URL, no trailing slash: '' for `https://host`, '/v1' for
+     * `https://host/v1` (a host's global prefix, or a proxy's). Every path the module hands a
+     * browser (cookie paths, page scripts and the URLs they call) starts with it.
+     */
+    serverPath: URL.canParse(serverUrl) ? new URL(serverUrl).pathname.replace(/\/+$/, '') : '',
+    /** True when the server URL's host is localhost / 127.0.0.0/8 / [::1]. */
+    serverUrlIsLocal,
+    /** True when the server URL is https (cookies get `Secure`). */
+    secureCookies: serverUrl.startsWith('https:'),
+    /** True when the secret was generated for development and kept in the data folder. */
+    jwtSecretGenerated: entries.jwtSecret.source === 'generated',
+    /** Effective: e-mail login is offered (see SPEC §1 rule and §8 development mode). */
+    'auth.emailEnabled': email,
+    /** True when both the client id and the secret (and for OIDC the issuer) are set. */
+    'auth.github.enabled': enabled.github,
+    'auth.google.enabled': enabled.google,
+    'auth.oidc.enabled': enabled.oidc,
+    /** The login methods offered, in display order. */
+    authTypes: (['email', 'github', 'google', 'oidc'] as const).filter((type) =>
+      type === 'email' ? email : enabled[type],
+    ) as readonly AuthType[],
+  };
 }
 
 /** The settings at their paths, and what follows from them. */
-export function buildTowerConfig(values: ResolvedValues): TowerConfig {
-  const derived = deriveAuth(values);
-  const serverUrl = values.str('serverUrl')!;
-  const flat: Record<string, unknown> = {
-    ...Object.fromEntries(KEY_SPECS.map((spec) => [spec.id, values.get(spec.id).value])),
-    serverPath: serverPathOf(serverUrl),
-    serverUrlIsLocal: derived.serverUrlIsLocal,
-    secureCookies: serverUrl.startsWith('https:'),
-    jwtSecretGenerated: values.get('jwtSecret').source === 'generated',
-    'auth.emailEnabled': derived.emailEnabled,
-    'auth.github.enabled': derived.github,
-    'auth.google.enabled': derived.google,
-    'auth.oidc.enabled': derived.oidc,
-    authTypes: derived.authTypes,
-  };
+export function buildTowerConfig(resolution: Resolution): TowerConfig {
+  const flat: Record<string, unknown> = { ...resolution.values, ...derive(resolution) };
   const config: Record<string, unknown> = {};
   for (const [path, value] of Object.entries(flat)) {
     const names = path.split('.');

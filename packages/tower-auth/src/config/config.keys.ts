@@ -4,8 +4,7 @@ import * as k from './config.values.js';
 export const IN_DATA_DIR: unique symbol = Symbol('in data dir');
 /** No default: the validation asks for it (typed as always set). */
 export const REQUIRED: unique symbol = Symbol('required');
-export type RawValue = string | number | boolean | null;
-type Default = RawValue | typeof IN_DATA_DIR | typeof REQUIRED;
+type Default = string | number | boolean | null | typeof IN_DATA_DIR | typeof REQUIRED;
 
 type Camel<S extends string> = S extends `${infer A}-${infer B}`
   ? `${A}${Capitalize<Camel<B>>}`
@@ -15,8 +14,8 @@ type First<Y> = Y extends string ? Y : Y extends readonly [infer F, ...unknown[]
 /** The module option named after a tower.yml key, e.g. `tower.auth.github.allow-list`. */
 type OptionOf<Y, O> = [O] extends [never] ? Camel<Unprefixed<First<Y>> & string> : O;
 
-export interface Setting<Out = unknown, In = unknown, D = Default, O = string | null> {
-  readonly schema: k.Kind<Out, In>;
+export interface Setting<S extends k.Kind = k.Kind, D = Default, O = string | null> {
+  readonly schema: S;
   /** Written as an operator would write it; `null` means unset. */
   readonly default: D;
   readonly env: string | null;
@@ -25,29 +24,21 @@ export interface Setting<Out = unknown, In = unknown, D = Default, O = string | 
 }
 
 function set<
-  Out,
-  In,
+  S extends k.Kind,
   const D extends Default,
   const Y extends string | readonly string[],
   const O extends string | null = never,
 >(
-  schema: k.Kind<Out, In>,
+  schema: S,
   defaultValue: D,
   env: string | null,
   yaml: Y,
   option?: O,
-): Setting<Out, In, D, OptionOf<Y, O>> {
+): Setting<S, D, OptionOf<Y, O>> {
   const paths: readonly string[] = typeof yaml === 'string' ? [yaml] : yaml;
-  const derived = paths[0]
-    ?.replace(/^(tower|mail)\./, '')
-    .replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
-  return {
-    schema,
-    default: defaultValue,
-    env,
-    yaml: paths,
-    option: (option === undefined ? derived : option) as never,
-  };
+  const camel = (path = ''): string => path.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+  const named = option === undefined ? camel(paths[0]?.replace(/^(tower|mail)\./, '')) : option;
+  return { schema, default: defaultValue, env, yaml: paths, option: named as never };
 }
 
 const JWT_SECRET = 'micronaut.security.token.jwt.signatures.secret.generator.secret';

@@ -1,27 +1,15 @@
-import { resolve } from 'node:path';
-import { buildTowerConfig, isLocalUrl } from './config.build.js';
-import {
-  configFileEntry,
-  resolveKeys,
-  type GivenValues,
-  type ResolvedValues,
-} from './config.resolve.js';
-import { loadOrCreateDevSecret } from './config.secret.js';
-import { locateConfigFile, readYamlSource, type Env, type YamlSource } from './config.sources.js';
-import {
-  checkJwtSecret,
-  checkProviders,
-  checkUrls,
-  checkYamlKeys,
-  collectWarnings,
-} from './config.validate.js';
-import { MASK } from './config.values.js';
-import {
-  ConfigValidationError,
-  type ConfigEntry,
-  type ConfigReport,
-  type TowerConfig,
-} from './tower-config.types.js';
+import { basename, join, resolve } from 'node:path';
+import type { z } from 'zod';
+import { buildTowerConfig } from './config.build.js';
+import { IN_DATA_DIR, KEY_SPECS, REQUIRED, type KeyId, type KeySpec } from './config.keys.js';
+import type { Settings } from './config.keys.js';
+import { applyDevSecret } from './config.secret.js';
+import { envValue, locateConfigFile, normalizePath, readYamlSource } from './config.sources.js';
+import type { Env, Flat, Leaf, YamlSource } from './config.sources.js';
+import { checkRules, checkYamlKeys, type Problems } from './config.validate.js';
+import { displayValue, parseValue, shownInMessage, type Value } from './config.values.js';
+import { ConfigValidationError, type ConfigEntry } from './tower-config.types.js';
+import type { ConfigReport, ConfigSource, TowerConfig } from './tower-config.types.js';
 
 export interface LoadTowerConfigOptions {
   readonly env: Env;
@@ -33,12 +21,6 @@ export interface LoadTowerConfigOptions {
   readonly dryRun?: boolean;
 }
 
-const DEV_SECRET_ACTIONS = {
-  read: 'using the development secret in',
-  created: 'generated a development secret in',
-  preview: 'the service will generate a development secret in',
-} as const;
-
 /** Reads env, tower.yml and defaults into a report; never throws. */
 export function loadTowerConfig(options: LoadTowerConfigOptions): ConfigReport {
   const { env } = options;
@@ -49,41 +31,101 @@ export function loadTowerConfig(options: LoadTowerConfigOptions): ConfigReport {
     cwd,
     yaml: readYamlSource(located.file, env),
     errors: located.error ? [located.error] : [],
-    fileEntry: configFileEntry(env, located.file),
-    secretNote: (values, warnings, errors) => applyDevSecret(values, options, warnings, errors),
+    fileSource: envValue(env, 'TOWER_CONFIG_FILE') === null ? 'default' : 'env',
+    secretNote: (resolution, found) => applyDevSecret(resolution, options, found),
   });
 }
 
+/** The sources, highest first: the environment, the module options (given in code), tower.yml. */
 export interface ReportInputs {
   readonly env: Env;
   readonly cwd: string;
   readonly yaml: YamlSource;
-  readonly given?: GivenValues;
-  /** Found before the settings are read (where the sources are). */
+  /** A module host's options, keyed by option path, e.g. `auth.github.allowList`. */
+  readonly options?: Flat;
+  /** Found before the settings are read (where the sources are, unknown options). */
   readonly errors: readonly string[];
-  readonly fileEntry: ConfigEntry;
+  /** Who named tower.yml: `env` (TOWER_CONFIG_FILE), `options` (configFile) or nobody. */
+  readonly fileSource: ConfigSource;
   /** Why no secret is at hand when none is given, or null when that is already reported. */
-  readonly secretNote: (
-    values: ResolvedValues,
-    warnings: string[],
-    errors: string[],
-  ) => string | null;
+  readonly secretNote: (resolution: Resolution, found: Problems) => string | null;
 }
 
 /** The settings read from their sources, checked alone and together, and built when valid. */
 export function assembleReport(inputs: ReportInputs): ConfigReport {
-  const { env, yaml, cwd, given } = inputs;
-  const { values, errors: valueErrors, consumed } = resolveKeys(env, yaml, cwd, given);
-  const keyProblems = checkYamlKeys(values, yaml, consumed);
-  const errors = [...inputs.errors, ...yaml.errors, ...valueErrors, ...keyProblems.errors];
-  const warnings = [...yaml.warnings, ...keyProblems.warnings];
-  const secretNote = inputs.secretNote(values, warnings, errors);
-  if (secretNote !== null) errors.push(...checkJwtSecret(values, secretNote));
-  errors.push(...checkProviders(values), ...checkUrls(values));
-  warnings.push(...collectWarnings(values));
-  const entries = [inputs.fileEntry, ...values.entries()];
-  const config = errors.length === 0 ? deepFreeze(buildTowerConfig(values)) : null;
+  const { yaml } = inputs;
+  const resolution = resolveKeys(inputs);
+  const keys = checkYamlKeys(resolution, yaml);
+  const errors = [...inputs.errors, ...yaml.errors, ...resolution.errors, ...keys.errors];
+  const warnings = [...yaml.warnings, ...keys.warnings];
+  const rules = checkRules(resolution, inputs.secretNote(resolution, { errors, warnings }));
+  errors.push(...rules.errors);
+  warnings.push(...rules.warnings);
+  const file = { key: 'config-file', env: 'TOWER_CONFIG_FILE', value: yaml.file ?? '' };
+  const entries = [{ ...file, source: inputs.fileSource }, ...Object.values(resolution.entries)];
+  const config = errors.length === 0 ? deepFreeze(buildTowerConfig(resolution)) : null;
   return { config, entries, warnings, errors };
+}
+
+/** The settings by key, typed as in `TowerConfig`: `null` when unset or invalid. */
+export type Values = { -readonly [P in KeyId]: z.output<Settings[P]['schema']> | null };
+
+/** The settings read: their values, their `config check` rows, and the problems of each. */
+export interface Resolution {
+  readonly values: Values;
+  readonly entries: Record<KeyId, ConfigEntry>;
+  readonly errors: string[];
+}
+
+function resolveKeys(sources: ReportInputs): Resolution {
+  const values: Record<string, Value> = {};
+  const entries = {} as Record<KeyId, ConfigEntry>;
+  const errors: string[] = [];
+  for (const spec of KEY_SPECS) {
+    const { raw, source, origin } = pick(spec, sources) ?? defaultOf(spec, values, sources.cwd);
+    const parsed = parseValue(spec.schema, raw, sources.cwd);
+    if (!parsed.ok) errors.push(`${origin}: ${shownInMessage(spec.schema, raw)} ${parsed.problem}`);
+    values[spec.id] = parsed.ok ? parsed.value : null;
+    const value = displayValue(spec.schema, raw, parsed);
+    entries[spec.id] = { key: spec.key, env: spec.env, value, source };
+  }
+  return { values: values as Values, entries, errors };
+}
+
+interface Pick {
+  readonly raw: unknown;
+  readonly source: ConfigSource;
+  /** Where the value was read, as messages name it. */
+  readonly origin: string;
+}
+
+function pick(spec: KeySpec, { env, yaml, options }: ReportInputs): Pick | null {
+  // A module host's env and tower.yml may be the service's: its settings are not the module's.
+  if (options !== undefined && spec.option === null) return null;
+  const fromEnv = envValue(env, spec.env);
+  if (fromEnv !== null) return { raw: fromEnv, source: 'env', origin: `${spec.env} (${spec.key})` };
+  const envNote = spec.env === null ? '' : ` (${spec.env})`;
+  const option = options && spec.option !== null ? found(options, spec.option) : undefined;
+  if (option !== undefined) {
+    const origin = `${option.path}${envNote} in the module options`;
+    return { raw: option.value, source: 'options', origin };
+  }
+  const leaf = spec.yaml.map((path) => found(yaml, normalizePath(path))).find(Boolean);
+  if (leaf === undefined) return null;
+  const origin = `${leaf.path}${envNote} in ${yaml.file === null ? 'tower.yml' : basename(yaml.file)}`;
+  return { raw: leaf.value, source: 'tower.yml', origin };
+}
+
+function found(flat: Flat, key: string): Leaf | undefined {
+  return flat.leaves.get(key) ?? flat.mappings.get(key);
+}
+
+function defaultOf(spec: KeySpec, values: Record<string, Value>, cwd: string): Pick {
+  const pick = { raw: spec.default, source: 'default', origin: `default of ${spec.key}` } as const;
+  if (spec.default === REQUIRED) return { ...pick, raw: null };
+  if (spec.default !== IN_DATA_DIR) return pick;
+  const dataDir = values.dataDir;
+  return { ...pick, raw: join(typeof dataDir === 'string' ? dataDir : cwd, 'postgres') };
 }
 
 /** The frozen configuration, or a `ConfigValidationError` listing every problem. */
@@ -94,40 +136,6 @@ export function loadTowerConfigOrThrow(options: LoadTowerConfigOptions): TowerCo
 export function configOrThrow(report: ConfigReport): TowerConfig {
   if (report.config === null) throw new ConfigValidationError(report.errors);
   return report.config;
-}
-
-/**
- * Returns a note for the "missing secret" error explaining why none was generated, or null when
- * the development secret failed and that is already reported.
- */
-function applyDevSecret(
-  values: ResolvedValues,
-  options: LoadTowerConfigOptions,
-  warnings: string[],
-  errors: string[],
-): string | null {
-  const resolved = values.get('jwtSecret');
-  if (options.allowGeneratedSecret !== true || resolved.source !== 'default') return '';
-  const dataDir = values.str('dataDir');
-  if (!isLocalUrl(values.str('serverUrl')) || dataDir === null) {
-    return '; a development secret is generated only when the server URL is localhost';
-  }
-  const result = loadOrCreateDevSecret(dataDir, options.dryRun !== true);
-  if (!result.ok) {
-    errors.push(result.error);
-    return null;
-  }
-  values.set('jwtSecret', {
-    ...resolved,
-    value: result.secret,
-    source: 'generated',
-    display: MASK,
-  });
-  const action = DEV_SECRET_ACTIONS[result.state];
-  warnings.push(
-    `TOWER_JWT_SECRET is not set: ${action} ${result.file} (localhost only). Set TOWER_JWT_SECRET (openssl rand -base64 48) before anyone else uses this service; every instance needs the same value`,
-  );
-  return '';
 }
 
 export function deepFreeze<T>(value: T): T {

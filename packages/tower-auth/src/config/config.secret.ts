@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isLocalUrl } from './config.build.js';
+import type { LoadTowerConfigOptions } from './config.loader.js';
+import type { Resolution } from './config.loader.js';
+import { errorCode } from './config.sources.js';
+import type { Problems } from './config.validate.js';
+import { MASK } from './config.values.js';
 
 export const DEV_SECRET_FILE = 'jwt-secret';
 
 export type DevSecretResult =
-  | {
-      readonly ok: true;
-      readonly secret: string;
-      /** `preview`: generated in memory only, because writing was not allowed. */
-      readonly state: 'read' | 'created' | 'preview';
-      readonly file: string;
-    }
+  | { readonly ok: true; readonly secret: string; readonly file: string; readonly done: string }
   | { readonly ok: false; readonly error: string };
 
 /**
@@ -23,22 +23,26 @@ export function loadOrCreateDevSecret(dataDir: string, write = true): DevSecretR
   const existing = readSecret(file);
   if (existing !== null) return existing;
   const secret = randomBytes(48).toString('base64url');
-  if (!write) return { ok: true, secret, state: 'preview', file };
+  if (!write) {
+    return { ok: true, secret, file, done: 'the service will generate a development secret in' };
+  }
   try {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-    return { ok: true, secret, state: 'created', file };
+    return { ok: true, secret, file, done: 'generated a development secret in' };
   } catch (error) {
-    if (codeOf(error) === 'EEXIST') return readSecret(file) ?? cannot(file, 'EEXIST');
-    return cannot(file, codeOf(error));
+    const code = errorCode(error);
+    // Another instance created it first: use theirs.
+    return code === 'EEXIST' ? (readSecret(file) ?? cannot(file, code)) : cannot(file, code);
   }
 }
 
 function readSecret(file: string): DevSecretResult | null {
   try {
-    return { ok: true, secret: readFileSync(file, 'utf8').trim(), state: 'read', file };
+    const secret = readFileSync(file, 'utf8').trim();
+    return { ok: true, secret, file, done: 'using the development secret in' };
   } catch (error) {
-    return codeOf(error) === 'ENOENT' ? null : cannot(file, codeOf(error));
+    return errorCode(error) === 'ENOENT' ? null : cannot(file, errorCode(error));
   }
 }
 
@@ -49,14 +53,30 @@ function cannot(file: string, code: string): DevSecretResult {
   };
 }
 
-function codeOf(error: unknown): string {
-  if (
-    typeof error === 'object' &&
-    error !== null &&
-    'code' in error &&
-    typeof error.code === 'string'
-  ) {
-    return error.code;
+/**
+ * Puts the development secret in place of a missing TOWER_JWT_SECRET where allowed. Returns a
+ * note for the "missing secret" error saying why none was generated, or null when the development
+ * secret failed and that is already reported.
+ */
+export function applyDevSecret(
+  { values, entries }: Resolution,
+  options: LoadTowerConfigOptions,
+  { errors, warnings }: Problems,
+): string | null {
+  if (options.allowGeneratedSecret !== true || entries.jwtSecret.source !== 'default') return '';
+  const { dataDir } = values;
+  if (!isLocalUrl(values.serverUrl) || dataDir === null) {
+    return '; a development secret is generated only when the server URL is localhost';
   }
-  return error instanceof Error ? error.message : String(error);
+  const result = loadOrCreateDevSecret(dataDir, options.dryRun !== true);
+  if (!result.ok) {
+    errors.push(result.error);
+    return null;
+  }
+  values.jwtSecret = result.secret;
+  entries.jwtSecret = { ...entries.jwtSecret, value: MASK, source: 'generated' };
+  warnings.push(
+    `TOWER_JWT_SECRET is not set: ${result.done} ${result.file} (localhost only). Set TOWER_JWT_SECRET (openssl rand -base64 48) before anyone else uses this service; every instance needs the same value`,
+  );
+  return '';
 }

@@ -1,181 +1,142 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { parseDocument, type YAMLError } from 'yaml';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** One scalar or list found in tower.yml, after `${ENV}` interpolation. */
-export interface YamlLeaf {
-  /** Dotted path as the operator wrote it, e.g. `tower.auth.github.allow-list`. */
+/** A scalar or list (or a mapping) as found, with its dotted path as written. */
+export interface Leaf {
   readonly path: string;
   readonly value: unknown;
 }
 
-export interface YamlSource {
-  readonly file: string | null;
-  /** Keyed by `normalizePath`, so that `serverUrl`, `server-url` and `server_url` meet. */
-  readonly leaves: ReadonlyMap<string, YamlLeaf>;
-  /** Mappings by normalised path, to tell "a mapping where a value belongs" from "absent". */
-  readonly mappings: ReadonlyMap<string, YamlLeaf>;
-  readonly errors: readonly string[];
-  readonly warnings: readonly string[];
+/** tower.yml or the module options, flattened to dotted paths. */
+export interface Flat {
+  /** Blank values are left out: not given. */
+  readonly leaves: Map<string, Leaf>;
+  /** To tell "a mapping where a value belongs" from "absent". */
+  readonly mappings: Map<string, Leaf>;
+  readonly errors: string[];
+  readonly warnings: string[];
 }
 
-const EMPTY: YamlSource = {
-  file: null,
-  leaves: new Map(),
-  mappings: new Map(),
-  errors: [],
-  warnings: [],
-};
+export interface YamlSource extends Flat {
+  readonly file: string | null;
+}
+
+interface FlattenRules {
+  /** Where the object is, as messages say it: ` in tower.yml`, or nothing for the options. */
+  readonly where: string;
+  /** tower.yml binds keys relaxed (`normalizePath`); the module options exactly. */
+  readonly key?: (path: string) => string;
+  /** The one OIDC provider, which may be written as a list of one. */
+  readonly listOfOne: string;
+  /** tower.yml resolves `${ENV}` placeholders; the module options are taken as given. */
+  readonly value?: (value: unknown, path: string, errors: string[]) => unknown;
+}
+
 const PLACEHOLDER = /\$\{([^}:]+)(?::([^}]*))?\}/g;
-/** `tower.auth.oidc` may be written as a list; more than one entry is a second provider. */
-const OIDC_PATH = 'tower.auth.oidc';
 export const ONE_OIDC_PROVIDER = 'only one OIDC provider can be configured at a time';
 
 /** Micronaut relaxed binding: case, dashes and underscores do not distinguish keys. */
 export function normalizePath(path: string): string {
-  return path
-    .split('.')
-    .map((segment) => segment.replace(/[-_]/g, '').toLowerCase())
-    .join('.');
+  return path.replace(/[-_]/g, '').toLowerCase();
+}
+
+/** Nested keys to dotted paths: one walker for tower.yml and the module options. */
+export function flatten(root: Record<string, unknown>, rules: FlattenRules): Flat {
+  const flat: Flat = { leaves: new Map(), mappings: new Map(), errors: [], warnings: [] };
+  const visit = (node: unknown, path: string): void => {
+    const [key, where] = [rules.key?.(path) ?? path, `${path}${rules.where}`];
+    if (Array.isArray(node) && key === rules.listOfOne && node.every(isMapping)) {
+      const count = node.length;
+      if (count > 1) flat.errors.push(`${where} lists ${count} providers: ${ONE_OIDC_PROVIDER}`);
+      if (count > 0) visit(node[0], path);
+    } else if (isMapping(node)) {
+      if (path !== '') flat.mappings.set(key, { path, value: node });
+      const childPath = (name: string): string => (path === '' ? name : `${path}.${name}`);
+      for (const [name, child] of Object.entries(node)) visit(child, childPath(name));
+    } else {
+      const value = rules.value ? rules.value(node, path, flat.errors) : node;
+      // Blank is not given: the next source, then the default, applies.
+      if ((typeof value === 'string' ? value.trim() : (value ?? '')) === '') return;
+      const previous = flat.leaves.get(key)?.path;
+      if (previous) flat.warnings.push(`${previous} and ${where} are the same key; using ${path}`);
+      flat.leaves.set(key, { path, value });
+    }
+  };
+  visit(root, '');
+  return flat;
 }
 
 export function envValue(env: Env, name: string | null): string | null {
-  if (name === null) return null;
-  const value = env[name];
+  const value = name === null ? undefined : env[name];
   return value === undefined || value.trim() === '' ? null : value;
 }
 
 /** Where tower.yml is: TOWER_CONFIG_FILE (must exist) or `<cwd>/tower.yml` when present. */
 export function locateConfigFile(env: Env, cwd: string): { file: string | null; error?: string } {
   const configured = envValue(env, 'TOWER_CONFIG_FILE');
-  if (configured !== null) {
-    const file = resolve(cwd, configured.trim());
-    if (!existsSync(file)) {
-      return { file: null, error: `TOWER_CONFIG_FILE points to ${file}, which does not exist` };
-    }
-    return { file };
-  }
-  const file = resolve(cwd, 'tower.yml');
-  return { file: existsSync(file) ? file : null };
+  const file = resolve(cwd, configured?.trim() ?? 'tower.yml');
+  if (existsSync(file)) return { file };
+  if (configured === null) return { file: null };
+  return { file: null, error: `TOWER_CONFIG_FILE points to ${file}, which does not exist` };
 }
 
 export function readYamlSource(file: string | null, env: Env): YamlSource {
-  if (file === null) return EMPTY;
-  let text: string;
+  if (file === null) return emptySource(null);
   try {
-    text = readFileSync(file, 'utf8');
+    return parseYaml(file, readFileSync(file, 'utf8'), env);
   } catch (error) {
-    return { ...EMPTY, file, errors: [`${file}: cannot be read (${errorCode(error)})`] };
+    return emptySource(file, `${file}: cannot be read (${errorCode(error)})`);
   }
-  return parseYaml(file, text, env);
 }
 
 export function parseYaml(file: string, text: string, env: Env): YamlSource {
   const name = basename(file);
   const doc = parseDocument(text);
-  if (doc.errors.length > 0) {
-    return { ...EMPTY, file, errors: doc.errors.map((e) => yamlErrorMessage(name, e)) };
-  }
+  if (doc.errors.length > 0) return emptySource(file, ...doc.errors.map((e) => yamlError(name, e)));
   let root: unknown;
   try {
     root = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    return { ...EMPTY, file, errors: [`${name}: invalid YAML (${errorText(error)})`] };
+    return emptySource(file, `${name}: invalid YAML (${errorText(error)})`);
   }
-  if (root === null || root === undefined) return { ...EMPTY, file };
-  if (!isMapping(root)) {
+  if (root !== null && root !== undefined && !isMapping(root)) {
     const kind = Array.isArray(root) ? 'a list' : 'a single value';
-    return {
-      ...EMPTY,
-      file,
-      errors: [`${name}: the top level must be a mapping of keys, not ${kind}`],
-    };
+    return emptySource(file, `${name}: the top level must be a mapping of keys, not ${kind}`);
   }
-  const state: FlattenState = {
-    name,
-    env,
-    leaves: new Map(),
-    mappings: new Map(),
-    errors: [],
-    warnings: [],
-  };
-  flatten(root, [], state);
-  const { leaves, mappings, errors, warnings } = state;
-  return { file, leaves, mappings, errors, warnings };
-}
-
-interface FlattenState {
-  readonly name: string;
-  readonly env: Env;
-  readonly leaves: Map<string, YamlLeaf>;
-  readonly mappings: Map<string, YamlLeaf>;
-  readonly errors: string[];
-  readonly warnings: string[];
-}
-
-function flatten(node: unknown, prefix: readonly string[], state: FlattenState): void {
-  if (isMapping(node)) {
-    const path = prefix.join('.');
-    if (path !== '') state.mappings.set(normalizePath(path), { path, value: node });
-    for (const [key, child] of Object.entries(node))
-      flatten(child, [...prefix, ...key.split('.')], state);
-    return;
-  }
-  const path = prefix.join('.');
-  if (Array.isArray(node) && normalizePath(path) === OIDC_PATH && node.every(isMapping)) {
-    if (node.length > 1) {
-      state.errors.push(
-        `${path} in ${state.name} lists ${node.length} providers: ${ONE_OIDC_PROVIDER}`,
-      );
-    }
-    if (node.length > 0) flatten(node[0], prefix, state);
-    return;
-  }
-  addLeaf(path, interpolateNode(node, path, state), state);
-}
-
-function addLeaf(path: string, value: unknown, state: FlattenState): void {
-  if (value === null || value === undefined || (typeof value === 'string' && value.trim() === '')) {
-    return;
-  }
-  const key = normalizePath(path);
-  const previous = state.leaves.get(key);
-  if (previous) {
-    state.warnings.push(
-      `${previous.path} and ${path} in ${state.name} are the same key; using ${path}`,
+  const where = ` in ${name}`;
+  const value = (node: unknown, path: string, errors: string[]): unknown =>
+    interpolate(node, env, (variable) =>
+      errors.push(
+        `${path}${where} refers to \${${variable}}, but the environment variable ${variable} is not set and no default is given (write \${${variable}:default})`,
+      ),
     );
-  }
-  state.leaves.set(key, { path, value });
+  const rules = { where, key: normalizePath, listOfOne: 'tower.auth.oidc', value };
+  return { file, ...flatten(root ?? {}, rules) };
 }
 
-function interpolateNode(node: unknown, path: string, state: FlattenState): unknown {
-  if (typeof node === 'string') return interpolate(node, path, state);
-  if (Array.isArray(node)) return node.map((item) => interpolateNode(item, path, state));
-  return node;
+function emptySource(file: string | null, ...errors: string[]): YamlSource {
+  return { file, leaves: new Map(), mappings: new Map(), errors, warnings: [] };
 }
 
 /** `${NAME}` and `${NAME:default}` from the environment, as Micronaut resolves placeholders. */
-function interpolate(text: string, path: string, state: FlattenState): string {
-  return text.replace(PLACEHOLDER, (_match, rawName: string, fallback: string | undefined) => {
+function interpolate(node: unknown, env: Env, unset: (name: string) => void): unknown {
+  if (Array.isArray(node)) return node.map((item) => interpolate(item, env, unset));
+  if (typeof node !== 'string') return node;
+  return node.replace(PLACEHOLDER, (_match, rawName: string, fallback: string | undefined) => {
     const name = rawName.trim();
-    const value = state.env[name];
-    if (value !== undefined) return value;
-    if (fallback !== undefined) return fallback;
-    state.errors.push(
-      `${path} in ${state.name} refers to \${${name}}, but the environment variable ${name} is not set and no default is given (write \${${name}:default})`,
-    );
-    return '';
+    const value = env[name] ?? fallback;
+    if (value === undefined) unset(name);
+    return value ?? '';
   });
 }
 
-function yamlErrorMessage(name: string, error: { message: string; linePos?: unknown }): string {
+function yamlError(name: string, error: YAMLError): string {
   // The yaml package appends a snippet of the offending line, which may hold a secret.
   const reason = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-  const pos = Array.isArray(error.linePos)
-    ? (error.linePos[0] as { line: number; col: number })
-    : null;
+  const pos = error.linePos?.[0];
   const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
   return `${name}: invalid YAML${where}: ${reason}`;
 }
@@ -184,7 +145,7 @@ export function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function errorCode(error: unknown): string {
+export function errorCode(error: unknown): string {
   return isMapping(error) && typeof error.code === 'string' ? error.code : errorText(error);
 }
 

@@ -1,137 +1,138 @@
 import { basename } from 'node:path';
-import { deriveAuth, isLocalUrl } from './config.build.js';
-import type { KeyId } from './config.keys.js';
-import type { ResolvedValues } from './config.resolve.js';
-import { ONE_OIDC_PROVIDER, type YamlSource } from './config.sources.js';
+import { derive, isLocalUrl } from './config.build.js';
+import { KEY_SPECS, type KeyId } from './config.keys.js';
+import type { Resolution, Values } from './config.loader.js';
+import { normalizePath, ONE_OIDC_PROVIDER, type YamlSource } from './config.sources.js';
 
-export const SHORT_SECRET = 'JWT token generator secret should be 35 characters or longer';
 const MIN_SECRET_LENGTH = 35;
 /** Sections of `tower.auth` that are not (generic) OIDC providers. */
-const NON_OIDC_SECTIONS = new Set([
-  'oidc',
-  'github',
-  'google',
-  'email',
-  'session',
-  'purge',
-  'audit',
-  'outbox',
-  'rate-limit',
-]);
+const NON_OIDC_SECTIONS = new Set(
+  'oidc github google email session purge audit outbox rate-limit'.split(' '),
+);
+const OIDC_SETTINGS = ['auth.oidc.clientId', 'auth.oidc.clientSecret', 'auth.oidc.issuer'] as const;
+/** tower.yml keys of the settings; a key inside one (a mapping where a value belongs) is its. */
+const KNOWN_KEYS = new Set(KEY_SPECS.flatMap((spec) => spec.yaml.map(normalizePath)));
 
 export interface Problems {
   readonly errors: string[];
   readonly warnings: string[];
 }
 
-function names(values: ResolvedValues, id: KeyId): string {
-  const { spec } = values.get(id);
-  return spec.env === null ? spec.key : `${spec.env} / ${spec.key}`;
+/** What a rule reads: the values, and how messages name and show a setting. */
+interface Check {
+  readonly v: Values;
+  readonly derived: ReturnType<typeof derive>;
+  /** Given by the operator, valid or not (an invalid value is already reported). */
+  readonly given: (id: KeyId) => boolean;
+  readonly name: (id: KeyId) => string;
+  readonly show: (id: KeyId) => string;
+  /** Why no secret is at hand when none is given; null: that is already reported. */
+  readonly secretNote: string | null;
 }
+/** A problem's message, or none. */
+type Rule = (check: Check) => string | false | null;
+/** Invalid or unset reads as NaN, so that comparisons are false: problems do not cascade. */
+const num = (value: number | null): number => value ?? NaN;
 
-/** Given by the operator, valid or not (an invalid value is already reported). */
-function given(values: ResolvedValues, id: KeyId): boolean {
-  return values.get(id).source !== 'default';
-}
-
-export function checkJwtSecret(values: ResolvedValues, note: string): string[] {
-  const secret = values.str('jwtSecret');
-  if (secret === null) {
-    return [
-      `TOWER_JWT_SECRET is not set: it signs access and refresh tokens and is required (generate one with: openssl rand -base64 48)${note}`,
-    ];
-  }
-  return secret.length < MIN_SECRET_LENGTH ? [SHORT_SECRET] : [];
-}
-
-const PROVIDERS = [
-  { label: 'GitHub', client: 'auth.github.clientId', secret: 'auth.github.clientSecret' },
-  { label: 'Google', client: 'auth.google.clientId', secret: 'auth.google.clientSecret' },
-  { label: 'OIDC', client: 'auth.oidc.clientId', secret: 'auth.oidc.clientSecret' },
-] as const;
-
-export function checkProviders(values: ResolvedValues): string[] {
-  const errors: string[] = [];
-  for (const { label, client, secret } of PROVIDERS) {
-    const [hasClient, hasSecret] = [given(values, client), given(values, secret)];
-    if (hasClient && !hasSecret) {
-      errors.push(
-        `${label} login: the client id is set but the client secret (${names(values, secret)}) is missing`,
-      );
-    }
-    if (hasSecret && !hasClient) {
-      errors.push(
-        `${label} login: the client secret is set but the client id (${names(values, client)}) is missing`,
-      );
-    }
-  }
-  const hasOidcClient =
-    given(values, 'auth.oidc.clientId') || given(values, 'auth.oidc.clientSecret');
-  if (hasOidcClient && !given(values, 'auth.oidc.issuer')) {
-    errors.push(`OIDC login: the issuer (${names(values, 'auth.oidc.issuer')}) is missing`);
-  }
-  if (!hasOidcClient && given(values, 'auth.oidc.issuer')) {
-    errors.push(
-      `OIDC login: the issuer is set but the client id and secret (${names(values, 'auth.oidc.clientId')}, ${names(values, 'auth.oidc.clientSecret')}) are missing`,
-    );
-  }
-  if (
-    values.bool('auth.oidc.requireVerifiedEmail') &&
-    values.bool('auth.oidc.trustUnverifiedEmail')
-  ) {
-    errors.push(
-      `OIDC login: ${names(values, 'auth.oidc.requireVerifiedEmail')} refuses the e-mails that ${names(values, 'auth.oidc.trustUnverifiedEmail')} trusts: set one of them`,
-    );
-  }
-  return errors;
-}
-
-const HTTP_URLS = [
-  ['serverUrl', 'a plain http server URL', ' (cookies then lose Secure)'],
-  ['auth.oidc.issuer', 'an http OIDC issuer', ''],
-  ['auth.github.serverUrl', 'an http GitHub server', ''],
-] as const;
+/** A login provider needs both its client id and its secret. */
+const PROVIDER_PAIRS = (['GitHub', 'Google', 'OIDC'] as const).map((label): Rule => (check) => {
+  const provider = label.toLowerCase() as 'github' | 'google' | 'oidc';
+  const [client, secret] = [`auth.${provider}.clientId`, `auth.${provider}.clientSecret`] as const;
+  if (check.given(client) === check.given(secret)) return false;
+  const [given, missing] = check.given(client)
+    ? ['client id', `client secret (${check.name(secret)})`]
+    : ['client secret', `client id (${check.name(client)})`];
+  return `${label} login: the ${given} is set but the ${missing} is missing`;
+});
 
 /** Plain http outside localhost only in unsafe mode. */
-export function checkUrls(values: ResolvedValues): string[] {
-  if (values.bool('unsafeMode')) return [];
-  return HTTP_URLS.flatMap(([id, what, consequence]) => {
-    const url = values.str(id);
-    if (!url?.startsWith('http:') || isLocalUrl(url)) return [];
-    return [
-      `${names(values, id)} is ${url}: ${what} needs TOWER_ENABLE_UNSAFE_MODE=true${consequence}; only localhost may use http without it`,
-    ];
-  });
+const HTTP_URLS: Rule[] = (
+  [
+    ['serverUrl', 'a plain http server URL', ' (cookies then lose Secure)'],
+    ['auth.oidc.issuer', 'an http OIDC issuer', ''],
+    ['auth.github.serverUrl', 'an http GitHub server', ''],
+  ] as const
+).map(([id, what, consequence]) => ({ v, name }) => {
+  const url = v[id];
+  if (v.unsafeMode || !url?.startsWith('http:') || isLocalUrl(url)) return false;
+  return `${name(id)} is ${url}: ${what} needs TOWER_ENABLE_UNSAFE_MODE=true${consequence}; only localhost may use http without it`;
+});
+
+const ERRORS: Rule[] = [
+  ({ v, secretNote }) =>
+    secretNote !== null &&
+    v.jwtSecret === null &&
+    `TOWER_JWT_SECRET is not set: it signs access and refresh tokens and is required (generate one with: openssl rand -base64 48)${secretNote}`,
+  ({ v, secretNote }) =>
+    secretNote !== null &&
+    (v.jwtSecret?.length ?? MIN_SECRET_LENGTH) < MIN_SECRET_LENGTH &&
+    'JWT token generator secret should be 35 characters or longer',
+  ...PROVIDER_PAIRS,
+  ({ given, name }) => {
+    const client = given('auth.oidc.clientId') || given('auth.oidc.clientSecret');
+    if (client === given('auth.oidc.issuer')) return false;
+    if (client) return `OIDC login: the issuer (${name('auth.oidc.issuer')}) is missing`;
+    return `OIDC login: the issuer is set but the client id and secret (${name('auth.oidc.clientId')}, ${name('auth.oidc.clientSecret')}) are missing`;
+  },
+  ({ v, name }) =>
+    v['auth.oidc.requireVerifiedEmail'] &&
+    v['auth.oidc.trustUnverifiedEmail'] &&
+    `OIDC login: ${name('auth.oidc.requireVerifiedEmail')} refuses the e-mails that ${name('auth.oidc.trustUnverifiedEmail')} trusts: set one of them`,
+  ...HTTP_URLS,
+];
+
+const WARNINGS: Rule[] = [
+  ({ v, derived, name }) =>
+    v['auth.disableEmail'] &&
+    derived.authTypes.every((type) => type === 'email') &&
+    `${name('auth.disableEmail')} is set but no GitHub, Google or OIDC login is configured: e-mail login stays on`,
+  ({ v, show }) =>
+    num(v['ephemeral.duration']) > num(v['auth.refreshTokenExpiration']) &&
+    `tower.ephemeral.duration (${show('ephemeral.duration')}) is longer than the refresh token expiration (${show('auth.refreshTokenExpiration')}): jobs that wait longer than the refresh expiration fail; raise both together`,
+  ({ v, show }) =>
+    num(v['auth.refreshCookieMaxAge']) < num(v['auth.refreshTokenExpiration']) &&
+    `micronaut.security.token.refresh.cookie.cookie-max-age (${show('auth.refreshCookieMaxAge')}) is shorter than the refresh token expiration (${show('auth.refreshTokenExpiration')}): browser sessions end before the refresh token expires`,
+  ({ v, show }) =>
+    num(v['auth.heartbeatInterval']) >= num(v['auth.accessTokenExpiration']) &&
+    `tower.auth.heartbeat-interval (${show('auth.heartbeatInterval')}) is not below the access token expiration (${show('auth.accessTokenExpiration')}): browsers would use expired access tokens`,
+  ({ v, derived }) =>
+    derived.authTypes.length === 0 &&
+    v.serverUrl !== null &&
+    'No login method is available: set TOWER_SMTP_HOST for e-mail login or configure GitHub, Google or OIDC',
+  ({ v, derived }) =>
+    derived['auth.emailEnabled'] &&
+    v['smtp.host'] === null &&
+    'Development mode: no SMTP host (TOWER_SMTP_HOST) is set, so sign-in links are written to the log',
+  // Mail in clear is allowed, but only when asked for, and never silently.
+  ({ v, name }) =>
+    v['smtp.host'] !== null &&
+    v['smtp.starttlsEnabled'] === false &&
+    !v['smtp.starttlsRequired'] &&
+    v['smtp.port'] !== 465 &&
+    !v['smtp.sslEnabled'] &&
+    `${name('smtp.starttlsEnabled')} is false: sign-in e-mails (their links) and the SMTP password cross the network in clear text, even when the server offers STARTTLS`,
+];
+
+/** The rules across settings. */
+export function checkRules(resolution: Resolution, secretNote: string | null): Problems {
+  const { values, entries } = resolution;
+  const check: Check = {
+    v: values,
+    derived: derive(resolution),
+    given: (id) => entries[id].source !== 'default',
+    name: (id) =>
+      entries[id].env === null ? entries[id].key : `${entries[id].env} / ${entries[id].key}`,
+    show: (id) => entries[id].value,
+    secretNote,
+  };
+  const apply = (rules: Rule[]): string[] =>
+    rules.map((rule) => rule(check)).filter((problem) => typeof problem === 'string');
+  return { errors: apply(ERRORS), warnings: apply(WARNINGS) };
 }
 
 /** Unknown `tower.*` keys warn; another `tower.auth.<name>` carrying an issuer is a second OIDC provider. */
-export function checkYamlKeys(
-  values: ResolvedValues,
-  yaml: YamlSource,
-  consumed: ReadonlySet<string>,
-): Problems {
+export function checkYamlKeys({ entries }: Resolution, yaml: YamlSource): Problems {
   const file = yaml.file === null ? 'tower.yml' : basename(yaml.file);
-  const sections = oidcLikeSections(yaml);
-  const problems: Problems = { errors: [], warnings: unknownKeys(yaml, consumed, sections, file) };
-  const oidcGiven = (
-    ['auth.oidc.clientId', 'auth.oidc.clientSecret', 'auth.oidc.issuer'] as const
-  ).some((id) => given(values, id));
-  const providers = [
-    ...(oidcGiven ? ['tower.auth.oidc (TOWER_OIDC_*)'] : []),
-    ...sections.values(),
-  ];
-  if (providers.length > 1) {
-    problems.errors.push(`${ONE_OIDC_PROVIDER}, but ${providers.join(' and ')} are configured`);
-  } else if (sections.size === 1) {
-    problems.warnings.push(
-      `${providers[0]} in ${file} is ignored: configure the OIDC provider under tower.auth.oidc (TOWER_OIDC_*)`,
-    );
-  }
-  return problems;
-}
-
-/** `tower.auth.keycloak.issuer` and the like, by normalised section name → path as written. */
-function oidcLikeSections(yaml: YamlSource): Map<string, string> {
   const sections = new Map<string, string>();
   for (const [key, leaf] of yaml.leaves) {
     const section = /^tower\.auth\.([^.]+)\.issuer$/.exec(key)?.[1];
@@ -139,88 +140,28 @@ function oidcLikeSections(yaml: YamlSource): Map<string, string> {
       sections.set(section, leaf.path.replace(/\.[^.]+$/, ''));
     }
   }
-  return sections;
-}
-
-function unknownKeys(
-  yaml: YamlSource,
-  consumed: ReadonlySet<string>,
-  oidcSections: ReadonlyMap<string, string>,
-  file: string,
-): string[] {
-  const warnings: string[] = [];
-  for (const [key, leaf] of yaml.leaves) {
-    const section = /^tower\.auth\.([^.]+)\./.exec(key)?.[1] ?? '';
-    if (key.startsWith('tower.') && !isConsumed(key, consumed) && !oidcSections.has(section)) {
-      warnings.push(`Unknown key ${leaf.path} in ${file} is ignored`);
-    }
-  }
-  return warnings;
-}
-
-/** A key inside a known one (a mapping where a value belongs) is reported by the known key. */
-function isConsumed(key: string, consumed: ReadonlySet<string>): boolean {
-  const segments = key.split('.');
-  return segments.some((_, i) => consumed.has(segments.slice(0, i + 1).join('.')));
-}
-
-export function collectWarnings(values: ResolvedValues): string[] {
-  const derived = deriveAuth(values);
-  const show = (id: KeyId): string => values.get(id).display;
-  const warnings: string[] = [];
-  if (values.bool('auth.disableEmail') && !derived.otherProvider) {
-    warnings.push(
-      `${names(values, 'auth.disableEmail')} is set but no GitHub, Google or OIDC login is configured: e-mail login stays on`,
-    );
-  }
-  if (values.num('ephemeral.duration') > values.num('auth.refreshTokenExpiration')) {
-    warnings.push(
-      `tower.ephemeral.duration (${show('ephemeral.duration')}) is longer than the refresh token expiration (${show('auth.refreshTokenExpiration')}): jobs that wait longer than the refresh expiration fail; raise both together`,
-    );
-  }
-  if (values.num('auth.refreshCookieMaxAge') < values.num('auth.refreshTokenExpiration')) {
-    warnings.push(
-      `micronaut.security.token.refresh.cookie.cookie-max-age (${show('auth.refreshCookieMaxAge')}) is shorter than the refresh token expiration (${show('auth.refreshTokenExpiration')}): browser sessions end before the refresh token expires`,
-    );
-  }
-  if (values.num('auth.heartbeatInterval') >= values.num('auth.accessTokenExpiration')) {
-    warnings.push(
-      `tower.auth.heartbeat-interval (${show('auth.heartbeatInterval')}) is not below the access token expiration (${show('auth.accessTokenExpiration')}): browsers would use expired access tokens`,
-    );
-  }
-  warnings.push(...loginMethodWarnings(values, derived.authTypes.length, derived.emailEnabled));
-  warnings.push(...smtpWarnings(values));
-  return warnings;
-}
-
-/** Mail in clear is allowed, but only when asked for, and never silently. */
-function smtpWarnings(values: ResolvedValues): string[] {
-  const implicitTls = values.num('smtp.port') === 465 || values.bool('smtp.sslEnabled');
-  const plaintext =
-    values.isSet('smtp.host') &&
-    values.get('smtp.starttlsEnabled').value === false &&
-    !values.bool('smtp.starttlsRequired') &&
-    !implicitTls;
-  if (!plaintext) return [];
-  return [
-    `${names(values, 'smtp.starttlsEnabled')} is false: sign-in e-mails (their links) and the SMTP password cross the network in clear text, even when the server offers STARTTLS`,
+  const warnings = [...yaml.leaves]
+    .filter(([key]) => key.startsWith('tower.') && !isKnown(key))
+    .filter(([key]) => !sections.has(/^tower\.auth\.([^.]+)\./.exec(key)?.[1] ?? ''))
+    .map(([, leaf]) => `Unknown key ${leaf.path} in ${file} is ignored`);
+  const oidcGiven = OIDC_SETTINGS.some((id) => entries[id].source !== 'default');
+  const providers = [
+    ...(oidcGiven ? ['tower.auth.oidc (TOWER_OIDC_*)'] : []),
+    ...sections.values(),
   ];
+  if (providers.length > 1) {
+    const errors = [`${ONE_OIDC_PROVIDER}, but ${providers.join(' and ')} are configured`];
+    return { errors, warnings };
+  }
+  if (sections.size === 1) {
+    warnings.push(
+      `${providers[0]} in ${file} is ignored: configure the OIDC provider under tower.auth.oidc (TOWER_OIDC_*)`,
+    );
+  }
+  return { errors: [], warnings };
 }
 
-function loginMethodWarnings(
-  values: ResolvedValues,
-  methods: number,
-  emailEnabled: boolean,
-): string[] {
-  if (methods === 0 && values.str('serverUrl') !== null) {
-    return [
-      'No login method is available: set TOWER_SMTP_HOST for e-mail login or configure GitHub, Google or OIDC',
-    ];
-  }
-  if (emailEnabled && !values.isSet('smtp.host')) {
-    return [
-      'Development mode: no SMTP host (TOWER_SMTP_HOST) is set, so sign-in links are written to the log',
-    ];
-  }
-  return [];
+function isKnown(key: string): boolean {
+  const segments = key.split('.');
+  return segments.some((_, i) => KNOWN_KEYS.has(segments.slice(0, i + 1).join('.')));
 }

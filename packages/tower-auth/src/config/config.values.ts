@@ -30,14 +30,15 @@ function kind<Out, In>(name: KindName, schema: z.ZodType, message?: string): Kin
 export function kindOf(schema: Kind): KindName {
   return schema.meta()?.kind as KindName;
 }
-/** A custom check: `check` returns the value, or a problem as `{ problem }`. */
-function custom<I, T>(base: z.ZodType<I>, check: (input: I) => T | { problem: string }) {
-  return base.transform((input, ctx) => {
-    const result = check(input);
-    if (typeof result !== 'object' || result === null || !('problem' in result)) return result;
-    ctx.addIssue({ code: 'custom', message: result.problem });
-    return z.NEVER;
-  });
+type Fail = (problem: string) => never;
+/** A check of its own: `fail` reports the problem. */
+function custom<I, T>(base: z.ZodType<I>, check: (input: I, fail: Fail) => T) {
+  return base.transform((input, ctx) =>
+    check(input, (message) => {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }),
+  );
 }
 
 /** Whole seconds as a number, or a duration as `tower.yml` writes it: `30m`, `6h`, `1d`, `PT1H`. */
@@ -84,60 +85,56 @@ export const databaseUrl = kind<string, string>(
 export const duration = (allowZero = false): Kind<number, DurationOption> =>
   kind(
     'duration',
-    custom(z.union([z.number(), z.string()]), (raw) => {
+    custom(z.union([z.number(), z.string()]), (raw, fail) => {
       try {
         return allowZero ? parseDuration(raw) : parsePositiveDuration(raw);
       } catch (error) {
         if (!(error instanceof DurationError)) throw error;
         const { reason } = error;
-        return {
-          problem: reason.includes(DURATION_FORMS) ? reason : `${reason} (${DURATION_FORMS})`,
-        };
+        return fail(reason.includes(DURATION_FORMS) ? reason : `${reason} (${DURATION_FORMS})`);
       }
     }),
   );
-
-function urlProblem(url: URL | null, keepAsIs: boolean): string | null {
-  if (url === null) return 'is not a valid URL';
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'is not an http(s) URL';
-  if (url.username || url.password) return 'must not contain a user name or password';
-  return !keepAsIs && (url.search || url.hash) ? 'must not have a query or fragment' : null;
-}
 
 /** An http(s) URL without credentials; normalised without a trailing slash unless `keepAsIs`. */
 export const httpUrl = (keepAsIs = false): Kind<string, string> =>
   kind(
     'url',
-    custom(z.string(), (input) => {
-      const url = parseUrl(input);
-      const problem = urlProblem(url, keepAsIs);
-      if (problem !== null) return { problem };
-      return keepAsIs ? input : `${url!.origin}${url!.pathname.replace(/\/+$/, '')}`;
+    custom(z.string(), (input, fail) => {
+      const url = URL.canParse(input) ? new URL(input) : null;
+      if (url === null) return fail('is not a valid URL');
+      if (!/^https?:$/.test(url.protocol)) return fail('is not an http(s) URL');
+      if (url.username || url.password) return fail('must not contain a user name or password');
+      if (keepAsIs) return input;
+      if (url.search || url.hash) return fail('must not have a query or fragment');
+      return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
     }),
   );
 
 type ListStyle = 'allow-list' | 'lower-case' | 'scopes';
+const CLEAN_ITEM: Readonly<Record<ListStyle, (item: string) => string>> = {
+  'allow-list': (item) => item.normalize('NFKC').toLowerCase(),
+  'lower-case': (item) => item.toLowerCase(),
+  scopes: (item) => item,
+};
 
 /** A YAML list of plain values, or one text split at commas (and spaces for scopes). */
-function listItems(raw: unknown, style: ListStyle): readonly string[] | { problem: string } {
-  let items: string[];
-  if (Array.isArray(raw)) {
-    const texts = raw.map(scalarText);
-    if (texts.includes(undefined)) return { problem: 'must be a list of plain values' };
-    items = texts as string[];
-  } else {
-    const text = scalarText(raw);
-    if (text === undefined) return { problem: 'must be a comma-separated list or a YAML list' };
-    items = text.split(style === 'scopes' ? /[\s,]+/ : ',').filter((item) => item.trim() !== '');
-  }
-  const problem = style === 'allow-list' ? allowListProblem(items) : null;
-  return problem === null ? normaliseList(items, style) : { problem };
-}
-
 const list = (style: ListStyle): Kind<readonly string[], ListOption> =>
   kind(
     'list',
-    custom(z.unknown(), (raw) => listItems(raw, style)),
+    custom(z.unknown(), (raw, fail) => {
+      const text = Array.isArray(raw) ? '' : scalarText(raw);
+      if (text === undefined) return fail('must be a comma-separated list or a YAML list');
+      const items = Array.isArray(raw)
+        ? raw.map(scalarText)
+        : text.split(style === 'scopes' ? /[\s,]+/ : ',').filter((item) => item.trim() !== '');
+      if (items.includes(undefined)) return fail('must be a list of plain values');
+      const trimmed = items.map((item) => item!.trim());
+      const problem = style === 'allow-list' ? allowListProblem(trimmed) : null;
+      if (problem !== null) return fail(problem);
+      const unique = [...new Set(trimmed.filter((item) => item !== '').map(CLEAN_ITEM[style]))];
+      return style === 'scopes' && !unique.includes('openid') ? ['openid', ...unique] : unique;
+    }),
   );
 export const allowList = list('allow-list');
 export const lowerCaseList = list('lower-case');
@@ -149,29 +146,10 @@ export const scopes = list('scopes');
  * admit nobody (blank segments of a comma list, e.g. a trailing comma, are ignored).
  */
 function allowListProblem(items: readonly string[]): string | null {
-  const trimmed = items.map((item) => item.trim());
-  if (trimmed.every((item) => item === '')) return null;
-  if (trimmed.some((item) => item === '')) return 'has an empty pattern';
-  const bad = trimmed.find((item) => !item.includes('@'));
+  if (items.every((item) => item === '')) return null;
+  if (items.includes('')) return 'has an empty pattern';
+  const bad = items.find((item) => !item.includes('@'));
   return bad === undefined ? null : `has a pattern without "@" (${JSON.stringify(bad)})`;
-}
-
-function normaliseList(items: readonly string[], style: ListStyle): readonly string[] {
-  const cleaned = items.map((item) => {
-    const trimmed = item.trim();
-    if (style === 'allow-list') return trimmed.normalize('NFKC').toLowerCase();
-    return style === 'lower-case' ? trimmed.toLowerCase() : trimmed;
-  });
-  const unique = [...new Set(cleaned.filter((item) => item !== ''))];
-  return style === 'scopes' && !unique.includes('openid') ? ['openid', ...unique] : unique;
-}
-
-function parseUrl(input: string): URL | null {
-  try {
-    return new URL(input);
-  } catch {
-    return null;
-  }
 }
 
 /** A scalar as text (`undefined`: a list or mapping); blank text means "not set". */
@@ -198,40 +176,33 @@ export function parseValue(schema: Kind, raw: unknown, cwd: string): ParseResult
   return { ok: true, value: name === 'path' ? resolve(cwd, value as string) : value };
 }
 
-export function isSecret(schema: Kind): boolean {
-  return kindOf(schema) === 'secret' || kindOf(schema) === 'database-url';
+/** A refused value as messages show it: never a secret, nor a password written into a URL. */
+export function shownInMessage(schema: Kind, raw: unknown): string {
+  const name = kindOf(schema);
+  if (name === 'secret' || name === 'database-url') return 'the value (not shown)';
+  return JSON.stringify(name === 'url' && typeof raw === 'string' ? maskUrl(raw) : raw);
 }
 
 /** What `config check` shows: secrets as `****`, a database URL without its password. */
 export function displayValue(schema: Kind, raw: unknown, parsed: ParseResult): string {
   const name = kindOf(schema);
   if (parsed.ok && parsed.value === null) return '';
-  if (name === 'secret') return MASK;
-  if (name === 'database-url') return parsed.ok ? maskDatabaseUrl(String(parsed.value)) : MASK;
-  if (!parsed.ok) {
-    const shown = hideUrlPassword(schema, raw);
-    return typeof shown === 'string' ? shown : (JSON.stringify(shown) ?? '');
-  }
+  if (name === 'secret' || (name === 'database-url' && !parsed.ok)) return MASK;
+  if (!parsed.ok && typeof raw !== 'string') return JSON.stringify(raw) ?? '';
+  if (!parsed.ok) return name === 'url' ? maskUrl(raw as string) : (raw as string);
+  if (name === 'database-url') return maskUrl(String(parsed.value));
   if (name === 'duration') return typeof raw === 'string' ? raw.trim() : String(raw);
   return Array.isArray(parsed.value) ? parsed.value.join(',') : String(parsed.value);
 }
 
-/** A refused URL is shown in messages, but never the password written into it. */
-export function hideUrlPassword(schema: Kind, raw: unknown): unknown {
-  if (kindOf(schema) !== 'url' || typeof raw !== 'string') return raw;
-  const url = parseUrl(raw.trim());
-  if (url === null || url.password === '') return raw;
-  url.password = MASK;
-  return url.href;
-}
-
-function maskDatabaseUrl(input: string): string {
-  const url = parseUrl(input);
-  if (url === null) return MASK;
-  const user = url.username ? `${url.username}${url.password ? `:${MASK}` : ''}@` : '';
-  const params = [...url.searchParams].map(
-    ([k, v]) => `${k}=${/pass|secret|key/i.test(k) ? MASK : v}`,
-  );
-  const query = params.length > 0 ? `?${params.join('&')}` : '';
-  return `${url.protocol}//${user}${url.host}${url.pathname}${query}`;
+/** `text` with a URL's password, and its query parameters that look secret, as `****`. */
+function maskUrl(text: string): string {
+  if (!URL.canParse(text.trim())) return text;
+  const url = new URL(text.trim());
+  const original = url.href;
+  if (url.password) url.password = MASK;
+  for (const name of [...url.searchParams.keys()]) {
+    if (/pass|secret|key/i.test(name)) url.searchParams.set(name, MASK);
+  }
+  return url.href === original ? text : url.href;
 }

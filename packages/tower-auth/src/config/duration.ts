@@ -17,21 +17,26 @@ export class DurationError extends Error {
 export const DURATION_FORMS = 'use e.g. 30m, 6h, 3600s, 1d, PT1H or a number of seconds';
 
 const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 };
-const SUFFIXED = /^(\d+)\s*(ms|s|m|h|d)$/i;
+const SUFFIXED = /^(\d+)\s*(ms|s|m|h|d)?$/i;
 const ISO = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i;
 
 /** Parses a duration into whole seconds (zero allowed); throws only `DurationError`. */
 export function parseDuration(value: string | number): number {
-  if (typeof value === 'number') return fromNumber(value);
+  if (typeof value === 'number') return checked(value, value);
   if (typeof value !== 'string') throw new DurationError(value, 'is not a duration');
   const text = value.trim();
-  if (/^\d+$/.test(text)) return checked(value, Number(text));
   const suffixed = SUFFIXED.exec(text);
-  if (suffixed) return fromSuffixed(value, suffixed[1], suffixed[2].toLowerCase());
+  if (suffixed) {
+    const [amount, unit] = [Number(suffixed[1]), (suffixed[2] ?? 's').toLowerCase()];
+    return checked(value, unit === 'ms' ? amount / 1000 : amount * UNIT_SECONDS[unit]);
+  }
   const iso = ISO.exec(text);
-  if (iso && text.length > 1 && !/T$/i.test(text)) return fromIso(value, iso);
-  if (text.startsWith('-')) throw new DurationError(value, 'is negative');
-  throw new DurationError(value, `is not a duration (${DURATION_FORMS})`);
+  if (iso && text.length > 1 && !/T$/i.test(text)) {
+    const [days, hours, minutes, seconds] = iso.slice(1, 5).map((part) => Number(part ?? 0));
+    return checked(value, days * 86400 + hours * 3600 + minutes * 60 + seconds);
+  }
+  const reason = text.startsWith('-') ? 'is negative' : `is not a duration (${DURATION_FORMS})`;
+  throw new DurationError(value, reason);
 }
 
 /** Like `parseDuration` but also rejects zero. */
@@ -41,28 +46,12 @@ export function parsePositiveDuration(value: string | number): number {
   return seconds;
 }
 
-function fromNumber(value: number): number {
-  if (!Number.isFinite(value)) throw new DurationError(value, 'is not a duration');
-  if (value < 0) throw new DurationError(value, 'is negative');
-  if (!Number.isInteger(value)) throw new DurationError(value, 'is not a whole number of seconds');
-  return checked(value, value);
-}
-
-function fromSuffixed(input: string, amount: string, unit: string): number {
-  const n = Number(amount);
-  if (unit === 'ms') {
-    if (n % 1000 !== 0) throw new DurationError(input, 'is not a whole number of seconds');
-    return checked(input, n / 1000);
-  }
-  return checked(input, n * UNIT_SECONDS[unit]);
-}
-
-function fromIso(input: string, match: RegExpExecArray): number {
-  const [days, hours, minutes, seconds] = match.slice(1, 5).map((part) => Number(part ?? 0));
-  return checked(input, days * 86400 + hours * 3600 + minutes * 60 + seconds);
-}
-
 function checked(input: unknown, seconds: number): number {
+  if (!Number.isFinite(seconds)) throw new DurationError(input, 'is not a duration');
+  if (seconds < 0) throw new DurationError(input, 'is negative');
+  if (!Number.isInteger(seconds)) {
+    throw new DurationError(input, 'is not a whole number of seconds');
+  }
   if (!Number.isSafeInteger(seconds)) throw new DurationError(input, 'is too long');
   return seconds;
 }

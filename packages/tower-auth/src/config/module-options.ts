@@ -1,28 +1,24 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { KEY_SPECS } from './config.keys.js';
+import { closestMatch } from 'leven';
+import { KEY_SPECS, type KeyId } from './config.keys.js';
 import { assembleReport, configOrThrow } from './config.loader.js';
-import { configFileEntry } from './config.resolve.js';
-import {
-  envValue,
-  isMapping,
-  normalizePath,
-  readYamlSource,
-  type Env,
-  type YamlSource,
-} from './config.sources.js';
-import { describe, readModuleOptions } from './module-options.paths.js';
+import { envValue, flatten, isMapping, readYamlSource } from './config.sources.js';
+import type { Env, Flat } from './config.sources.js';
 import type { AuthModuleConfigOptions } from './module-options.types.js';
-import type { ConfigReport, ConfigSource, TowerConfig } from './tower-config.types.js';
+import type { ConfigReport, TowerConfig } from './tower-config.types.js';
 
 export type * from './module-options.types.js';
-export { MODULE_OPTION_PATHS } from './module-options.paths.js';
 
 const SECRET_NOTE = '; give it as the jwtSecret option (or TOWER_JWT_SECRET in env)';
-/** The settings of the standalone service (`PORT`, `DATABASE_URL`, …) are not the module's. */
-const SERVICE_ONLY = KEY_SPECS.filter((spec) => spec.option === null);
-const SERVICE_ENV = new Set(SERVICE_ONLY.map((spec) => spec.env));
-const SERVICE_YAML = new Set(SERVICE_ONLY.flatMap((spec) => spec.yaml.map(normalizePath)));
+/** Options that say where to read, not what: they hold no setting. */
+const SOURCE_OPTIONS = ['env', 'configFile', 'cwd'];
+
+/** The option of each setting; `null`: a setting of the standalone service only. */
+export const MODULE_OPTION_PATHS = Object.fromEntries(
+  KEY_SPECS.map((spec) => [spec.id, spec.option]),
+) as Readonly<Record<KeyId, string | null>>;
+const OPTIONS = new Set(KEY_SPECS.flatMap((spec) => spec.option ?? []));
 
 /**
  * The configuration of a module host: `options` checked by the same rules, with the same
@@ -40,45 +36,39 @@ export function resolveModuleConfig(options: AuthModuleConfigOptions): {
 /** Like `resolveModuleConfig` but never throws; `formatConfigReport` prints it as `config check`. */
 export function moduleConfigReport(options: AuthModuleConfigOptions): ConfigReport {
   if (!isMapping(options)) {
-    return report([`The AuthModule options must be an object, not ${describe(options)}`]);
+    const errors = [`The AuthModule options must be an object, not ${describe(options)}`];
+    return { config: null, entries: [], warnings: [], errors };
   }
+  const { env: givenEnv, configFile, cwd: givenCwd, ...settings } = options;
   const errors: string[] = [];
-  const cwd = textOption(options, 'cwd', errors) ?? process.cwd();
-  const given = givenEnv(options.env, errors);
-  const env = withoutServiceVariables(given);
-  const named = configFileName(options, env, errors);
-  const file = named === null ? null : existingFile(resolve(cwd, named.value), named.by, errors);
-  const read = readModuleOptions(options);
-  const source: ConfigSource =
-    named === null ? 'default' : named.by === 'configFile' ? 'options' : 'env';
+  const cwd = textOption('cwd', givenCwd, errors) ?? process.cwd();
+  const env = stringsOf(givenEnv, errors);
+  const fromOption = textOption('configFile', configFile, errors);
+  const fromEnv = envValue(env, 'TOWER_CONFIG_FILE')?.trim();
+  const [named, by] = fromEnv ? [fromEnv, 'TOWER_CONFIG_FILE'] : [fromOption, 'configFile'];
+  const file = named === null ? null : resolve(cwd, named);
+  const missing = file !== null && !existsSync(file);
+  if (missing) errors.push(`${by} points to ${file}, which does not exist`);
+  const given = readOptions(settings);
   return assembleReport({
     env,
     cwd,
-    yaml: withoutServiceKeys(readYamlSource(file, given)),
-    given: read.given,
-    errors: [...errors, ...read.errors],
-    fileEntry: { ...configFileEntry(env, file), source },
+    yaml: readYamlSource(missing ? null : file, env),
+    options: given,
+    errors: [...errors, ...given.errors],
+    fileSource: named === null ? 'default' : fromEnv ? 'env' : 'options',
     secretNote: () => SECRET_NOTE,
   });
 }
 
-function report(errors: string[]): ConfigReport {
-  return { config: null, entries: [], warnings: [], errors };
-}
-
-function textOption(
-  options: Record<string, unknown>,
-  name: 'cwd' | 'configFile',
-  errors: string[],
-): string | null {
-  const value = options[name];
+function textOption(name: string, value: unknown, errors: string[]): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
   errors.push(`${name} must be a non-empty string, not ${describe(value)}`);
   return null;
 }
 
-function givenEnv(env: unknown, errors: string[]): Env {
+function stringsOf(env: unknown, errors: string[]): Env {
   if (env === undefined || env === null) return {};
   if (!isMapping(env)) {
     errors.push(`env must be an object of variables, not ${describe(env)}`);
@@ -86,42 +76,74 @@ function givenEnv(env: unknown, errors: string[]): Env {
   }
   const strings: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (typeof value === 'string') strings[name] = value;
-    else if (value !== undefined)
+    if (typeof value === 'string') {
+      strings[name] = value;
+    } else if (value !== undefined) {
       errors.push(`env.${name} must be a string, not ${describe(value)}`);
+    }
   }
   return strings;
 }
 
-function withoutServiceVariables(env: Env): Env {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !SERVICE_ENV.has(name)));
+/** The settings given as options, by option path; unknown names are errors. */
+function readOptions(settings: Record<string, unknown>): Flat {
+  const flat = flatten(settings, { where: '', listOfOne: 'auth.oidc' });
+  const unknown = new Set<string>();
+  for (const [path, { value }] of [...flat.mappings, ...flat.leaves]) {
+    const name = unknownName(path);
+    if (name !== null) unknown.add(name);
+    else if (flat.leaves.has(path) && childrenOf(path).length > 0) {
+      flat.errors.push(`${path} must be an object of options, not ${describe(value)}`);
+    }
+  }
+  flat.errors.push(...[...unknown].map(unknownOption));
+  return flat;
 }
 
-interface NamedFile {
-  readonly value: string;
-  readonly by: 'TOWER_CONFIG_FILE' | 'configFile';
-}
-
-function configFileName(
-  options: Record<string, unknown>,
-  env: Env,
-  errors: string[],
-): NamedFile | null {
-  const fromOption = textOption(options, 'configFile', errors);
-  const fromEnv = envValue(env, 'TOWER_CONFIG_FILE');
-  if (fromEnv !== null) return { value: fromEnv.trim(), by: 'TOWER_CONFIG_FILE' };
-  return fromOption === null ? null : { value: fromOption, by: 'configFile' };
-}
-
-function existingFile(file: string, by: NamedFile['by'], errors: string[]): string | null {
-  if (existsSync(file)) return file;
-  errors.push(`${by} points to ${file}, which does not exist`);
+/** The first name in `path` that is no option; a name inside a setting's value is the setting's. */
+function unknownName(path: string): string | null {
+  const segments = path.split('.');
+  for (let i = 1; i <= segments.length; i++) {
+    const prefix = segments.slice(0, i).join('.');
+    if (OPTIONS.has(prefix)) return null;
+    if (childrenOf(prefix).length === 0) return prefix;
+  }
   return null;
 }
 
-/** A tower.yml shared with the service may hold its database and data folder: not ours. */
-function withoutServiceKeys(yaml: YamlSource): YamlSource {
-  const keep = <V>(map: ReadonlyMap<string, V>): Map<string, V> =>
-    new Map([...map].filter(([key]) => !SERVICE_YAML.has(key)));
-  return { ...yaml, leaves: keep(yaml.leaves), mappings: keep(yaml.mappings) };
+/** The names an option object may hold (`''`: the top level). */
+function childrenOf(prefix: string): string[] {
+  const start = prefix === '' ? '' : `${prefix}.`;
+  const names = [...OPTIONS]
+    .filter((path) => path.startsWith(start))
+    .map((path) => path.slice(start.length).split('.')[0]);
+  return [...new Set(prefix === '' ? [...SOURCE_OPTIONS, ...names] : names)];
+}
+
+/** Names only: the value of a mistyped option may be a secret. */
+function unknownOption(path: string): string {
+  const prefix = path.includes('.') ? path.replace(/\.[^.]+$/, '') : '';
+  const siblings = childrenOf(prefix);
+  const guess = closest(path.slice(prefix === '' ? 0 : prefix.length + 1), siblings);
+  if (guess !== undefined) {
+    return `Unknown option ${path} (did you mean ${prefix === '' ? '' : `${prefix}.`}${guess}?)`;
+  }
+  const where = prefix === '' ? 'the module options are' : `the options of ${prefix} are`;
+  return `Unknown option ${path}: ${where} ${siblings.join(', ')}`;
+}
+
+/**
+ * Same name but for case, dashes or underscores, else a couple of typing slips away (two swapped
+ * letters, `mial` or `evn`, are two edits to Levenshtein).
+ */
+function closest(name: string, candidates: readonly string[]): string | undefined {
+  const loose = (text: string): string => text.replace(/[-_]/g, '').toLowerCase();
+  const maxDistance = name.length > 2 ? 2 : 1;
+  const match = closestMatch(loose(name), candidates.map(loose), { maxDistance });
+  return candidates.find((candidate) => loose(candidate) === match);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'a list' : `a ${typeof value}`;
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { derive } from './config.build.js';
 import type { Settings } from './config.keys.js';
 
 /**
@@ -18,29 +19,8 @@ export type TowerConfig = Nest<
 export type ProviderId = 'github' | 'google' | 'oidc';
 export type AuthType = 'email' | ProviderId;
 
-/** Computed from the settings (config.build.ts). */
-interface Derived {
-  /**
-   * The path of the server URL, no trailing slash: '' for `https://host`, '/v1' for
-   * `https://host/v1` (a host's global prefix, or a proxy's). Every path the module hands a
-   * browser (cookie paths, page scripts and the URLs they call) starts with it.
-   */
-  serverPath: string;
-  /** True when the server URL's host is localhost / 127.0.0.0/8 / [::1]. */
-  serverUrlIsLocal: boolean;
-  /** True when the server URL is https (cookies get `Secure`). */
-  secureCookies: boolean;
-  /** True when the secret was generated for development and kept in the data folder. */
-  jwtSecretGenerated: boolean;
-  /** Effective: e-mail login is offered (see SPEC §1 rule and §8 development mode). */
-  'auth.emailEnabled': boolean;
-  /** True when both the client id and the secret (and for OIDC the issuer) are set. */
-  'auth.github.enabled': boolean;
-  'auth.google.enabled': boolean;
-  'auth.oidc.enabled': boolean;
-  /** The login methods offered, in display order. */
-  authTypes: readonly AuthType[];
-}
+/** Computed from the settings. */
+type Derived = ReturnType<typeof derive>;
 
 type Head<P> = P extends `${infer H}.${string}` ? H : P;
 /** `{'a.b': X, c: Y}` → `{a: {b: X}, c: Y}`. */
