@@ -27,7 +27,8 @@ export interface Observability {
 /** Metrics counted, logs discarded: what an app built without settings gets. */
 export function quietObservability(): Observability {
   return {
-    log: createRootLogger({ logFormat: 'json', logLevel: 'silent' }),
+    // No destination of stdout: each one keeps a flush timer for the life of the process.
+    log: createRootLogger({ logFormat: 'json', logLevel: 'silent' }, { write: () => {} }),
     metrics: new PromMetrics(),
     metricsToken: null,
   };
