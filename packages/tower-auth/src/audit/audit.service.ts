@@ -44,8 +44,9 @@ export interface AuditEvent {
  * Best effort for work that is already committed: the insert runs after the caller moves on
  * and a failure is logged, never thrown, so auditing neither slows nor breaks a request. Work
  * done in a transaction records its events in that transaction (`recordIn`): on another
- * connection the row would reference rows not committed yet and fail its foreign key. Details
- * never hold tokens.
+ * connection the row would reference rows not committed yet and fail its foreign key. A hot
+ * path may write the row in its own statement (`auditRow`, then `recorded`), as a refresh
+ * does. Details never hold tokens.
  */
 @Injectable()
 export class AuditService {
