@@ -22,6 +22,7 @@ interface PgPool {
   waitingCount: number;
 }
 const NO_POOL: PgPool = { totalCount: 0, idleCount: 0, waitingCount: 0 };
+type OutboxState = { backlog: number; oldest: number };
 
 const OUTBOX_QUERY = `SELECT count(*)::int AS backlog, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest FROM tower_auth.mail_outbox WHERE status = 'pending'`;
 
@@ -33,6 +34,7 @@ const OUTBOX_QUERY = `SELECT count(*)::int AS backlog, coalesce(extract(epoch FR
 export class PromMetrics implements AuthMetrics {
   readonly registry = new Registry();
   private sources: ScrapeSources | null = null;
+  private reading: Promise<OutboxState> | null = null;
 
   private readonly logins = new Counter({
     name: 'tower_auth_logins_total',
@@ -110,22 +112,19 @@ export class PromMetrics implements AuthMetrics {
       '1 while the revocation listener is connected',
       () => (this.sources?.listenerConnected() ? 1 : 0),
     );
-    // One query for both outbox gauges: the backlog's collect (registered first, so it runs
-    // first at each scrape) also reads the age the next gauge reports.
-    let oldest = 0;
+    // One query for both outbox gauges: a scrape collects every metric at once, so the second
+    // gauge shares the reading the first one started.
     this.gauge(
       'tower_auth_mail_outbox_backlog',
       'Sign-in mails waiting in the outbox',
       async () => {
-        const found = await this.outbox();
-        oldest = found.oldest;
-        return found.backlog;
+        return (await this.outboxReading()).backlog;
       },
     );
     this.gauge(
       'tower_auth_mail_outbox_oldest_age_seconds',
       'Age of the oldest mail in the outbox (0 when empty)',
-      () => oldest,
+      async () => (await this.outboxReading()).oldest,
     );
   }
 
@@ -173,7 +172,15 @@ export class PromMetrics implements AuthMetrics {
   }
 
   /** One cheap query per scrape; while the database is away the gauges read NaN (unknown). */
-  private async outbox(): Promise<{ backlog: number; oldest: number }> {
+  /** The outbox query of the scrape under way, or a new one. */
+  private outboxReading(): Promise<OutboxState> {
+    this.reading ??= this.outbox().finally(() => {
+      this.reading = null;
+    });
+    return this.reading;
+  }
+
+  private async outbox(): Promise<OutboxState> {
     if (!this.sources) return { backlog: 0, oldest: 0 };
     try {
       const [row] =

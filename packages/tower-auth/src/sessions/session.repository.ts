@@ -99,9 +99,9 @@ export class SessionRepository {
 
   /**
    * Makes `next` the session's current token if `current` still is and the session is live,
-   * and writes `audit` (for the session's user and provider) in the same statement: false when another request rotated or revoked
-   * it since it was read (nothing written), so the caller reads it again and decides on what
-   * it finds (one statement, no transaction held across a decision).
+   * and writes `audit` (for the session's user and provider) in the same statement. False when
+   * another request rotated or revoked it since it was read (nothing written): the caller reads
+   * it again and decides on what it finds (one statement, no transaction held across a decision).
    */
   async rotate(id: string, current: Buffer, next: Rotation, audit: NewAuditRow): Promise<boolean> {
     const result: unknown = await this.dataSource.query(
