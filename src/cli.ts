@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { runConfigCheck, ConfigValidationError } from 'tower-auth';
+import { ConfigValidationError } from 'tower-auth';
+import { runConfigCheck } from './config/config-check.js';
 import { loadServiceConfig, processEnvironment } from './config/process-config.js';
 import { createDataSource, directUrl, poolUrl } from './database/data-source.js';
 import { startEmbeddedPostgres } from './database/embedded-postgres.js';

@@ -1,18 +1,31 @@
-import { loadTowerConfig, ConfigValidationError, type TowerConfig } from 'tower-auth';
+import {
+  loadTowerConfig,
+  ConfigValidationError,
+  type ConfigReport,
+  type TowerConfig,
+} from 'tower-auth';
+import { developmentSecret } from './dev-secret.js';
 import { loadObservabilityConfig, type ObservabilityConfig } from './observability-config.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * The one place that hands the process environment to the loader: nothing outside this
  * folder reads `process.env`. Throws ConfigValidationError listing every problem.
  */
 export function loadServiceConfig(): { config: TowerConfig; warnings: readonly string[] } {
-  const report = loadTowerConfig({
-    env: process.env,
-    cwd: process.cwd(),
-    allowGeneratedSecret: true,
-  });
+  const report = serviceConfigReport(process.env, process.cwd());
   if (report.errors.length > 0 || !report.config) throw new ConfigValidationError(report.errors);
   return { config: report.config, warnings: report.warnings };
+}
+
+/**
+ * The service's settings: `env`, then `TOWER_CONFIG_FILE` or `<cwd>/tower.yml`, then defaults,
+ * with a development secret for a local server URL; `write: false` (config check) never creates
+ * one. Never throws.
+ */
+export function serviceConfigReport(env: Env, cwd: string, write = true): ConfigReport {
+  return loadTowerConfig({ env, cwd, fallbackSecret: developmentSecret(write) });
 }
 
 export function processEnvironment(): Record<string, string | undefined> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { matchesPattern } from '../../packages/tower-auth/src/allow-list/allow-list.service.js';
-import { DurationError, parseDuration } from '../../packages/tower-auth/src/config/duration.js';
+import { DurationError, parseDuration } from '../../packages/tower-auth/src/common/duration.js';
 import { extractCredential } from '../../packages/tower-auth/src/guards/credential.js';
 import { cookieValues } from '../../packages/tower-auth/src/http/cookies.js';
 import { AuthError } from '../../packages/tower-auth/src/common/auth-error.js';

@@ -24,11 +24,16 @@ export {
   type NumberOption,
 } from './config/module-options.js';
 export { TowerConfigModule } from './config/tower-config.module.js';
-export { loadTowerConfig, loadTowerConfigOrThrow } from './config/config.loader.js';
-export { runConfigCheck } from './config/config-check.js';
+export {
+  loadTowerConfig,
+  loadTowerConfigOrThrow,
+  type FallbackSecret,
+} from './config/config.loader.js';
 export {
   TOWER_CONFIG,
   ConfigValidationError,
+  type ConfigReport,
+  type ConfigEntry,
   type TowerConfig,
   type AuthType,
   type ProviderId,

@@ -1,13 +1,12 @@
 import { basename, join, resolve } from 'node:path';
 import type { z } from 'zod';
-import { buildTowerConfig } from './config.build.js';
+import { buildTowerConfig, isLocalUrl } from './config.build.js';
 import { IN_DATA_DIR, KEY_SPECS, REQUIRED, type KeyId, type KeySpec } from './config.keys.js';
 import type { Settings } from './config.keys.js';
-import { applyDevSecret } from './config.secret.js';
 import { envValue, locateConfigFile, normalizePath, readYamlSource } from './config.sources.js';
 import type { Env, Flat, Leaf, YamlSource } from './config.sources.js';
 import { checkRules, checkYamlKeys, type Problems } from './config.validate.js';
-import { displayValue, parseValue, shownInMessage, type Value } from './config.values.js';
+import { displayValue, MASK, parseValue, shownInMessage, type Value } from './config.values.js';
 import { ConfigValidationError, type ConfigEntry } from './tower-config.types.js';
 import type { ConfigReport, ConfigSource, TowerConfig } from './tower-config.types.js';
 
@@ -15,11 +14,21 @@ export interface LoadTowerConfigOptions {
   readonly env: Env;
   /** Base of relative paths and of the default `tower.yml`; defaults to the process directory. */
   readonly cwd?: string;
-  /** Use (and create) `<dataDir>/jwt-secret` when TOWER_JWT_SECRET is absent and the URL is local. */
-  readonly allowGeneratedSecret?: boolean;
-  /** With `allowGeneratedSecret`: read an existing development secret but never write one. */
-  readonly dryRun?: boolean;
+  /** Asked for a secret when none is given (the service's development secret). */
+  readonly fallbackSecret?: FallbackSecret;
 }
+
+/**
+ * `local`: the server URL is localhost. Returns the secret and a warning to show, an error, or
+ * (`unavailable`) why there is none, added to the "not set" error.
+ */
+export type FallbackSecret = (where: {
+  local: boolean;
+  dataDir: string | null;
+}) =>
+  | { readonly secret: string; readonly warning: string }
+  | { readonly error: string }
+  | { readonly unavailable: string };
 
 /** Reads env, tower.yml and defaults into a report; never throws. */
 export function loadTowerConfig(options: LoadTowerConfigOptions): ConfigReport {
@@ -32,8 +41,27 @@ export function loadTowerConfig(options: LoadTowerConfigOptions): ConfigReport {
     yaml: readYamlSource(located.file, env),
     errors: located.error ? [located.error] : [],
     fileSource: envValue(env, 'TOWER_CONFIG_FILE') === null ? 'default' : 'env',
-    secretNote: (resolution, found) => applyDevSecret(resolution, options, found),
+    fallbackSecret: options.fallbackSecret,
   });
+}
+
+/** A note for the "not set" error (null: the fallback's error is reported instead). */
+function useFallback(
+  { values, entries }: Resolution,
+  { fallbackSecret: fallback, secretNote = '' }: ReportInputs,
+  { errors, warnings }: Problems,
+): string | null {
+  if (fallback === undefined || entries.jwtSecret.source !== 'default') return secretNote;
+  const result = fallback({ local: isLocalUrl(values.serverUrl), dataDir: values.dataDir });
+  if ('unavailable' in result) return result.unavailable;
+  if ('error' in result) {
+    errors.push(result.error);
+    return null;
+  }
+  values.jwtSecret = result.secret;
+  entries.jwtSecret = { ...entries.jwtSecret, value: MASK, source: 'generated' };
+  warnings.push(result.warning);
+  return '';
 }
 
 /** The sources, highest first: the environment, the module options (given in code), tower.yml. */
@@ -47,8 +75,9 @@ export interface ReportInputs {
   readonly errors: readonly string[];
   /** Who named tower.yml: `env` (TOWER_CONFIG_FILE), `options` (configFile) or nobody. */
   readonly fileSource: ConfigSource;
-  /** Why no secret is at hand when none is given, or null when that is already reported. */
-  readonly secretNote: (resolution: Resolution, found: Problems) => string | null;
+  /** Added to the error when no secret is given, e.g. where to give one. */
+  readonly secretNote?: string;
+  readonly fallbackSecret?: FallbackSecret;
 }
 
 /** The settings read from their sources, checked alone and together, and built when valid. */
@@ -58,7 +87,7 @@ export function assembleReport(inputs: ReportInputs): ConfigReport {
   const keys = checkYamlKeys(resolution, yaml);
   const errors = [...inputs.errors, ...yaml.errors, ...resolution.errors, ...keys.errors];
   const warnings = [...yaml.warnings, ...keys.warnings];
-  const rules = checkRules(resolution, inputs.secretNote(resolution, { errors, warnings }));
+  const rules = checkRules(resolution, useFallback(resolution, inputs, { errors, warnings }));
   errors.push(...rules.errors);
   warnings.push(...rules.warnings);
   const file = { key: 'config-file', env: 'TOWER_CONFIG_FILE', value: yaml.file ?? '' };

@@ -1,6 +1,11 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { DURATION_FORMS, DurationError, parseDuration, parsePositiveDuration } from './duration.js';
+import {
+  DURATION_FORMS,
+  DurationError,
+  parseDuration,
+  parsePositiveDuration,
+} from '../common/duration.js';
 
 /**
  * The kinds of value a setting holds, as zod schemas over the text an operator writes (a

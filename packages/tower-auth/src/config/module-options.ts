@@ -33,7 +33,7 @@ export function resolveModuleConfig(options: AuthModuleConfigOptions): {
   return { config: configOrThrow(report), warnings: [...report.warnings] };
 }
 
-/** Like `resolveModuleConfig` but never throws; `formatConfigReport` prints it as `config check`. */
+/** Like `resolveModuleConfig` but never throws. */
 export function moduleConfigReport(options: AuthModuleConfigOptions): ConfigReport {
   if (!isMapping(options)) {
     const errors = [`The AuthModule options must be an object, not ${describe(options)}`];
@@ -57,7 +57,7 @@ export function moduleConfigReport(options: AuthModuleConfigOptions): ConfigRepo
     options: given,
     errors: [...errors, ...given.errors],
     fileSource: named === null ? 'default' : fromEnv ? 'env' : 'options',
-    secretNote: () => SECRET_NOTE,
+    secretNote: SECRET_NOTE,
   });
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BIGINT_ID, SESSION_ID } from '../common/ids.js';
-import { DurationError, parsePositiveDuration } from '../config/duration.js';
+import { DurationError, parsePositiveDuration } from '../common/duration.js';
 
 /** The field shapes several requests and responses share. */
 

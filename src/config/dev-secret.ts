@@ -1,12 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isLocalUrl } from './config.build.js';
-import type { LoadTowerConfigOptions } from './config.loader.js';
-import type { Resolution } from './config.loader.js';
-import { errorCode } from './config.sources.js';
-import type { Problems } from './config.validate.js';
-import { MASK } from './config.values.js';
+import type { FallbackSecret } from 'tower-auth';
 
 export const DEV_SECRET_FILE = 'jwt-secret';
 
@@ -15,9 +10,24 @@ export type DevSecretResult =
   | { readonly ok: false; readonly error: string };
 
 /**
- * The development JWT secret kept in the data folder, so that sessions survive restarts of a
- * local service. Created with mode 0600 and `wx`, so that two instances starting together agree.
+ * The secret a local service uses when TOWER_JWT_SECRET is not set: kept in the data folder so
+ * that sessions survive restarts. `write: false` (config check) reads one but never creates it.
  */
+export function developmentSecret(write: boolean): FallbackSecret {
+  return ({ local, dataDir }) => {
+    if (!local || dataDir === null) {
+      return {
+        unavailable: '; a development secret is generated only when the server URL is localhost',
+      };
+    }
+    const result = loadOrCreateDevSecret(dataDir, write);
+    if (!result.ok) return { error: result.error };
+    const warning = `TOWER_JWT_SECRET is not set: ${result.done} ${result.file} (localhost only). Set TOWER_JWT_SECRET (openssl rand -base64 48) before anyone else uses this service; every instance needs the same value`;
+    return { secret: result.secret, warning };
+  };
+}
+
+/** Created with mode 0600 and `wx`, so that two instances starting together agree. */
 export function loadOrCreateDevSecret(dataDir: string, write = true): DevSecretResult {
   const file = join(dataDir, DEV_SECRET_FILE);
   const existing = readSecret(file);
@@ -53,30 +63,6 @@ function cannot(file: string, code: string): DevSecretResult {
   };
 }
 
-/**
- * Puts the development secret in place of a missing TOWER_JWT_SECRET where allowed. Returns a
- * note for the "missing secret" error saying why none was generated, or null when the development
- * secret failed and that is already reported.
- */
-export function applyDevSecret(
-  { values, entries }: Resolution,
-  options: LoadTowerConfigOptions,
-  { errors, warnings }: Problems,
-): string | null {
-  if (options.allowGeneratedSecret !== true || entries.jwtSecret.source !== 'default') return '';
-  const { dataDir } = values;
-  if (!isLocalUrl(values.serverUrl) || dataDir === null) {
-    return '; a development secret is generated only when the server URL is localhost';
-  }
-  const result = loadOrCreateDevSecret(dataDir, options.dryRun !== true);
-  if (!result.ok) {
-    errors.push(result.error);
-    return null;
-  }
-  values.jwtSecret = result.secret;
-  entries.jwtSecret = { ...entries.jwtSecret, value: MASK, source: 'generated' };
-  warnings.push(
-    `TOWER_JWT_SECRET is not set: ${result.done} ${result.file} (localhost only). Set TOWER_JWT_SECRET (openssl rand -base64 48) before anyone else uses this service; every instance needs the same value`,
-  );
-  return '';
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? String(error);
 }

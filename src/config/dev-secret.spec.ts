@@ -2,8 +2,9 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadTowerConfig } from './config.loader.js';
-import { loadOrCreateDevSecret } from './config.secret.js';
+import { loadTowerConfig } from 'tower-auth';
+import { loadOrCreateDevSecret } from './dev-secret.js';
+import { serviceConfigReport } from './process-config.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -20,11 +21,7 @@ describe('development secret', () => {
   it('is generated in the data folder for a local server URL, with mode 0600', () => {
     const cwd = tempDir();
     const dataDir = join(cwd, 'nested', 'state');
-    const report = loadTowerConfig({
-      env: { TOWER_DATA_DIR: dataDir },
-      cwd,
-      allowGeneratedSecret: true,
-    });
+    const report = serviceConfigReport({ TOWER_DATA_DIR: dataDir }, cwd);
     expect(report.errors).toEqual([]);
     const file = join(dataDir, 'jwt-secret');
     const secret = readFileSync(file, 'utf8').trim();
@@ -43,8 +40,8 @@ describe('development secret', () => {
 
   it('is reused on the next start', () => {
     const cwd = tempDir();
-    const first = loadTowerConfig({ env: {}, cwd, allowGeneratedSecret: true });
-    const second = loadTowerConfig({ env: {}, cwd, allowGeneratedSecret: true });
+    const first = serviceConfigReport({}, cwd);
+    const second = serviceConfigReport({}, cwd);
     expect(second.config?.jwtSecret).toBe(first.config?.jwtSecret);
     expect(second.warnings).toContainEqual(
       expect.stringMatching(/using the development secret in .*\.data\/jwt-secret/),
@@ -53,18 +50,17 @@ describe('development secret', () => {
 
   it('is not used when the server URL is not local', () => {
     const cwd = tempDir();
-    const report = loadTowerConfig({
-      env: { TOWER_SERVER_URL: 'https://t.example.com', TOWER_SMTP_HOST: 'm' },
+    const report = serviceConfigReport(
+      { TOWER_SERVER_URL: 'https://t.example.com', TOWER_SMTP_HOST: 'm' },
       cwd,
-      allowGeneratedSecret: true,
-    });
+    );
     expect(report.errors).toEqual([
       expect.stringMatching(/^TOWER_JWT_SECRET is not set.*only when the server URL is localhost/),
     ]);
     expect(existsSync(join(cwd, '.data'))).toBe(false);
   });
 
-  it('is not used unless allowed', () => {
+  it('is not used by the library loader unless asked for', () => {
     const cwd = tempDir();
     const report = loadTowerConfig({ env: {}, cwd });
     expect(report.errors).toEqual([expect.stringMatching(/^TOWER_JWT_SECRET is not set/)]);
@@ -78,7 +74,7 @@ describe('development secret', () => {
       join(cwd, 'tower.yml'),
       `micronaut.security.token.jwt.signatures.secret.generator.secret: ${secret}\n`,
     );
-    const report = loadTowerConfig({ env: {}, cwd, allowGeneratedSecret: true });
+    const report = serviceConfigReport({}, cwd);
     expect(report.config).toMatchObject({ jwtSecret: secret, jwtSecretGenerated: false });
     expect(existsSync(join(cwd, '.data'))).toBe(false);
   });
@@ -87,18 +83,14 @@ describe('development secret', () => {
     const cwd = tempDir();
     loadOrCreateDevSecret(join(cwd, '.data'));
     writeFileSync(join(cwd, '.data', 'jwt-secret'), 'short\n');
-    const report = loadTowerConfig({ env: {}, cwd, allowGeneratedSecret: true });
+    const report = serviceConfigReport({}, cwd);
     expect(report.errors).toEqual(['JWT token generator secret should be 35 characters or longer']);
   });
 
   it('reports a data folder that cannot be created', () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, 'file'), '');
-    const report = loadTowerConfig({
-      env: { TOWER_DATA_DIR: 'file/data' },
-      cwd,
-      allowGeneratedSecret: true,
-    });
+    const report = serviceConfigReport({ TOWER_DATA_DIR: 'file/data' }, cwd);
     expect(report.errors).toEqual([
       expect.stringMatching(
         /development secret .* cannot be used \(ENOTDIR\); set TOWER_JWT_SECRET/,
@@ -108,7 +100,7 @@ describe('development secret', () => {
 
   it('is only previewed, never written, in a dry run', () => {
     const cwd = tempDir();
-    const report = loadTowerConfig({ env: {}, cwd, allowGeneratedSecret: true, dryRun: true });
+    const report = serviceConfigReport({}, cwd, false);
     expect(report.errors).toEqual([]);
     expect(report.warnings).toContainEqual(
       expect.stringMatching(/the service will generate a development secret in/),
@@ -119,7 +111,7 @@ describe('development secret', () => {
   it('is read in a dry run when present', () => {
     const cwd = tempDir();
     const created = loadOrCreateDevSecret(join(cwd, '.data'));
-    const report = loadTowerConfig({ env: {}, cwd, allowGeneratedSecret: true, dryRun: true });
+    const report = serviceConfigReport({}, cwd, false);
     expect(created.ok && report.config?.jwtSecret === created.secret).toBe(true);
   });
 });

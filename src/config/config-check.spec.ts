@@ -2,9 +2,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadTowerConfig, type ConfigReport } from 'tower-auth';
 import { formatConfigReport, runConfigCheck } from './config-check.js';
-import { loadTowerConfig } from './config.loader.js';
-import type { ConfigReport } from './tower-config.types.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));

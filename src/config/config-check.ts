@@ -1,6 +1,5 @@
-import { loadTowerConfig } from './config.loader.js';
-import type { Env } from './config.sources.js';
-import type { ConfigReport } from './tower-config.types.js';
+import type { ConfigReport } from 'tower-auth';
+import { serviceConfigReport } from './process-config.js';
 
 const HEADER = ['KEY', 'ENV', 'VALUE', 'SOURCE'] as const;
 const NOT_SET = '(not set)';
@@ -32,8 +31,12 @@ function section(title: string, items: readonly string[]): string[] {
  * `config check`: prints the effective configuration and returns the exit code (1 on errors).
  * It shows what the service would do at boot, including a development secret, without writing.
  */
-export function runConfigCheck(env: Env, cwd: string, out: (s: string) => void): number {
-  const report = loadTowerConfig({ env, cwd, allowGeneratedSecret: true, dryRun: true });
+export function runConfigCheck(
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+  out: (s: string) => void,
+): number {
+  const report = serviceConfigReport(env, cwd, false);
   out(formatConfigReport(report));
   return report.errors.length > 0 ? 1 : 0;
 }
