@@ -3,8 +3,8 @@ import type { z } from 'zod';
 import { buildTowerConfig, isLocalUrl } from './config.build.js';
 import { IN_DATA_DIR, KEY_SPECS, REQUIRED, type KeyId, type KeySpec } from './config.keys.js';
 import type { Settings } from './config.keys.js';
-import { envValue, locateConfigFile, normalizePath, readYamlSource } from './config.sources.js';
-import type { Env, Flat, Leaf, YamlSource } from './config.sources.js';
+import { envValue, normalizePath, readConfigFile } from './config.sources.js';
+import type { ConfigFile, Env, Flat, Leaf } from './config.sources.js';
 import { checkRules, checkYamlKeys, type Problems } from './config.validate.js';
 import { displayValue, MASK, parseValue, shownInMessage, type Value } from './config.values.js';
 import { ConfigValidationError, type ConfigEntry } from './tower-config.types.js';
@@ -32,17 +32,8 @@ export type FallbackSecret = (where: {
 
 /** Reads env, tower.yml and defaults into a report; never throws. */
 export function loadTowerConfig(options: LoadTowerConfigOptions): ConfigReport {
-  const { env } = options;
   const cwd = resolve(options.cwd ?? process.cwd());
-  const located = locateConfigFile(env, cwd);
-  return assembleReport({
-    env,
-    cwd,
-    yaml: readYamlSource(located.file, env),
-    errors: located.error ? [located.error] : [],
-    fileSource: envValue(env, 'TOWER_CONFIG_FILE') === null ? 'default' : 'env',
-    fallbackSecret: options.fallbackSecret,
-  });
+  return assembleReport({ ...options, cwd, file: readConfigFile(options.env, cwd), errors: [] });
 }
 
 /** A note for the "not set" error (null: the fallback's error is reported instead). */
@@ -68,13 +59,11 @@ function useFallback(
 export interface ReportInputs {
   readonly env: Env;
   readonly cwd: string;
-  readonly yaml: YamlSource;
+  readonly file: ConfigFile;
   /** A module host's options, keyed by option path, e.g. `auth.github.allowList`. */
   readonly options?: Flat;
   /** Found before the settings are read (where the sources are, unknown options). */
   readonly errors: readonly string[];
-  /** Who named tower.yml: `env` (TOWER_CONFIG_FILE), `options` (configFile) or nobody. */
-  readonly fileSource: ConfigSource;
   /** Added to the error when no secret is given, e.g. where to give one. */
   readonly secretNote?: string;
   readonly fallbackSecret?: FallbackSecret;
@@ -82,7 +71,7 @@ export interface ReportInputs {
 
 /** The settings read from their sources, checked alone and together, and built when valid. */
 export function assembleReport(inputs: ReportInputs): ConfigReport {
-  const { yaml } = inputs;
+  const { yaml } = inputs.file;
   const resolution = resolveKeys(inputs);
   const keys = checkYamlKeys(resolution, yaml);
   const errors = [...inputs.errors, ...yaml.errors, ...resolution.errors, ...keys.errors];
@@ -91,7 +80,7 @@ export function assembleReport(inputs: ReportInputs): ConfigReport {
   errors.push(...rules.errors);
   warnings.push(...rules.warnings);
   const file = { key: 'config-file', env: 'TOWER_CONFIG_FILE', value: yaml.file ?? '' };
-  const entries = [{ ...file, source: inputs.fileSource }, ...Object.values(resolution.entries)];
+  const entries = [{ ...file, source: inputs.file.source }, ...Object.values(resolution.entries)];
   const config = errors.length === 0 ? deepFreeze(buildTowerConfig(resolution)) : null;
   return { config, entries, warnings, errors };
 }
@@ -128,7 +117,7 @@ interface Pick {
   readonly origin: string;
 }
 
-function pick(spec: KeySpec, { env, yaml, options }: ReportInputs): Pick | null {
+function pick(spec: KeySpec, { env, file: { yaml }, options }: ReportInputs): Pick | null {
   // A module host's env and tower.yml may be the service's: its settings are not the module's.
   if (options !== undefined && spec.option === null) return null;
   const fromEnv = envValue(env, spec.env);

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseDocument, type YAMLError } from 'yaml';
+import type { ConfigSource } from './tower-config.types.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -22,6 +23,12 @@ export interface Flat {
 
 export interface YamlSource extends Flat {
   readonly file: string | null;
+}
+
+/** Who named tower.yml: `env` (TOWER_CONFIG_FILE), `options` (configFile) or nobody. */
+export interface ConfigFile {
+  readonly yaml: YamlSource;
+  readonly source: ConfigSource;
 }
 
 interface FlattenRules {
@@ -74,21 +81,23 @@ export function envValue(env: Env, name: string | null): string | null {
   return value === undefined || value.trim() === '' ? null : value;
 }
 
-/** Where tower.yml is: TOWER_CONFIG_FILE (must exist) or `<cwd>/tower.yml` when present. */
-export function locateConfigFile(env: Env, cwd: string): { file: string | null; error?: string } {
-  const configured = envValue(env, 'TOWER_CONFIG_FILE');
-  const file = resolve(cwd, configured?.trim() ?? 'tower.yml');
-  if (existsSync(file)) return { file };
-  if (configured === null) return { file: null };
-  return { file: null, error: `TOWER_CONFIG_FILE points to ${file}, which does not exist` };
-}
-
-export function readYamlSource(file: string | null, env: Env): YamlSource {
-  if (file === null) return emptySource(null);
+/**
+ * tower.yml as TOWER_CONFIG_FILE names it, else as the module's `configFile` option; a named
+ * file must exist. The service (no option at all) reads `<cwd>/tower.yml` when present.
+ */
+export function readConfigFile(env: Env, cwd: string, option?: string | null): ConfigFile {
+  const fromEnv = envValue(env, 'TOWER_CONFIG_FILE')?.trim();
+  const [named, by] = fromEnv ? [fromEnv, 'TOWER_CONFIG_FILE'] : [option, 'configFile'];
+  const source = fromEnv ? 'env' : named ? 'options' : 'default';
+  const file = resolve(cwd, named ?? 'tower.yml');
+  if ((!named && option !== undefined) || !existsSync(file)) {
+    const missing = named ? [`${by} points to ${file}, which does not exist`] : [];
+    return { yaml: emptySource(null, ...missing), source };
+  }
   try {
-    return parseYaml(file, readFileSync(file, 'utf8'), env);
+    return { yaml: parseYaml(file, readFileSync(file, 'utf8'), env), source };
   } catch (error) {
-    return emptySource(file, `${file}: cannot be read (${errorCode(error)})`);
+    return { yaml: emptySource(file, `${file}: cannot be read (${errorCode(error)})`), source };
   }
 }
 

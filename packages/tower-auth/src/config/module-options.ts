@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { closestMatch } from 'leven';
 import { KEY_SPECS, type KeyId } from './config.keys.js';
 import { assembleReport, configOrThrow } from './config.loader.js';
-import { envValue, flatten, isMapping, readYamlSource } from './config.sources.js';
+import { flatten, isMapping, readConfigFile } from './config.sources.js';
 import type { Env, Flat } from './config.sources.js';
 import type { AuthModuleConfigOptions } from './module-options.types.js';
 import type { ConfigReport, TowerConfig } from './tower-config.types.js';
@@ -43,20 +41,14 @@ export function moduleConfigReport(options: AuthModuleConfigOptions): ConfigRepo
   const errors: string[] = [];
   const cwd = textOption('cwd', givenCwd, errors) ?? process.cwd();
   const env = stringsOf(givenEnv, errors);
-  const fromOption = textOption('configFile', configFile, errors);
-  const fromEnv = envValue(env, 'TOWER_CONFIG_FILE')?.trim();
-  const [named, by] = fromEnv ? [fromEnv, 'TOWER_CONFIG_FILE'] : [fromOption, 'configFile'];
-  const file = named === null ? null : resolve(cwd, named);
-  const missing = file !== null && !existsSync(file);
-  if (missing) errors.push(`${by} points to ${file}, which does not exist`);
+  const file = readConfigFile(env, cwd, textOption('configFile', configFile, errors));
   const given = readOptions(settings);
   return assembleReport({
     env,
     cwd,
-    yaml: readYamlSource(missing ? null : file, env),
+    file,
     options: given,
     errors: [...errors, ...given.errors],
-    fileSource: named === null ? 'default' : fromEnv ? 'env' : 'options',
     secretNote: SECRET_NOTE,
   });
 }
