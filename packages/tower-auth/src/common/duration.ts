@@ -1,15 +1,21 @@
+import { z } from 'zod';
+
 /**
  * Durations as Micronaut (and therefore Seqera's tower.yml) writes them: `30m`, `6h`, `3600s`,
  * `1d`, `500ms`, ISO-8601 `PT1H`, or bare seconds. Results are whole seconds because every
  * consumer (JWT `exp`, cookie `Max-Age`, SQL intervals) works in seconds.
  */
 export class DurationError extends Error {
+  /** The message without the value, e.g. `is negative (use e.g. 30m, …)`. */
+  readonly reason: string;
+
   constructor(
     readonly input: unknown,
-    /** The message without the value, e.g. `is negative`. */
-    readonly reason: string,
+    problem: string,
   ) {
+    const reason = `${problem} (${DURATION_FORMS})`;
     super(`${describeInput(input)} ${reason}`);
+    this.reason = reason;
     this.name = 'DurationError';
   }
 }
@@ -35,8 +41,7 @@ export function parseDuration(value: string | number): number {
     const [days, hours, minutes, seconds] = iso.slice(1, 5).map((part) => Number(part ?? 0));
     return checked(value, days * 86400 + hours * 3600 + minutes * 60 + seconds);
   }
-  const reason = text.startsWith('-') ? 'is negative' : `is not a duration (${DURATION_FORMS})`;
-  throw new DurationError(value, reason);
+  throw new DurationError(value, text.startsWith('-') ? 'is negative' : 'is not a duration');
 }
 
 /** Like `parseDuration` but also rejects zero. */
@@ -44,6 +49,22 @@ export function parsePositiveDuration(value: string | number): number {
   const seconds = parseDuration(value);
   if (seconds === 0) throw new DurationError(value, 'must be longer than zero');
   return seconds;
+}
+
+/**
+ * A duration field: seconds as a number, or a duration as text; `subject` starts each problem
+ * (`duration is negative (use e.g. …)`).
+ */
+export function durationSchema({ allowZero = false, subject = '' } = {}) {
+  return z.union([z.number(), z.string()]).transform((raw, context) => {
+    try {
+      return allowZero ? parseDuration(raw) : parsePositiveDuration(raw);
+    } catch (error) {
+      if (!(error instanceof DurationError)) throw error;
+      context.addIssue({ code: 'custom', message: `${subject} ${error.reason}`.trimStart() });
+      return z.NEVER;
+    }
+  });
 }
 
 function checked(input: unknown, seconds: number): number {

@@ -1,11 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import {
-  DURATION_FORMS,
-  DurationError,
-  parseDuration,
-  parsePositiveDuration,
-} from '../common/duration.js';
+import { durationSchema } from '../common/duration.js';
 
 /**
  * The kinds of value a setting holds, as zod schemas over the text an operator writes (a
@@ -88,18 +83,7 @@ export const databaseUrl = kind<string, string>(
 
 /** A number is read as seconds as it is; a string by the duration parser. */
 export const duration = (allowZero = false): Kind<number, DurationOption> =>
-  kind(
-    'duration',
-    custom(z.union([z.number(), z.string()]), (raw, fail) => {
-      try {
-        return allowZero ? parseDuration(raw) : parsePositiveDuration(raw);
-      } catch (error) {
-        if (!(error instanceof DurationError)) throw error;
-        const { reason } = error;
-        return fail(reason.includes(DURATION_FORMS) ? reason : `${reason} (${DURATION_FORMS})`);
-      }
-    }),
-  );
+  kind('duration', durationSchema({ allowZero }));
 
 /** An http(s) URL without credentials; normalised without a trailing slash unless `keepAsIs`. */
 export const httpUrl = (keepAsIs = false): Kind<string, string> =>

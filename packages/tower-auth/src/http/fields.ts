@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BIGINT_ID, SESSION_ID } from '../common/ids.js';
-import { DurationError, parsePositiveDuration } from '../common/duration.js';
+import { durationSchema } from '../common/duration.js';
 
 /** The field shapes several requests and responses share. */
 
@@ -43,12 +43,4 @@ export const positiveDuration = z
   .union([z.string(), z.number()], {
     error: 'duration must be a number of seconds or a duration like 30m',
   })
-  .transform((value, context) => {
-    try {
-      return parsePositiveDuration(value);
-    } catch (error) {
-      if (!(error instanceof DurationError)) throw error;
-      context.addIssue({ code: 'custom', message: `duration ${error.reason}` });
-      return z.NEVER;
-    }
-  });
+  .pipe(durationSchema({ subject: 'duration' }));
