@@ -3,7 +3,6 @@ import { APP_FILTER } from '@nestjs/core';
 import {
   AuthModule,
   JsonExceptionFilter,
-  TowerConfigModule,
   type Clock,
   type TowerConfig,
 } from 'tower-auth';
@@ -33,8 +32,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        TowerConfigModule.forRoot(config),
-        DatabaseModule.forRoot(),
+        DatabaseModule.forRoot(config),
         AuthModule.forRoot({
           config,
           clock: options.clock,

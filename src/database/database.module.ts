@@ -29,10 +29,11 @@ export class DatabaseModule implements OnApplicationShutdown {
     @Inject(EMBEDDED_DATABASE) private readonly embedded: EmbeddedDatabase | null,
   ) {}
 
-  static forRoot(): DynamicModule {
+  static forRoot(config: TowerConfig): DynamicModule {
     return {
       module: DatabaseModule,
       providers: [
+        { provide: TOWER_CONFIG, useValue: config },
         {
           provide: EMBEDDED_DATABASE,
           inject: [TOWER_CONFIG],

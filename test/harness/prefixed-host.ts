@@ -10,7 +10,6 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DatabaseModule } from '../../src/database/database.module.js';
 import { AuthModule } from '../../packages/tower-auth/src/auth.module.js';
-import { TowerConfigModule } from '../../packages/tower-auth/src/config/tower-config.module.js';
 import type {
   HttpPlatform,
   TowerConfig,
@@ -25,8 +24,7 @@ class PrefixedHostModule {
     return {
       module: PrefixedHostModule,
       imports: [
-        TowerConfigModule.forRoot(config),
-        DatabaseModule.forRoot(),
+        DatabaseModule.forRoot(config),
         AuthModule.forRoot({ config, apiAlias }),
       ],
     };

@@ -23,7 +23,6 @@ export {
   type FlagOption,
   type NumberOption,
 } from './config/module-options.js';
-export { TowerConfigModule } from './config/tower-config.module.js';
 export {
   loadTowerConfig,
   loadTowerConfigOrThrow,

@@ -97,7 +97,13 @@ export function readConfigFile(env: Env, cwd: string, option?: string | null): C
   try {
     return { yaml: parseYaml(file, readFileSync(file, 'utf8'), env), source };
   } catch (error) {
-    return { yaml: emptySource(file, `${file}: cannot be read (${errorCode(error)})`), source };
+    return {
+      yaml: emptySource(
+        file,
+        `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? errorText(error)})`,
+      ),
+      source,
+    };
   }
 }
 
@@ -152,10 +158,6 @@ function yamlError(name: string, error: YAMLError): string {
 
 export function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function errorCode(error: unknown): string {
-  return isMapping(error) && typeof error.code === 'string' ? error.code : errorText(error);
 }
 
 function errorText(error: unknown): string {

@@ -8,7 +8,6 @@ import { KEY_SPECS, type KeySpec } from './config.keys.js';
 import { loadTowerConfig } from './config.loader.js';
 import { kindOf, lowerCaseList, scopes } from './config.values.js';
 import {
-  MODULE_OPTION_PATHS,
   moduleConfigReport,
   resolveModuleConfig,
   type AuthModuleConfigOptions,
@@ -82,7 +81,7 @@ function sample(spec: KeySpec): unknown {
   }
 }
 
-const MAPPED = KEY_SPECS.filter((spec) => MODULE_OPTION_PATHS[spec.id] !== null);
+const MAPPED = KEY_SPECS.filter((spec) => spec.option !== null);
 
 describe('a host that gives only a server URL and a secret', () => {
   const originalAppName = process.env.TOWER_APP_NAME;
@@ -150,8 +149,8 @@ describe('a host that gives only a server URL and a secret', () => {
 
 describe('every setting is reachable from the options', () => {
   it('has an option path, or is a setting of the standalone service only', () => {
-    const serviceOnly = KEY_SPECS.filter((spec) => MODULE_OPTION_PATHS[spec.id] === null);
-    expect(KEY_SPECS.filter((spec) => MODULE_OPTION_PATHS[spec.id] === undefined)).toEqual([]);
+    const serviceOnly = KEY_SPECS.filter((spec) => spec.option === null);
+    expect(KEY_SPECS.filter((spec) => spec.option === undefined)).toEqual([]);
     expect(serviceOnly.map((spec) => spec.id).sort()).toEqual(
       [
         'dataDir',
@@ -167,7 +166,7 @@ describe('every setting is reachable from the options', () => {
 
   it('reads each option as the service reads the same value in tower.yml', () => {
     const cwd = tempDir();
-    const pairs = MAPPED.map((spec) => [MODULE_OPTION_PATHS[spec.id]!, sample(spec)] as const);
+    const pairs = MAPPED.map((spec) => [spec.option!, sample(spec)] as const);
     const report = moduleConfigReport({ ...nest(pairs), cwd });
     expect(report.errors).toEqual([]);
     const fromOptions = new Map(report.entries.map((e) => [e.key, e.source]));
@@ -476,7 +475,7 @@ describe('docs/configuration.md', () => {
     const docs = readFileSync(findUp('docs/configuration.md'), 'utf8');
     const rows = new Set(docs.split('\n').filter((line) => line.startsWith('| `')));
     const missing = MAPPED.filter((spec) => {
-      const cells = [MODULE_OPTION_PATHS[spec.id]!, spec.yaml[0], ...(spec.env ? [spec.env] : [])];
+      const cells = [spec.option!, spec.yaml[0], ...(spec.env ? [spec.env] : [])];
       return ![...rows].some((row) => cells.every((cell) => row.includes(`\`${cell}\``)));
     });
     expect(missing.map((spec) => spec.id)).toEqual([]);

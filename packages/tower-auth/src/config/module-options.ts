@@ -1,5 +1,5 @@
 import { closestMatch } from 'leven';
-import { KEY_SPECS, type KeyId } from './config.keys.js';
+import { KEY_SPECS } from './config.keys.js';
 import { assembleReport, configOrThrow } from './config.loader.js';
 import { flatten, isMapping, readConfigFile } from './config.sources.js';
 import type { Env, Flat } from './config.sources.js';
@@ -12,10 +12,6 @@ const SECRET_NOTE = '; give it as the jwtSecret option (or TOWER_JWT_SECRET in e
 /** Options that say where to read, not what: they hold no setting. */
 const SOURCE_OPTIONS = ['env', 'configFile', 'cwd'];
 
-/** The option of each setting; `null`: a setting of the standalone service only. */
-export const MODULE_OPTION_PATHS = Object.fromEntries(
-  KEY_SPECS.map((spec) => [spec.id, spec.option]),
-) as Readonly<Record<KeyId, string | null>>;
 const OPTIONS = new Set(KEY_SPECS.flatMap((spec) => spec.option ?? []));
 
 /**
