@@ -1,12 +1,6 @@
+import { isLocalUrl } from '../common/local-url.js';
 import type { Resolution } from './config.loader.js';
 import type { AuthType, TowerConfig } from './tower-config.types.js';
-
-/** localhost, *.localhost, 127.0.0.0/8 and [::1]: plain http is fine and dev shortcuts apply. */
-export function isLocalUrl(url: string | null): boolean {
-  if (url === null || !URL.canParse(url)) return false;
-  const host = new URL(url).hostname.toLowerCase();
-  return /^(.+\.)?localhost$|^127(\.\d{1,3}){3}$|^\[::1\]$/.test(host);
-}
 
 /** What follows from the settings, at its path in `TowerConfig`. */
 export function derive({ values, entries }: Resolution) {
@@ -34,7 +28,7 @@ export function derive({ values, entries }: Resolution) {
     secureCookies: serverUrl.startsWith('https:'),
     /** True when the secret was generated for development and kept in the data folder. */
     jwtSecretGenerated: entries.jwtSecret.source === 'generated',
-    /** Effective: e-mail login is offered (see SPEC §1 rule and §8 development mode). */
+    /** Effective: e-mail login is offered (off when another login is configured and `disableEmail` is set; on in development mode). */
     'auth.emailEnabled': email,
     /** True when both the client id and the secret (and for OIDC the issuer) are set. */
     'auth.github.enabled': enabled.github,

@@ -1,6 +1,7 @@
 import { basename, join, resolve } from 'node:path';
 import type { z } from 'zod';
-import { buildTowerConfig, isLocalUrl } from './config.build.js';
+import { isLocalUrl } from '../common/local-url.js';
+import { buildTowerConfig } from './config.build.js';
 import { IN_DATA_DIR, KEY_SPECS, REQUIRED, type KeyId, type KeySpec } from './config.keys.js';
 import type { Settings } from './config.keys.js';
 import { envValue, normalizePath, readConfigFile } from './config.sources.js';
@@ -10,13 +11,10 @@ import { displayValue, MASK, parseValue, shownInMessage, type Value } from './co
 import { ConfigValidationError, type ConfigEntry } from './tower-config.types.js';
 import type { ConfigReport, ConfigSource, TowerConfig } from './tower-config.types.js';
 
-export interface LoadTowerConfigOptions {
-  readonly env: Env;
-  /** Base of relative paths and of the default `tower.yml`; defaults to the process directory. */
+/** `cwd`: base of relative paths and of `./tower.yml`; defaults to the process directory. */
+export type LoadTowerConfigOptions = Pick<ReportInputs, 'env' | 'fallbackSecret'> & {
   readonly cwd?: string;
-  /** Asked for a secret when none is given (the service's development secret). */
-  readonly fallbackSecret?: FallbackSecret;
-}
+};
 
 /**
  * `local`: the server URL is localhost. Returns the secret and a warning to show, an error, or
@@ -66,6 +64,7 @@ export interface ReportInputs {
   readonly errors: readonly string[];
   /** Added to the error when no secret is given, e.g. where to give one. */
   readonly secretNote?: string;
+  /** Asked for a secret when none is given (the service's development secret). */
   readonly fallbackSecret?: FallbackSecret;
 }
 
@@ -110,14 +109,10 @@ function resolveKeys(sources: ReportInputs): Resolution {
   return { values: values as Values, entries, errors };
 }
 
-interface Pick {
-  readonly raw: unknown;
-  readonly source: ConfigSource;
-  /** Where the value was read, as messages name it. */
-  readonly origin: string;
-}
+/** The value as given, who gave it, and where it was read as messages name it. */
+type Given = { readonly raw: unknown; readonly source: ConfigSource; readonly origin: string };
 
-function pick(spec: KeySpec, { env, file: { yaml }, options }: ReportInputs): Pick | null {
+function pick(spec: KeySpec, { env, file: { yaml }, options }: ReportInputs): Given | null {
   // A module host's env and tower.yml may be the service's: its settings are not the module's.
   if (options !== undefined && spec.option === null) return null;
   const fromEnv = envValue(env, spec.env);
@@ -138,7 +133,7 @@ function found(flat: Flat, key: string): Leaf | undefined {
   return flat.leaves.get(key) ?? flat.mappings.get(key);
 }
 
-function defaultOf(spec: KeySpec, values: Record<string, Value>, cwd: string): Pick {
+function defaultOf(spec: KeySpec, values: Record<string, Value>, cwd: string): Given {
   const pick = { raw: spec.default, source: 'default', origin: `default of ${spec.key}` } as const;
   if (spec.default === REQUIRED) return { ...pick, raw: null };
   if (spec.default !== IN_DATA_DIR) return pick;

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
-import { derive, isLocalUrl } from './config.build.js';
+import { isLocalUrl } from '../common/local-url.js';
+import { derive } from './config.build.js';
 import { KEY_SPECS, type KeyId } from './config.keys.js';
 import type { Resolution, Values } from './config.loader.js';
 import { normalizePath, ONE_OIDC_PROVIDER, type YamlSource } from './config.sources.js';

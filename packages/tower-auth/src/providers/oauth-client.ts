@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import { isLocalUrl } from '../config/config.build.js';
+import { isLocalUrl } from '../common/local-url.js';
 import type { CallbackParams } from './provider.js';
 
 /** Seconds openid-client waits for any provider request. */
