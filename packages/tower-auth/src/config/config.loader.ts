@@ -7,7 +7,7 @@ import type { Settings } from './config.keys.js';
 import { envValue, normalizePath, readConfigFile } from './config.sources.js';
 import type { ConfigFile, Env, Flat, Leaf } from './config.sources.js';
 import { checkRules, checkYamlKeys, type Problems } from './config.validate.js';
-import { displayValue, MASK, parseValue, shownInMessage, type Value } from './config.values.js';
+import { MASK, readValue, type Value } from './config.values.js';
 import { ConfigValidationError, type ConfigEntry } from './tower-config.types.js';
 import type { ConfigReport, ConfigSource, TowerConfig } from './tower-config.types.js';
 
@@ -100,11 +100,10 @@ function resolveKeys(sources: ReportInputs): Resolution {
   const errors: string[] = [];
   for (const spec of KEY_SPECS) {
     const { raw, source, origin } = pick(spec, sources) ?? defaultOf(spec, values, sources.cwd);
-    const parsed = parseValue(spec.schema, raw, sources.cwd);
-    if (!parsed.ok) errors.push(`${origin}: ${shownInMessage(spec.schema, raw)} ${parsed.problem}`);
-    values[spec.id] = parsed.ok ? parsed.value : null;
-    const value = displayValue(spec.schema, raw, parsed);
-    entries[spec.id] = { key: spec.key, env: spec.env, value, source };
+    const { value, shown, problem } = readValue(spec.schema, raw, sources.cwd);
+    if (problem !== undefined) errors.push(`${origin}: ${problem}`);
+    values[spec.id] = value;
+    entries[spec.id] = { key: spec.key, env: spec.env, value: shown, source };
   }
   return { values: values as Values, entries, errors };
 }

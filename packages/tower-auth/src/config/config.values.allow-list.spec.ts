@@ -1,4 +1,10 @@
-import { allowList as kind, parseValue } from './config.values.js';
+import { allowList as kind, readValue } from './config.values.js';
+
+/** The value, or why it is refused (after the value itself). */
+function parseValue(schema: typeof kind, raw: unknown, cwd: string) {
+  const { value, problem } = readValue(schema, raw, cwd);
+  return problem === undefined ? { ok: true, value } : { ok: false, problem };
+}
 
 describe('allow-list patterns', () => {
   it('normalises patterns and ignores blank comma segments', () => {
@@ -10,13 +16,16 @@ describe('allow-list patterns', () => {
 
   it('refuses a pattern without @', () => {
     const result = parseValue(kind, '*@company.com,company.com', '/');
-    expect(result).toEqual({ ok: false, problem: 'has a pattern without "@" ("company.com")' });
+    expect(result).toEqual({
+      ok: false,
+      problem: '"*@company.com,company.com" has a pattern without "@" ("company.com")',
+    });
   });
 
   it('refuses an empty entry of a YAML list', () => {
     expect(parseValue(kind, ['*@company.com', ''], '/')).toEqual({
       ok: false,
-      problem: 'has an empty pattern',
+      problem: '["*@company.com",""] has an empty pattern',
     });
   });
 

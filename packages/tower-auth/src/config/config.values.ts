@@ -12,9 +12,12 @@ type ScalarKind = 'string' | 'secret' | 'boolean' | 'port' | 'integer' | 'proxy-
 export type KindName = ScalarKind | 'list' | 'enum' | 'url' | 'database-url' | 'path';
 export type Kind<Out = unknown, In = unknown> = z.ZodType<Out, In>;
 export type Value = string | number | boolean | readonly string[] | null;
-/** `problem` reads after the offending value, e.g. `"abc" is not a valid port`. */
-export type ParseResult =
-  { readonly ok: true; readonly value: Value } | { readonly ok: false; readonly problem: string };
+/** `problem`, e.g. `"abc" is not a valid port`: the value as messages show it, then why. */
+export type ValueRead = {
+  readonly value: Value;
+  readonly shown: string;
+  readonly problem?: string;
+};
 
 export const MASK = '****';
 const NUMERIC = /^\d+$/;
@@ -148,40 +151,36 @@ function scalarText(raw: unknown): string | undefined {
   return raw === null || raw === undefined ? '' : undefined;
 }
 
-export function parseValue(schema: Kind, raw: unknown, cwd: string): ParseResult {
+/**
+ * A setting's value as given (`raw`) read three ways: for `TowerConfig` (null: unset or
+ * invalid), for `config check` (secrets as `****`, a URL's password masked) and, when refused,
+ * for the message, which names it, quoted, after where it was read (never a secret).
+ */
+export function readValue(schema: Kind, raw: unknown, cwd: string): ValueRead {
   const name = kindOf(schema);
-  const scalar = scalarText(raw);
-  if (name !== 'list' && scalar === undefined) {
-    return { ok: false, problem: 'must be a single value, not a list or mapping' };
+  const scalar = name === 'list' ? raw : scalarText(raw);
+  if (scalar === '' && name !== 'list') return { value: null, shown: '' };
+  const input = name === 'duration' && typeof raw === 'number' ? raw : scalar;
+  const parsed = scalar === undefined ? null : schema.safeParse(input);
+  if (parsed?.success) {
+    const value = name === 'path' ? resolve(cwd, parsed.data as string) : (parsed.data as Value);
+    return { value, shown: shownValue(name, raw, value) };
   }
-  if (name !== 'list' && scalar === '') return { ok: true, value: null };
-  const input = name === 'list' || (name === 'duration' && typeof raw === 'number') ? raw : scalar;
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const problem = (schema.meta()?.message as string) ?? parsed.error.issues[0].message;
-    return { ok: false, problem };
-  }
-  const value = parsed.data as Value;
-  return { ok: true, value: name === 'path' ? resolve(cwd, value as string) : value };
+  const hidden = name === 'secret' || name === 'database-url';
+  const text = typeof raw === 'string' ? (name === 'url' ? maskUrl(raw) : raw) : null;
+  const shown = hidden ? MASK : (text ?? JSON.stringify(raw) ?? '');
+  const quoted = hidden ? 'the value (not shown)' : text === null ? shown : JSON.stringify(text);
+  const problem = parsed
+    ? ((schema.meta()?.message as string | undefined) ?? parsed.error.issues[0].message)
+    : 'must be a single value, not a list or mapping';
+  return { value: null, shown, problem: `${quoted} ${problem}` };
 }
 
-/** A refused value as messages show it: never a secret, nor a password written into a URL. */
-export function shownInMessage(schema: Kind, raw: unknown): string {
-  const name = kindOf(schema);
-  if (name === 'secret' || name === 'database-url') return 'the value (not shown)';
-  return JSON.stringify(name === 'url' && typeof raw === 'string' ? maskUrl(raw) : raw);
-}
-
-/** What `config check` shows: secrets as `****`, a database URL without its password. */
-export function displayValue(schema: Kind, raw: unknown, parsed: ParseResult): string {
-  const name = kindOf(schema);
-  if (parsed.ok && parsed.value === null) return '';
-  if (name === 'secret' || (name === 'database-url' && !parsed.ok)) return MASK;
-  if (!parsed.ok && typeof raw !== 'string') return JSON.stringify(raw) ?? '';
-  if (!parsed.ok) return name === 'url' ? maskUrl(raw as string) : (raw as string);
-  if (name === 'database-url') return maskUrl(String(parsed.value));
+function shownValue(name: KindName, raw: unknown, value: Value): string {
+  if (name === 'secret') return MASK;
+  if (name === 'database-url') return maskUrl(String(value));
   if (name === 'duration') return typeof raw === 'string' ? raw.trim() : String(raw);
-  return Array.isArray(parsed.value) ? parsed.value.join(',') : String(parsed.value);
+  return Array.isArray(value) ? value.join(',') : String(value);
 }
 
 /** `text` with a URL's password, and its query parameters that look secret, as `****`. */
