@@ -1,18 +1,9 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from '@jest/globals';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTowerConfig, type ConfigReport } from 'tower-auth';
 import { formatConfigReport, runConfigCheck } from './config-check.js';
-
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tower-check-'));
-  dirs.push(dir);
-  return dir;
-}
+import { tempDir } from '../../packages/tower-auth/src/config/temp-dir.test-config.js';
 
 const SECRETS = {
   TOWER_JWT_SECRET: 'jwt-SECRET-value-0123456789-0123456789',

@@ -1,19 +1,10 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from '@jest/globals';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTowerConfig } from 'tower-auth';
 import { loadOrCreateDevSecret } from './dev-secret.js';
 import { serviceConfigReport } from './process-config.js';
-
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tower-secret-'));
-  dirs.push(dir);
-  return dir;
-}
+import { tempDir } from '../../packages/tower-auth/src/config/temp-dir.test-config.js';
 
 const jwtEntry = 'micronaut.security.token.jwt.signatures.secret.generator.secret';
 

@@ -1,6 +1,5 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTowerConfig, loadTowerConfigOrThrow } from './config.loader.js';
 import {
@@ -8,17 +7,9 @@ import {
   type ConfigReport,
   type TowerConfig,
 } from './tower-config.types.js';
+import { tempDir } from './temp-dir.test-config.js';
 
 const SECRET = 'a-jwt-secret-that-is-long-enough-0123456789';
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tower-config-'));
-  dirs.push(dir);
-  return dir;
-}
-
 function load(yaml: string | null, env: Record<string, string> = {}): ConfigReport {
   const cwd = tempDir();
   if (yaml !== null) writeFileSync(join(cwd, 'tower.yml'), yaml);

@@ -1,21 +1,12 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTowerConfig } from './config.loader.js';
 import { normalizePath, parseYaml } from './config.sources.js';
 import type { ConfigReport } from './tower-config.types.js';
+import { tempDir } from './temp-dir.test-config.js';
 
 const SECRET = 'a-jwt-secret-that-is-long-enough-0123456789';
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tower-sources-'));
-  dirs.push(dir);
-  return dir;
-}
-
 function load(yaml: string, env: Record<string, string> = {}): ConfigReport {
   const cwd = tempDir();
   writeFileSync(join(cwd, 'tower.yml'), yaml);

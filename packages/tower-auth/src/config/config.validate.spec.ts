@@ -1,21 +1,17 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTowerConfig } from './config.loader.js';
 import type { ConfigReport } from './tower-config.types.js';
+import { tempDir } from './temp-dir.test-config.js';
 
 const SECRET = 'a-jwt-secret-that-is-long-enough-0123456789';
 const PUBLIC = {
   TOWER_SERVER_URL: 'https://tower.example.com',
   TOWER_SMTP_HOST: 'mail.example.com',
 };
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
 function load(yaml: string | null, env: Record<string, string> = {}): ConfigReport {
-  const cwd = mkdtempSync(join(tmpdir(), 'tower-validate-'));
-  dirs.push(cwd);
+  const cwd = tempDir();
   if (yaml !== null) writeFileSync(join(cwd, 'tower.yml'), yaml);
   return loadTowerConfig({ env: { TOWER_JWT_SECRET: SECRET, ...env }, cwd });
 }
@@ -28,8 +24,7 @@ function errorsOf(yaml: string | null, env: Record<string, string> = {}): string
 
 describe('JWT secret', () => {
   it('is required, naming TOWER_JWT_SECRET', () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'tower-validate-'));
-    dirs.push(cwd);
+    const cwd = tempDir();
     const report = loadTowerConfig({ env: {}, cwd });
     expect(report.errors).toEqual([expect.stringMatching(/^TOWER_JWT_SECRET is not set/)]);
   });

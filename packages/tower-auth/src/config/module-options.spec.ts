@@ -1,6 +1,5 @@
-import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -13,19 +12,10 @@ import {
   type AuthModuleConfigOptions,
 } from './module-options.js';
 import { ConfigValidationError } from './tower-config.types.js';
+import { tempDir } from './temp-dir.test-config.js';
 
 const SECRET = 'a-jwt-secret-that-is-long-enough-0123456789';
 const HIDDEN = 'Pa55word-XYZ';
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-function tempDir(files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tower-module-options-'));
-  dirs.push(dir);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
-
 /** The problems of `options`, from the thrown error's message. */
 function problems(options: unknown): string {
   try {
