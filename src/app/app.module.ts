@@ -1,11 +1,6 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import {
-  AuthModule,
-  JsonExceptionFilter,
-  type Clock,
-  type TowerConfig,
-} from 'tower-auth';
+import { AuthModule, JsonExceptionFilter, type Clock, type TowerConfig } from 'tower-auth';
 import { withApiAlias } from 'tower-auth/openapi';
 import { DatabaseModule } from '../database/database.module.js';
 import { HealthController } from './health.controller.js';

@@ -23,10 +23,7 @@ class PrefixedHostModule {
   static forRoot(config: TowerConfig, apiAlias: boolean): DynamicModule {
     return {
       module: PrefixedHostModule,
-      imports: [
-        DatabaseModule.forRoot(config),
-        AuthModule.forRoot({ config, apiAlias }),
-      ],
+      imports: [DatabaseModule.forRoot(config), AuthModule.forRoot({ config, apiAlias })],
     };
   }
 }
