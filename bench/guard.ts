@@ -59,7 +59,7 @@ export const DEFAULT_GUARD_OPTIONS: GuardBenchOptions = {
   database: process.env.BENCH_DATABASE ?? 'tower_bench',
 };
 
-/** Goals of the issue, on Fastify. */
+/** Goals, on Fastify (docs/benchmarks.md, "What is measured"). */
 export const GOALS = {
   guardedOverPublic: 0.85,
   guardedOverBare: 0.5,

@@ -24,7 +24,7 @@ const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon
 const HAS_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const CORES = { server: '0', load: '1' };
 
-/** Goals of the operations issue, on Fastify. */
+/** Goals, on Fastify (docs/benchmarks.md, "What is measured"). */
 export const OVERHEAD_GOALS = { publicOverNest: 0.9, guardedOverPublic: 0.99 } as const;
 
 const OPTIONS = {

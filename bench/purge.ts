@@ -35,7 +35,7 @@ export const DEFAULT_PURGE_OPTIONS: PurgeBenchOptions = {
   database: 'tower_bench_purge',
 };
 
-/** The bound on an insert made while the purge runs. */
+/** The most an insert made while the purge runs may wait (docs/benchmarks.md). */
 const INSERT_GOAL_MS = 200;
 
 interface Latencies {

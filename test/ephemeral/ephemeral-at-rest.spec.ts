@@ -12,9 +12,9 @@ import { testConfig } from '../harness/app.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 
 /*
- * SPEC §4: "a database dump reveals nothing". Everything a dump of ephemeral_endpoints holds
- * (every column, as Postgres prints it and as raw bytes) is searched for the ids and for
- * every 8-byte piece of the known contents, in the encodings a reader would try.
+ * A database dump reveals nothing of an ephemeral endpoint. Everything a dump of
+ * ephemeral_endpoints holds (every column, as Postgres prints it and as raw bytes) is searched for
+ * the ids and for every 8-byte piece of the known contents, in the encodings a reader would try.
  */
 
 const WINDOW = 8;

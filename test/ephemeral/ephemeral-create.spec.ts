@@ -6,7 +6,7 @@ import { startSessionApp, type SessionApp } from '../harness/session-app.js';
 import { fetchBytes, listen, rawGet } from './ephemeral-http.js';
 
 /*
- * POST /ephemeral (SPEC §4) and hostile input on both routes: every refusal is a JSON 4xx
+ * POST /ephemeral and hostile input on both routes: every refusal is a JSON 4xx
  * (400, 401, 403, 413, 415), never a 5xx.
  */
 

@@ -12,7 +12,7 @@ import { startSessionApp, TestClock, type SessionApp } from '../harness/session-
 import { eventually, fetchBytes, listen, pendingGet } from './ephemeral-http.js';
 
 /*
- * Fetching an ephemeral endpoint (SPEC §4): the first GET gets the exact content, every later
+ * Fetching an ephemeral endpoint: the first GET gets the exact content, every later
  * one, and any after expiry, 403 (never 404/410, which clients retry); HEAD consumes nothing;
  * a response that never reached its client leaves the endpoint usable.
  */

@@ -22,7 +22,7 @@ import { DEMO_HOST } from '../harness/demo.module.js';
 
 /*
  * Hostile credentials and bodies against the guard (GET /user-info, GET /demo/me) and the
- * refresh endpoint (POST /oauth/access_token), on both HTTP platforms (SPEC §3, §6): every
+ * refresh endpoint (POST /oauth/access_token), on both HTTP platforms: every
  * answer is a JSON 4xx (400/401/403/413/415/431), never a 5xx, and no token used here ever
  * shows up in a log line or a response.
  */

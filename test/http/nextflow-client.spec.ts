@@ -13,7 +13,7 @@ import {
 } from '../harness/session-app.js';
 
 /*
- * A client that behaves like Nextflow's token manager (SPEC §3): it calls `/api/user-info`
+ * A client that behaves like Nextflow's token manager: it calls `/api/user-info`
  * with its Bearer token, and on 401 refreshes with a form POST to `/api/oauth/access_token`
  * (no Authorization, or its stale Bearer, which must be ignored), follows redirects by hand,
  * requires a final 200, takes the new tokens from its cookie jar and retries.

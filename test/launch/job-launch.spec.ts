@@ -24,9 +24,10 @@ import { createUser } from '../factories/users.js';
 import { mismatches, type JsonObject } from '../http/openapi-kit.js';
 
 /*
- * The seed's story of a launched job (SPEC §4): the platform hands Nextflow TOWER_ACCESS_TOKEN,
- * TOWER_REFRESH_TOKEN and a params URL, and the job starts whenever the queue lets it. What it
- * can still do then depends on the refresh-token expiration and tower.ephemeral.duration.
+ * The story of a launched job (README, "Job launch credentials"): the platform hands Nextflow
+ * TOWER_ACCESS_TOKEN, TOWER_REFRESH_TOKEN and a params URL, and the job starts whenever the queue
+ * lets it. What it can still do then depends on the refresh-token expiration and
+ * tower.ephemeral.duration.
  *
  * Time: the session and endpoint rules follow the injected TestClock, access-token expiry
  * follows Date (jsonwebtoken); both are moved together, as in nextflow-client.spec.ts.
@@ -36,7 +37,10 @@ const API = '/api';
 const H = 3600;
 const MIN = 60;
 const BEARER = { type: 'bearer' } as const;
-/** The seed's example for long queue times, with the micronaut keys of docs/configuration.md. */
+/**
+ * The README's example for jobs that wait up to 12 hours, with the micronaut keys of
+ * docs/configuration.md.
+ */
 const LONG_QUEUE_YML = `tower:
   ephemeral:
     duration: 12h
@@ -133,7 +137,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('the lifetimes of the seed example', () => {
+describe('the lifetimes of the README example', () => {
   const warningsOf = (yml: string): string[] => {
     const file = path.join(dir, `check-${Math.random().toString(36).slice(2)}.yml`);
     writeFileSync(file, yml);
@@ -143,7 +147,7 @@ describe('the lifetimes of the seed example', () => {
     }).warnings.filter((w) => /ephemeral|refresh/.test(w));
   };
 
-  it('raising the ephemeral duration alone is warned about at boot; the seed example is not', () => {
+  it('raising only the ephemeral duration gets a boot warning; the README example does not', () => {
     expect(warningsOf('tower:\n  ephemeral:\n    duration: 12h\n')).toEqual([
       expect.stringMatching(/tower\.ephemeral\.duration \(12h\) is longer than the refresh/),
     ]);
@@ -254,7 +258,7 @@ describe.each(PLATFORMS)('job launch credentials on %s', (platform) => {
     expect(refreshed.body).toMatchObject({ error: 'invalid_grant' });
   });
 
-  it('with the seed example (12h, 12h, 14h) a job that starts after 11 h works', async () => {
+  it('with the README example (12h, 12h, 14h) a job that starts after 11 h works', async () => {
     expect(long.config.ephemeral.duration).toBe(12 * H);
     expect(long.config.auth.refreshTokenExpiration).toBe(12 * H);
     expect(long.config.auth.refreshCookieMaxAge).toBe(14 * H);

@@ -17,7 +17,7 @@ import {
 } from './garbage.js';
 
 /*
- * The purge job (SPEC §5) on real Postgres: what goes, what stays, that inserts carry on
+ * The purge job on real Postgres: what goes, what stays, that inserts carry on
  * while it runs, and that two instances never purge at once.
  */
 
@@ -99,7 +99,7 @@ describe('purge job', () => {
     expect(await countRows(sql, 'live')).toEqual(seeded.live);
     expect(await countRows(sql, 'concurrent')).toEqual(inserted);
 
-    // The bound: no insert made during the purge waited 200 ms or more.
+    // The bound of docs/benchmarks.md: no insert made during the purge waited 200 ms or more.
     expect(waits.length).toBeGreaterThan(50);
     expect(percentile(waits, 0.99)).toBeLessThan(200);
     expect(Math.max(...waits)).toBeLessThan(200);

@@ -4,7 +4,7 @@ import { UserEntity } from '../../packages/tower-auth/src/users/user.entity.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { startSessionApp, type SessionApp } from '../harness/session-app.js';
 
-/** TOWER_ROOT_USERS (SPEC §2): ids, or e-mails that the user has proven. */
+/** TOWER_ROOT_USERS: ids, or e-mails that the user has proven. */
 describe('root users', () => {
   let db: TestDatabase;
   let t: SessionApp;

@@ -3,9 +3,10 @@ import { TOWER_CONFIG, type AuthType, type TowerConfig } from '../config/tower-c
 import { normaliseEmail } from '../users/email.js';
 
 /**
- * Per-login-method allow lists (SPEC §2). Patterns come normalised and validated from the
- * configuration; a pattern matches the whole address, case-insensitively, and `*` is any run of
- * characters (nothing else is special). An empty list admits everybody. Checked at every login.
+ * Per-login-method allow lists (docs/configuration.md, "Allow-list patterns"). Patterns come
+ * normalised and validated from the configuration; a pattern matches the whole address,
+ * case-insensitively, and `*` is any run of characters (nothing else is special). An empty list
+ * admits everybody. Checked at every login.
  */
 @Injectable()
 export class AllowListService {

@@ -1,6 +1,6 @@
 /**
- * Why a login ends on `/auth?success=false&error=<code>` (SPEC §2). The browser sees the code
- * only; the message and detail of such an error are for the audit log.
+ * Why a login ends on `/auth?success=false&error=<code>` (docs/module.md, "Errors"). The browser
+ * sees the code only; the message and detail of such an error are for the audit log.
  */
 export const LOGIN_ERROR_CODES = [
   'access_denied',

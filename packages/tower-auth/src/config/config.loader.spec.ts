@@ -27,7 +27,7 @@ function entry(report: ConfigReport, key: string) {
 }
 
 describe('defaults', () => {
-  it('match SPEC §1 and §8', () => {
+  it('are the documented ones: a localhost server URL, e-mail login in development mode', () => {
     const cwd = tempDir();
     const c = loadTowerConfigOrThrow({ env: { TOWER_JWT_SECRET: SECRET }, cwd });
     expect(c).toMatchObject({
@@ -168,7 +168,7 @@ micronaut.security.token.jwt.signatures.refresh-token.expiration: 9h\n`;
     expect(bothConfig.auth.refreshTokenExpiration).toBe(9 * 3600);
   });
 
-  it('reads the seed document example', () => {
+  it('reads nested micronaut token lifetimes and tower.ephemeral.duration', () => {
     const c = config(`micronaut:
   security:
     token:

@@ -44,13 +44,13 @@ type NodeRequest = HttpRequest & IncomingMessage & { raw?: IncomingMessage };
 
 const logger = new Logger('Ephemeral');
 
-/** Every refusal looks the same: clients retry 404, 410 and 5xx, but not 403 (SPEC §4). */
+/** Every refusal looks the same: clients retry 404, 410 and 5xx, but not 403. */
 function gone(): ForbiddenException {
   return new ForbiddenException('This link has expired, was already used or never existed');
 }
 
 /**
- * Single-use URLs (SPEC §4). The GET is anonymous: the id is the capability and any
+ * Single-use URLs. The GET is anonymous: the id is the capability and any
  * credential that comes along is ignored. The first GET consumes it; a HEAD never does.
  */
 @Controller('ephemeral')

@@ -68,7 +68,7 @@ const DEFAULT_TYPES: Record<EphemeralExtension, string> = {
 
 /**
  * Single-use URLs that hand data (pipeline parameters, SCM credentials) to a job that starts
- * later (SPEC §4). The id is the capability: it is never stored, logged or audited.
+ * later. The id is the capability: it is never stored, logged or audited.
  */
 @Injectable()
 export class EphemeralService {

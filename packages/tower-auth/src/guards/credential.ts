@@ -9,7 +9,7 @@ export interface Credential {
 type Headers = Record<string, string | string[] | undefined>;
 
 /**
- * `Authorization: Bearer` wins over the `JWT` cookie (SPEC §3). Older Nextflow versions send a
+ * `Authorization: Bearer` wins over the `JWT` cookie. Older Nextflow versions send a
  * personal access token as HTTP Basic with the user `@token`: that counts as a Bearer header.
  */
 export function extractCredential(headers: Headers): Credential | null {

@@ -20,7 +20,7 @@ const MAX_SESSIONS = 200;
 
 /**
  * Root users list a user's live sessions, browser logins and job sessions alike, and end one
- * by its id (SPEC §6).
+ * by its id.
  */
 @Controller('admin')
 @RootOnly()

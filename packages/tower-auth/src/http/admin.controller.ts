@@ -11,7 +11,7 @@ import { ApiErrors, ApiJson } from './openapi.decorators.js';
 import { ParamShape, QueryShape } from './shapes.js';
 import { toUserInfo } from './user-info.controller.js';
 
-/** Administration for root users (SPEC §6). */
+/** Administration for root users (`TOWER_ROOT_USERS`). */
 @Controller('admin')
 @RootOnly()
 @ApiTags('admin')

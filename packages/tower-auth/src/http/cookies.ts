@@ -47,7 +47,7 @@ export function refreshCookiePath(config: Pick<TowerConfig, 'serverPath'>): stri
   return `${config.serverPath}${REFRESH_COOKIE_PATH}`;
 }
 
-/** Both session cookies (SPEC §3); never a Domain attribute. */
+/** Both session cookies (`JWT`, `JWT_REFRESH_TOKEN`); never a Domain attribute. */
 export function sessionCookies(
   config: TowerConfig,
   accessToken: string,

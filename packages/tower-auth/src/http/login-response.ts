@@ -12,7 +12,7 @@ import { authErrorBody } from './error-responses.js';
 import type { HttpRequest } from '../common/http-request.js';
 import { noStore, setCookies, wantsJson } from './http-response.js';
 
-/** The token body of SPEC §3, shared by the refresh endpoint and every login. */
+/** The token body Nextflow's token manager keeps; the refresh endpoint and every login send it. */
 export type TokenResponse = z.input<typeof TokenResponseBody>;
 
 export function tokenBody(issued: IssuedTokens): TokenResponse {
@@ -27,7 +27,7 @@ export function tokenBody(issued: IssuedTokens): TokenResponse {
 }
 
 /**
- * How every login ends (SPEC §2): a browser gets `303 ${serverUrl}/auth?success=...` (with
+ * How every login ends: a browser gets `303 ${serverUrl}/auth?success=...` (with
  * the session cookies on success), a JSON client (`Accept: application/json`) gets the token
  * body or a JSON 401. Locations are built from the configured server URL, never from request
  * headers. Platform-neutral: works on Fastify and Express.

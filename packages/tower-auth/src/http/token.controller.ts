@@ -41,7 +41,7 @@ function oauthError(code: OAuthErrorCode, description: string): AuthError {
 const invalidRequest = (message: string): Error => oauthError('invalid_request', message);
 
 /**
- * The refresh endpoint Nextflow's token manager and the browser heartbeat use (SPEC §3).
+ * The refresh endpoint Nextflow's token manager and the browser heartbeat use.
  * Public: a stale Bearer header that comes along is ignored. Success is always 200 with both
  * cookies and the JSON body, never a redirect.
  */

@@ -24,7 +24,7 @@ export function toUserInfo(user: UserEntity): UserInfo {
   };
 }
 
-/** Seqera's `/user-info` shape (SPEC §6). */
+/** Seqera Platform's `/user-info` shape, which Nextflow and tw read. */
 @Controller('user-info')
 @ApiTags('sessions')
 export class UserInfoController {

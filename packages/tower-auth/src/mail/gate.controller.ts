@@ -23,7 +23,10 @@ import { MagicLinkRequest, MagicLinkRequested } from './mail.shapes.js';
 import { MagicLinkService } from './magic-link.service.js';
 import type { HttpRequest } from '../common/http-request.js';
 
-/** The answer for every accepted request, whether or not an e-mail goes out (SPEC §2). */
+/**
+ * The answer for every accepted request, whether or not an e-mail goes out: it never tells whether
+ * an address is known or admitted.
+ */
 export const GATE_ANSWER: z.input<typeof MagicLinkRequested> = { state: 0 };
 
 /**

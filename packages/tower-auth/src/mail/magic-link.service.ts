@@ -30,7 +30,7 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 /** A user id as the link carries it; 18 digits at most, so it always fits a bigint. */
 
 /**
- * Magic links (SPEC §2 "E-mail"): issuing one (rate limits, allow list, user on first use,
+ * Magic links: issuing one (rate limits, allow list, user on first use,
  * token hash and sealed e-mail committed together) and redeeming one (consumed atomically,
  * once). An address that is refused gets the same answer as one that is admitted, after the
  * same kind of database work, and no e-mail.

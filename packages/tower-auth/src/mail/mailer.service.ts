@@ -17,7 +17,7 @@ export const SMTP_TIMEOUTS = {
 
 /**
  * Hands e-mails to the SMTP server with nodemailer, configured from every `TOWER_SMTP_*`
- * setting (SPEC §1). In development mode (localhost server URL and no SMTP host, SPEC §8) it
+ * setting (docs/configuration.md). In development mode (localhost server URL and no SMTP host) it
  * writes the link to the log instead, on one line marked as development only.
  */
 @Injectable()
@@ -39,7 +39,7 @@ export class MailerService implements OnApplicationShutdown {
     return this.transport !== null || this.logsLinks;
   }
 
-  /** Development mode: links go to the log (SPEC §8). */
+  /** Development mode (localhost server URL, no SMTP host): links go to the log. */
   get logsLinks(): boolean {
     return this.transport === null && this.config.serverUrlIsLocal;
   }

@@ -25,7 +25,7 @@ export function signInLink(serverUrl: string, userId: string, token: string): st
   return `${serverUrl}/auth?uid=${encodeURIComponent(userId)}&token=${encodeURIComponent(token)}`;
 }
 
-/** The magic-link e-mail (SPEC §2): subject `<appName> Sign in`, plain text and HTML. */
+/** The magic-link e-mail: subject `<appName> Sign in`, plain text and HTML. */
 export function signInMail(fields: SignInMailFields): OutboundMail {
   const link = signInLink(fields.serverUrl, fields.userId, fields.token);
   const validity = describeDuration(fields.validity);

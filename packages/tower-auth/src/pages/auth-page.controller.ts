@@ -36,7 +36,7 @@ export const AuthPageQuery = z.object({
 type PageQuery = z.output<typeof AuthPageQuery>;
 
 /**
- * `GET /auth` (SPEC §2, §6): the magic-link confirmation (`?uid&token`), a failed login
+ * `GET /auth`: the magic-link confirmation (`?uid&token`), a failed login
  * (`?success=false&error=code`) and the "check your inbox" note (`?requested=true`), all
  * without script; otherwise the login page (sign-in choices, or the signed-in view after
  * `?success=true`) with its same-origin script. GET and HEAD never change anything. Served

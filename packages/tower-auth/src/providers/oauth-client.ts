@@ -5,14 +5,15 @@ import type { CallbackParams } from './provider.js';
 /** Seconds openid-client waits for any provider request. */
 export const PROVIDER_TIMEOUT = 10;
 
-/** `exp`, `iat` and `nbf` tolerance (SPEC §2). */
+/** Seconds of `exp`, `iat` and `nbf` tolerance for a provider's tokens. */
 export const CLOCK_TOLERANCE = 30;
 
 const MAX_REASON = 300;
 
 /**
- * openid-client refuses plain http endpoints; they are allowed only for a loopback provider or
- * in unsafe mode (SPEC §2), the same rule the configuration applies to an http issuer.
+ * openid-client refuses plain http endpoints; they are allowed only for a loopback provider or in
+ * unsafe mode (`TOWER_ENABLE_UNSAFE_MODE`), the same rule the configuration applies to an http
+ * issuer.
  */
 export function allowsInsecure(url: string, unsafeMode: boolean): boolean {
   return unsafeMode || (url.startsWith('http:') && isLocalUrl(url));

@@ -200,9 +200,9 @@ export class OidcLogin implements LoginProvider {
 }
 
 /**
- * SPEC §2: the id_token's `email`, else userinfo's, else `preferred_username`, then `upn`,
- * when they are e-mail addresses. `email_verified` is read beside the `email` it came with; it
- * says nothing about a `preferred_username` or `upn`, which therefore count as unclaimed.
+ * The e-mail of an OIDC login: the id_token's `email`, else userinfo's, else `preferred_username`,
+ * then `upn`, when they are e-mail addresses. `email_verified` is read beside the `email` it came
+ * with; it says nothing about a `preferred_username` or `upn`, which therefore count as unclaimed.
  */
 export function pickEmail(
   sources: readonly Claims[],

@@ -104,8 +104,9 @@ export class OidcServer {
         `discovery of ${issuer}: ${describeProviderError(error)}`,
       );
     }
-    // openid-client compares URLs, so `https://host` and `https://host/` pass; SPEC §2 wants
-    // the very string (no slash trimming): an id_token's `iss` is compared as a string too.
+    // openid-client compares URLs, so `https://host` and `https://host/` pass; the configured
+    // issuer must be the very string (no slash trimming): an id_token's `iss` is compared as a
+    // string too.
     const metadata = JSON.parse(JSON.stringify(config.serverMetadata())) as client.ServerMetadata;
     if (metadata.issuer !== issuer) {
       throw new AuthError(

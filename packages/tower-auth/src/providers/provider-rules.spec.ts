@@ -5,7 +5,7 @@ import { allowsInsecure, splitName } from './oauth-client.js';
 import { returnPath } from './oauth-login.controller.js';
 import { pickEmail } from './oidc-login.provider.js';
 
-describe('pickEmail (SPEC §2 e-mail claims)', () => {
+describe('pickEmail (which OIDC claim gives the e-mail)', () => {
   it('prefers the id_token email, then userinfo, then preferred_username, then upn', () => {
     const idToken = { preferred_username: 'ada@pref.example', upn: 'ada@upn.example' };
     const userInfo = { email: 'ada@userinfo.example', email_verified: true };

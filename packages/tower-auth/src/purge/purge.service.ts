@@ -45,7 +45,7 @@ export const EPHEMERAL_RESTORE_WINDOW_S = 600;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * The purge job (SPEC §5): every `tower.auth.purge.interval` it deletes what no one will read
+ * The purge job: every `tower.auth.purge.interval` it deletes what no one will read
  * again, in batches of `tower.auth.purge.batch-size` rows, each its own short transaction,
  * until a batch comes back short. One instance at a time (advisory lock); one log line per
  * run; never throws out of the timer. A plain timer rather than @nestjs/schedule: a library must

@@ -34,7 +34,7 @@ export type RefreshDecision =
   | { kind: 'reused' };
 
 /**
- * The refresh rules of SPEC §3 on one loaded session (or none) and its user's status: no I/O,
+ * The refresh rules on one loaded session (or none) and its user's status: no I/O,
  * so every branch is unit-tested and the caller only loads, decides and writes.
  */
 export function decideRefresh(

@@ -37,8 +37,8 @@ const CONNECT_TIMEOUT_MS = 5000;
 
 /**
  * The one owner of what this instance remembers of revocations (docs/architecture.md, "When
- * does a token stop working"): the revoked session ids the guard asks on every request (SPEC §3
- * "Revocation reaches access tokens"), and the personal access tokens held in memory, evicted
+ * does a token stop working"): the revoked session ids the guard asks on every request, and the
+ * personal access tokens held in memory, evicted
  * when the database says so. A dedicated connection LISTENs for the triggers' notifications;
  * after every (re)connect the sessions revoked within the window are reloaded and the token
  * cache emptied, so nothing revoked while disconnected is missed. A session id is kept only

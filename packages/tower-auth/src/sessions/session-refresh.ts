@@ -36,7 +36,7 @@ const MAX_ATTEMPTS = 3;
 const REUSE_LOOKAHEAD = 64;
 
 /**
- * The refresh-token rules (SPEC §3) applied to the database: load the session, decide
+ * The refresh-token rules applied to the database: load the session, decide
  * (`decideRefresh`, no I/O), write what was decided. No transaction is held across the
  * decision: the rotation is one UPDATE conditional on the token still being current, and a
  * refused write is decided again on the row as it now is (it then needs no write).

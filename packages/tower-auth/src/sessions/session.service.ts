@@ -28,7 +28,7 @@ export interface IssuedTokens {
 }
 
 /**
- * Sessions and their refresh-token families (SPEC §3): started at login, refreshed by the
+ * Sessions and their refresh-token families: started at login, refreshed by the
  * rules of SessionRefresh (rotation, grace window, reuse detection, sliding idle expiry and an
  * absolute cap), ended by logout, an admin or the job that launched them.
  */

@@ -30,7 +30,7 @@ const VERIFIED_CACHE_SIZE = 10_000;
 const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
- * HS256 access tokens (SPEC §3), under the KeyRing's KeyObject: a string secret would be
+ * HS256 access tokens, under the KeyRing's KeyObject: a string secret would be
  * re-imported on every verify (~0.5 ms each).
  */
 @Injectable()
@@ -102,8 +102,8 @@ export class TokenService {
   }
 
   /**
-   * The claims of the first candidate that verifies (a request may carry several `JWT`
-   * cookies, SPEC §3): the guard and logout read a credential the same way. Throws the last
+   * The claims of the first candidate that verifies (a browser sends every `JWT` cookie whose
+   * domain and path match): the guard and logout read a credential the same way. Throws the last
    * candidate's AuthError when none does.
    */
   verifyFirst(tokens: readonly string[], options: { allowExpired?: boolean } = {}): AccessClaims {

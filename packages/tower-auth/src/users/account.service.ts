@@ -46,7 +46,7 @@ interface NewUserFields {
 }
 
 /**
- * Users and their identities (SPEC §2 "Accounts"): one user per verified e-mail. An identity is
+ * Users and their identities: one user per verified e-mail. An identity is
  * keyed on (provider, issuer, subject), never on e-mail alone. A new identity whose e-mail the
  * provider verified links to the existing user with that e-mail. An unverified e-mail never
  * links (that would let whoever controls an unverified address claim the account of its real

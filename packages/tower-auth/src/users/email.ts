@@ -1,5 +1,5 @@
 /**
- * E-mail addresses as every login method sees them (SPEC §2): trimmed, NFKC-normalised and
+ * E-mail addresses as every login method sees them: trimmed, NFKC-normalised and
  * lower-cased, then refused unless they are a plain `local@domain` address. The checks are
  * deliberately stricter than RFC 5321: no quoted local parts, no spaces or control characters,
  * no comments, and ASCII only after NFKC (full-width look-alikes fold to ASCII; other scripts are

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Revocation reaches access tokens (SPEC §3): every instance LISTENs on
+ * Revocation reaches access tokens (docs/architecture.md): every instance LISTENs on
  * `tower_auth_session_revoked` and keeps the revoked session ids in memory. The database, not
  * the application, sends the notification, so no code path (logout, refresh-token replay, admin
  * SQL, user deletion or disabling) can revoke a session without telling the other instances.

@@ -5,7 +5,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * GitHub address, `email_verified` from an OpenID provider) or by a redeemed magic link. A user
  * created by a magic-link request stays unverified until the link is clicked. Only verified
  * addresses link a new identity to an existing user and only they match e-mail entries of
- * TOWER_ROOT_USERS (SPEC §2).
+ * TOWER_ROOT_USERS.
  */
 export class UserEmailVerified1764300000002 implements MigrationInterface {
   name = 'UserEmailVerified1764300000002';
