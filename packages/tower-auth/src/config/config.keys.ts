@@ -1,3 +1,4 @@
+import { closestMatch } from 'leven';
 import * as k from './config.values.js';
 
 /** Default of the embedded-database folder: `postgres` inside the data folder. */
@@ -170,3 +171,14 @@ export const KEY_SPECS: readonly KeySpec[] = Object.entries(SETTINGS).map(([id, 
   id: id as KeyId,
   key: setting.yaml[0] ?? id,
 }));
+
+/**
+ * Same name but for case, dashes or underscores, else a couple of typing slips away (two swapped
+ * letters, `mial` or `evn`, are two edits to Levenshtein).
+ */
+export function closest(name: string, candidates: readonly string[]): string | undefined {
+  const loose = (text: string): string => text.replace(/[-_]/g, '').toLowerCase();
+  const maxDistance = name.length > 2 ? 2 : 1;
+  const match = closestMatch(loose(name), candidates.map(loose), { maxDistance });
+  return candidates.find((candidate) => loose(candidate) === match);
+}

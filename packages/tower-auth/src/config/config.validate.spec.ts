@@ -372,6 +372,16 @@ describe('warnings', () => {
     expect(report.warnings.join('\n')).not.toContain('micronaut.server.port');
   });
 
+  it('suggests the key a mistyped one is likely to be', () => {
+    const report = load('tower:\n  auth:\n    gihub:\n      client: x\n  APP_NAME: y\n');
+    expect(report.warnings).toContain(
+      'Unknown key tower.auth.gihub.client in tower.yml is ignored (did you mean tower.auth.github.client?)',
+    );
+    // Relaxed binding: case, dashes and underscores do not make a key unknown.
+    expect(report.warnings.filter((w) => w.startsWith('Unknown key'))).toHaveLength(1);
+    expect(report.config?.appName).toBe('y');
+  });
+
   it('warns when no login method is left', () => {
     const report = load(null, { TOWER_SERVER_URL: 'https://t.example.com' });
     expect(report.config?.authTypes).toEqual([]);

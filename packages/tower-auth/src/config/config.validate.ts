@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { isLocalUrl } from '../common/local-url.js';
 import { derive } from './config.build.js';
-import { KEY_SPECS, type KeyId } from './config.keys.js';
+import { closest, KEY_SPECS, type KeyId } from './config.keys.js';
 import type { Resolution, Values } from './config.loader.js';
 import { normalizePath, ONE_OIDC_PROVIDER, type YamlSource } from './config.sources.js';
 
@@ -11,8 +11,9 @@ const NON_OIDC_SECTIONS = new Set(
   'oidc github google email session purge audit outbox rate-limit'.split(' '),
 );
 const OIDC_SETTINGS = ['auth.oidc.clientId', 'auth.oidc.clientSecret', 'auth.oidc.issuer'] as const;
+const YAML_KEYS = KEY_SPECS.flatMap((spec) => spec.yaml);
 /** tower.yml keys of the settings; a key inside one (a mapping where a value belongs) is its. */
-const KNOWN_KEYS = new Set(KEY_SPECS.flatMap((spec) => spec.yaml.map(normalizePath)));
+const KNOWN_KEYS = new Set(YAML_KEYS.map(normalizePath));
 
 export interface Problems {
   readonly errors: string[];
@@ -144,7 +145,10 @@ export function checkYamlKeys({ entries }: Resolution, yaml: YamlSource): Proble
   const warnings = [...yaml.leaves]
     .filter(([key]) => key.startsWith('tower.') && !isKnown(key))
     .filter(([key]) => !sections.has(/^tower\.auth\.([^.]+)\./.exec(key)?.[1] ?? ''))
-    .map(([, leaf]) => `Unknown key ${leaf.path} in ${file} is ignored`);
+    .map(([key, { path }]) => {
+      const guess = closest(key, YAML_KEYS);
+      return `Unknown key ${path} in ${file} is ignored${guess ? ` (did you mean ${guess}?)` : ''}`;
+    });
   const oidcGiven = OIDC_SETTINGS.some((id) => entries[id].source !== 'default');
   const providers = [
     ...(oidcGiven ? ['tower.auth.oidc (TOWER_OIDC_*)'] : []),

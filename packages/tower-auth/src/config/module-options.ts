@@ -1,5 +1,4 @@
-import { closestMatch } from 'leven';
-import { KEY_SPECS } from './config.keys.js';
+import { closest, KEY_SPECS } from './config.keys.js';
 import { assembleReport, configOrThrow } from './config.loader.js';
 import { flatten, isMapping, readConfigFile } from './config.sources.js';
 import type { Env, Flat } from './config.sources.js';
@@ -118,17 +117,6 @@ function unknownOption(path: string): string {
   }
   const where = prefix === '' ? 'the module options are' : `the options of ${prefix} are`;
   return `Unknown option ${path}: ${where} ${siblings.join(', ')}`;
-}
-
-/**
- * Same name but for case, dashes or underscores, else a couple of typing slips away (two swapped
- * letters, `mial` or `evn`, are two edits to Levenshtein).
- */
-function closest(name: string, candidates: readonly string[]): string | undefined {
-  const loose = (text: string): string => text.replace(/[-_]/g, '').toLowerCase();
-  const maxDistance = name.length > 2 ? 2 : 1;
-  const match = closestMatch(loose(name), candidates.map(loose), { maxDistance });
-  return candidates.find((candidate) => loose(candidate) === match);
 }
 
 function describe(value: unknown): string {
