@@ -21,16 +21,14 @@ import Negotiator from 'negotiator';
 import { TOWER_CONFIG, type HttpRequest, type TowerConfig, Public } from 'tower-auth';
 import { ApiContent, ApiErrors, ApiJson, API_PREFIX, isApiAliasPath } from 'tower-auth/openapi';
 import { VERSION } from '../../version.js';
-import { OpenApiDocument } from './openapi.document.js';
-
-/**
- * The browsable page: Swagger UI from our own routes, started by a script file of ours
- * (swagger-ui-init.js, beside this file), under a CSP that allows nothing from another origin.
- */
+import { OPENAPI_DOCUMENT } from './openapi.document.js';
 
 const INIT_SCRIPT = 'swagger-ui-init.js';
 
-/** The page's files by the name they are served under: swagger-ui-dist's, then ours. */
+/**
+ * The browsable page's files by the name they are served under: swagger-ui-dist's, then the
+ * script of ours that starts Swagger UI (beside this file: the page's CSP runs no inline script).
+ */
 const FILES: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
   'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
@@ -105,11 +103,11 @@ function swaggerUiPolicy(serverUrl: string): string {
 @Public()
 @ApiTags('openapi')
 export class OpenApiController {
-  /** Each file is read (and compressed) on its first request, then served from memory. */
-  private readonly files = new Map<string, Promise<Loaded>>();
+  /** Each file as read (and compressed) on its first request; a failed read is tried again. */
+  private readonly files = new Map<string, Loaded>();
 
   constructor(
-    private readonly document: OpenApiDocument,
+    @Inject(OPENAPI_DOCUMENT) private readonly document: () => OpenAPIObject,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
   ) {}
@@ -119,7 +117,7 @@ export class OpenApiController {
   @ApiOperation({ summary: 'This document (OpenAPI 3.1)' })
   @ApiJson(200, 'The OpenAPI document', { type: 'object' })
   openApiDocument(): OpenAPIObject {
-    return this.document.get();
+    return this.document();
   }
 
   @Get('openapi')
@@ -160,21 +158,11 @@ export class OpenApiController {
     @Res({ passthrough: true }) response: unknown,
   ): Promise<StreamableFile> {
     if (!Object.hasOwn(FILES, name)) throw new NotFoundException('No such file');
-    const [plain, gzipped] = await this.file(name);
+    const [plain, gzipped] = this.files.get(name) ?? (await load(name));
+    this.files.set(name, [plain, gzipped]);
     const zipped = gzipped && new Negotiator(request).encoding(['gzip']);
     if (zipped) this.adapterHost.httpAdapter.setHeader(response, 'Content-Encoding', 'gzip');
     const body = zipped ? gzipped : plain;
     return new StreamableFile(body, { type: FILES[name], length: body.length });
-  }
-
-  private file(name: string): Promise<Loaded> {
-    let file = this.files.get(name);
-    if (!file) {
-      file = load(name);
-      // A failed read is not remembered: the next request tries again.
-      file.catch(() => this.files.delete(name));
-      this.files.set(name, file);
-    }
-    return file;
   }
 }
