@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import {
   AuthModule,
   JsonExceptionFilter,
@@ -12,7 +13,7 @@ import { DatabaseModule } from '../database/database.module.js';
 import { HealthController } from './health.controller.js';
 import { RootController } from './root.controller.js';
 import { OpenApiController } from './openapi/openapi.controller.js';
-import { OpenApiDocument } from './openapi/openapi.document.js';
+import { OPENAPI_DOCUMENT } from './openapi/openapi.document.js';
 import { MetricsController, METRICS_TOKEN } from '../observability/metrics.controller.js';
 import type { Observability } from '../observability/observability.js';
 import { PromMetrics } from '../observability/prom-metrics.js';
@@ -28,7 +29,12 @@ export class AppModule {
   static forRoot(
     config: TowerConfig,
     observability: Observability,
-    options: { clock?: Clock; modules?: (Type | DynamicModule)[] } = {},
+    options: {
+      clock?: Clock;
+      modules?: (Type | DynamicModule)[];
+      /** The OpenAPI document (createApp builds it on first request: the scanner needs the app). */
+      openApiDocument: () => OpenAPIObject;
+    },
   ): DynamicModule {
     return {
       module: AppModule,
@@ -51,8 +57,7 @@ export class AppModule {
         MetricsController,
       ],
       providers: [
-        // The OpenAPI document, which createApp hands its factory.
-        OpenApiDocument,
+        { provide: OPENAPI_DOCUMENT, useValue: options.openApiDocument },
         { provide: APP_FILTER, useClass: JsonExceptionFilter },
         { provide: PromMetrics, useValue: observability.metrics },
         { provide: METRICS_TOKEN, useValue: observability.metricsToken },

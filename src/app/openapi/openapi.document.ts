@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Injectable, type INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { TowerConfig } from 'tower-auth';
 import { openApiSchemas, SECURITY_SCHEMES, API_PREFIX } from 'tower-auth/openapi';
@@ -53,22 +53,5 @@ export function buildOpenApiDocument(
   return document;
 }
 
-/**
- * The document of the running application, built on first use by the factory createApp hands
- * it (the scanner needs the application object itself) and kept.
- */
-@Injectable()
-export class OpenApiDocument {
-  private document?: OpenAPIObject;
-  private factory = (): OpenAPIObject => {
-    throw new Error('The OpenAPI document was not set up (see createApp)');
-  };
-
-  useFactory(factory: () => OpenAPIObject): void {
-    this.factory = factory;
-  }
-
-  get(): OpenAPIObject {
-    return (this.document ??= this.factory());
-  }
-}
+/** The document of the running application, `() => OpenAPIObject` (see createApp). */
+export const OPENAPI_DOCUMENT = Symbol('OpenAPI document');
