@@ -51,14 +51,13 @@ function rulesByOperation(app: INestApplication): Map<string, Rules> {
   return rules;
 }
 
-/** Why the guard answers 403, if it can. */
+/** Why the guard answers 403, if it can (only a state-changing request is checked for origin). */
 function refusals({ access, sameOrigin, sessionOnly }: Rules, method: string): string {
-  // Only a state-changing request is checked for where it comes from.
-  const origin = sameOrigin ? OTHER_SITE : access !== 'public' ? COOKIE_CROSS_SITE : '';
+  const origin = sameOrigin ? OTHER_SITE : access !== 'public' && COOKIE_CROSS_SITE;
   const reasons = [
-    access === 'root' ? 'the user is not a root user' : '',
-    sessionOnly ? 'the credential is a personal access token' : '',
-    UNSAFE_METHODS.includes(method) ? origin : '',
+    access === 'root' && 'the user is not a root user',
+    sessionOnly && 'the credential is a personal access token',
+    UNSAFE_METHODS.includes(method) && origin,
   ];
   const text = reasons.filter(Boolean).join(', or ');
   return text && text[0].toUpperCase() + text.slice(1);
