@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { ModulesContainer, Reflector } from '@nestjs/core';
 import type { OpenAPIObject, OperationObject, ResponseObject } from '@nestjs/swagger';
-import { ACCESS_RULE, type AccessRule, CREDENTIAL_RULE, ORIGIN_RULE } from 'tower-auth/openapi';
+import { routeRules, type RouteRules } from 'tower-auth/openapi';
 
 const ERROR_CONTENT = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
 
@@ -26,25 +26,16 @@ const UNSAFE_METHODS = ['post', 'put', 'patch', 'delete'];
 const OTHER_SITE = 'a browser says another site sent the request (`Sec-Fetch-Site`, `Origin`)';
 const COOKIE_CROSS_SITE = 'a cross-site request authenticated by the cookie';
 
-type Rules = { access: AccessRule; sameOrigin: boolean; sessionOnly: boolean };
-
 /** `<Controller>_<method>` (the scanner's operation ids) to the rules the guard reads. */
-function rulesByOperation(app: INestApplication): Map<string, Rules> {
+function rulesByOperation(app: INestApplication): Map<string, RouteRules> {
   const reflector = new Reflector();
-  const rules = new Map<string, Rules>();
+  const rules = new Map<string, RouteRules>();
   for (const module of app.get(ModulesContainer).values()) {
     for (const { metatype: controller } of module.controllers.values()) {
       if (!controller) continue;
-      const prototype = controller.prototype as Record<string, () => unknown>;
+      const prototype = controller.prototype as Record<string, object>;
       for (const name of Object.getOwnPropertyNames(prototype)) {
-        const rule = (key: string): unknown =>
-          reflector.getAllAndOverride(key, [prototype[name], controller]);
-        rules.set(`${controller.name}_${name}`, {
-          // The guard treats a route without a rule as one for signed-in users.
-          access: (rule(ACCESS_RULE) as AccessRule | undefined) ?? 'user',
-          sameOrigin: rule(ORIGIN_RULE) === 'same-origin',
-          sessionOnly: rule(CREDENTIAL_RULE) === 'session',
-        });
+        rules.set(`${controller.name}_${name}`, routeRules(reflector, prototype[name], controller));
       }
     }
   }
@@ -52,7 +43,7 @@ function rulesByOperation(app: INestApplication): Map<string, Rules> {
 }
 
 /** Why the guard answers 403, if it can (only a state-changing request is checked for origin). */
-function refusals({ access, sameOrigin, sessionOnly }: Rules, method: string): string {
+function refusals({ access, sameOrigin, sessionOnly }: RouteRules, method: string): string {
   const origin = sameOrigin ? OTHER_SITE : access !== 'public' && COOKIE_CROSS_SITE;
   const reasons = [
     access === 'root' && 'the user is not a root user',
