@@ -73,8 +73,6 @@ export interface ParameterOptions {
 /** Parameters in the order given, or (`in: 'body'`) the request body. */
 export function ApiParameter(...parameters: ParameterOptions[]): Decorator {
   // A primitive type tells the scanner that the schema is given, not a class to explore.
-  const given = parameters.map((param) =>
-    param.in === 'body' ? { type: String, ...param } : param,
-  );
+  const given = parameters.map((param) => ({ type: String, ...param }));
   return add('apiParameters', given);
 }
