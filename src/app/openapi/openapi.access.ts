@@ -5,20 +5,12 @@ import { routeRules, type RouteRules } from 'tower-auth/openapi';
 
 const ERROR_CONTENT = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
 
-/** Responses every guarded (or every) operation shares, under components.responses. */
-export const STANDARD_RESPONSES: Record<string, ResponseObject> = {
-  Unauthorized: {
-    description:
-      'No credential, or one that is malformed, expired or revoked, or whose user is gone or disabled. `WWW-Authenticate: Bearer`. Refresh and retry.',
-    headers: { 'WWW-Authenticate': { schema: { type: 'string', enum: ['Bearer'] } } },
-    content: ERROR_CONTENT,
-  },
-  Error: {
-    description:
-      'Any other error: the JSON error body (a 5xx shows nothing of its cause; 503 with `Retry-After` when the database is unreachable)',
-    content: ERROR_CONTENT,
-  },
-};
+/** The responses operations share by `$ref` (`text`: docs/api.md's `## Responses`). */
+export function standardResponses(text: Map<string, string>): Record<string, ResponseObject> {
+  const error = (name: string) => ({ description: text.get(name) ?? '', content: ERROR_CONTENT });
+  const bearer = { 'WWW-Authenticate': { schema: { type: 'string', enum: ['Bearer'] } } };
+  return { Unauthorized: { ...error('Unauthorized'), headers: bearer }, Error: error('Error') };
+}
 
 const SESSION_SCHEMES = ['bearer', 'accessCookie'];
 const TOKEN_SCHEMES = ['personalToken', 'personalTokenBasic'];
