@@ -58,13 +58,12 @@ export function applyAccessRules(document: OpenAPIObject, app: INestApplication)
     for (const [method, operation] of Object.entries(item) as [string, OperationObject][]) {
       const rule = rules.get(operation?.operationId ?? '');
       if (!rule) continue;
-      const schemes = rule.sessionOnly ? SESSION_SCHEMES : [...SESSION_SCHEMES, ...TOKEN_SCHEMES];
-      const roles = rule.access === 'root' ? ['root'] : [];
-      operation.security ??=
-        rule.access === 'public' ? [] : schemes.map((name) => ({ [name]: roles }));
+      const { access, sessionOnly } = rule;
+      const schemes = sessionOnly ? SESSION_SCHEMES : [...SESSION_SCHEMES, ...TOKEN_SCHEMES];
+      const roles = access === 'root' ? ['root'] : [];
+      operation.security ??= access === 'public' ? [] : schemes.map((name) => ({ [name]: roles }));
       const { responses } = operation;
-      if (rule.access !== 'public')
-        responses['401'] ??= { $ref: '#/components/responses/Unauthorized' };
+      if (access !== 'public') responses['401'] ??= { $ref: '#/components/responses/Unauthorized' };
       const refused = refusals(rule, method);
       if (refused) responses['403'] ??= { description: refused, content: ERROR_CONTENT };
       responses.default ??= { $ref: '#/components/responses/Error' };
