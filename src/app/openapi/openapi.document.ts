@@ -34,7 +34,7 @@ export function buildOpenApiDocument(
     .addServer(config.serverUrl, 'The service')
     .addServer(`${config.serverUrl}/${API_PREFIX}`, `The same routes under /${API_PREFIX}`);
   // The prose is docs/api.md, also the API page of the docs: the text before its first `## `
-  // heading, then the lists under `## Security schemes`, `## Responses` and `## Tags`.
+  // heading, then the lists under `## Security schemes`, `## Responses` and `## Tags` (in order).
   const [intro, ...sections] = readFileSync(API_TEXT, 'utf8').split(/^## /m);
   const lists = new Map(sections.map((text) => [text.slice(0, text.indexOf('\n')), itemsOf(text)]));
   builder.setDescription(intro.replace(/^# .*$/m, '').trim());
