@@ -29,12 +29,8 @@ export class AppModule {
   static forRoot(
     config: TowerConfig,
     observability: Observability,
-    options: {
-      clock?: Clock;
-      modules?: (Type | DynamicModule)[];
-      /** The OpenAPI document (createApp builds it on first request: the scanner needs the app). */
-      openApiDocument: () => OpenAPIObject;
-    },
+    openApiDocument: () => OpenAPIObject,
+    options: { clock?: Clock; modules?: (Type | DynamicModule)[] } = {},
   ): DynamicModule {
     return {
       module: AppModule,
@@ -57,7 +53,7 @@ export class AppModule {
         MetricsController,
       ],
       providers: [
-        { provide: OPENAPI_DOCUMENT, useValue: options.openApiDocument },
+        { provide: OPENAPI_DOCUMENT, useValue: openApiDocument },
         { provide: APP_FILTER, useClass: JsonExceptionFilter },
         { provide: PromMetrics, useValue: observability.metrics },
         { provide: METRICS_TOKEN, useValue: observability.metricsToken },

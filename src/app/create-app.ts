@@ -58,10 +58,11 @@ export async function createApp(
   const observe = options.observability !== false;
   // The scanner needs the application itself: the document is built on its first request.
   let document: OpenAPIObject | undefined;
-  const module = AppModule.forRoot(config, observability, {
+  const openApiDocument = (): OpenAPIObject =>
+    (document ??= buildOpenApiDocument(app, config, options.openApiTags));
+  const module = AppModule.forRoot(config, observability, openApiDocument, {
     clock: options.clock,
     modules: options.modules,
-    openApiDocument: () => (document ??= buildOpenApiDocument(app, config, options.openApiTags)),
   });
   const logger =
     options.logger ??
