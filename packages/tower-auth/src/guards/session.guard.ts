@@ -49,10 +49,7 @@ export interface RouteRules {
   sessionOnly: boolean;
 }
 
-/**
- * The rules of `handler` (a method of `controller`), else its controller's: what the guard
- * enforces, and what the service's OpenAPI document states.
- */
+/** A handler's rules, else its controller's: what the guard enforces and the document states. */
 export function routeRules(reflector: Reflector, handler: object, controller: object): RouteRules {
   const targets = [handler, controller] as (() => void)[];
   const rule = <T>(key: string): T | undefined =>
