@@ -1,12 +1,13 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { AuthModule, JsonExceptionFilter, type Clock, type TowerConfig } from 'tower-auth';
 import { withApiAlias } from 'tower-auth/openapi';
 import { DatabaseModule } from '../database/database.module.js';
 import { HealthController } from './health.controller.js';
 import { RootController } from './root.controller.js';
 import { OpenApiController } from './openapi/openapi.controller.js';
-import { OpenApiDocument } from './openapi/openapi.document.js';
+import { OPENAPI_DOCUMENT } from './openapi/openapi.document.js';
 import { MetricsController, METRICS_TOKEN } from '../observability/metrics.controller.js';
 import type { Observability } from '../observability/observability.js';
 import { PromMetrics } from '../observability/prom-metrics.js';
@@ -22,6 +23,7 @@ export class AppModule {
   static forRoot(
     config: TowerConfig,
     observability: Observability,
+    openApiDocument: () => OpenAPIObject,
     options: { clock?: Clock; modules?: (Type | DynamicModule)[] } = {},
   ): DynamicModule {
     return {
@@ -44,8 +46,7 @@ export class AppModule {
         MetricsController,
       ],
       providers: [
-        // The OpenAPI document, which createApp hands its factory.
-        OpenApiDocument,
+        { provide: OPENAPI_DOCUMENT, useValue: openApiDocument },
         { provide: APP_FILTER, useClass: JsonExceptionFilter },
         { provide: PromMetrics, useValue: observability.metrics },
         { provide: METRICS_TOKEN, useValue: observability.metricsToken },

@@ -6,11 +6,12 @@ import type {
   Type,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type HttpPlatform, type TowerConfig, type Clock } from 'tower-auth';
 import { AppModule } from './app.module.js';
-import { buildOpenApiDocument, OpenApiDocument } from './openapi/openapi.document.js';
+import { buildOpenApiDocument } from './openapi/openapi.document.js';
 import { PinoNestLogger } from '../observability/nest-logger.js';
 import {
   attachScrapeSources,
@@ -55,7 +56,11 @@ export async function createApp(
   const platform = options.platform ?? config.http.platform;
   const observability = options.observability || quietObservability();
   const observe = options.observability !== false;
-  const module = AppModule.forRoot(config, observability, {
+  // The scanner needs the application itself: the document is built on its first request.
+  let document: OpenAPIObject | undefined;
+  const openApiDocument = (): OpenAPIObject =>
+    (document ??= buildOpenApiDocument(app, config, options.openApiTags));
+  const module = AppModule.forRoot(config, observability, openApiDocument, {
     clock: options.clock,
     modules: options.modules,
   });
@@ -70,7 +75,6 @@ export async function createApp(
       : await createFastifyApp(module, logger);
   if (observe) observeRequests(app, platform, observability);
   attachScrapeSources(app, observability.metrics);
-  publishOpenApi(app, config, options.openApiTags);
   return app;
 }
 
@@ -102,13 +106,4 @@ async function createFastifyApp(
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   });
   return NestFactory.create<NestFastifyApplication>(module, adapter, { logger });
-}
-
-/** The scanner needs the application itself; the document is built on first request. */
-function publishOpenApi(
-  app: INestApplication,
-  config: TowerConfig,
-  tags: Record<string, string> = {},
-): void {
-  app.get(OpenApiDocument).useFactory(() => buildOpenApiDocument(app, config, tags));
 }

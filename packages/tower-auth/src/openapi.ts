@@ -7,6 +7,7 @@
 export { ACCESS_RULE, type AccessRule } from './decorators/access.decorator.js';
 export { ORIGIN_RULE, type OriginRule } from './decorators/same-origin.decorator.js';
 export { CREDENTIAL_RULE, type CredentialRule } from './decorators/session-only.decorator.js';
+export { routeRules, type RouteRules } from './guards/session.guard.js';
 export { API_PREFIX, isApiAliasPath, withApiAlias } from './http/routes.js';
 export * from './http/openapi.metadata.js';
 export * from './http/openapi.decorators.js';

@@ -1,24 +1,16 @@
 import type { INestApplication } from '@nestjs/common';
 import { ModulesContainer, Reflector } from '@nestjs/core';
 import type { OpenAPIObject, OperationObject, ResponseObject } from '@nestjs/swagger';
-import { ACCESS_RULE, type AccessRule, CREDENTIAL_RULE, ORIGIN_RULE } from 'tower-auth/openapi';
+import { routeRules, type RouteRules } from 'tower-auth/openapi';
 
 const ERROR_CONTENT = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
 
-/** Responses every guarded (or every) operation shares, under components.responses. */
-export const STANDARD_RESPONSES: Record<string, ResponseObject> = {
-  Unauthorized: {
-    description:
-      'No credential, or one that is malformed, expired or revoked, or whose user is gone or disabled. `WWW-Authenticate: Bearer`. Refresh and retry.',
-    headers: { 'WWW-Authenticate': { schema: { type: 'string', enum: ['Bearer'] } } },
-    content: ERROR_CONTENT,
-  },
-  Error: {
-    description:
-      'Any other error: the JSON error body (a 5xx shows nothing of its cause; 503 with `Retry-After` when the database is unreachable)',
-    content: ERROR_CONTENT,
-  },
-};
+/** The responses operations share by `$ref` (`text`: docs/api.md's `## Responses`). */
+export function standardResponses(text: Map<string, string>): Record<string, ResponseObject> {
+  const error = (name: string) => ({ description: text.get(name) ?? '', content: ERROR_CONTENT });
+  const bearer = { 'WWW-Authenticate': { schema: { type: 'string', enum: ['Bearer'] } } };
+  return { Unauthorized: { ...error('Unauthorized'), headers: bearer }, Error: error('Error') };
+}
 
 const SESSION_SCHEMES = ['bearer', 'accessCookie'];
 const TOKEN_SCHEMES = ['personalToken', 'personalTokenBasic'];
@@ -26,39 +18,29 @@ const UNSAFE_METHODS = ['post', 'put', 'patch', 'delete'];
 const OTHER_SITE = 'a browser says another site sent the request (`Sec-Fetch-Site`, `Origin`)';
 const COOKIE_CROSS_SITE = 'a cross-site request authenticated by the cookie';
 
-type Rules = { access: AccessRule; sameOrigin: boolean; sessionOnly: boolean };
-
 /** `<Controller>_<method>` (the scanner's operation ids) to the rules the guard reads. */
-function rulesByOperation(app: INestApplication): Map<string, Rules> {
+function rulesByOperation(app: INestApplication): Map<string, RouteRules> {
   const reflector = new Reflector();
-  const rules = new Map<string, Rules>();
+  const rules = new Map<string, RouteRules>();
   for (const module of app.get(ModulesContainer).values()) {
     for (const { metatype: controller } of module.controllers.values()) {
       if (!controller) continue;
-      const prototype = controller.prototype as Record<string, () => unknown>;
+      const prototype = controller.prototype as Record<string, object>;
       for (const name of Object.getOwnPropertyNames(prototype)) {
-        const rule = (key: string): unknown =>
-          reflector.getAllAndOverride(key, [prototype[name], controller]);
-        rules.set(`${controller.name}_${name}`, {
-          // The guard treats a route without a rule as one for signed-in users.
-          access: (rule(ACCESS_RULE) as AccessRule | undefined) ?? 'user',
-          sameOrigin: rule(ORIGIN_RULE) === 'same-origin',
-          sessionOnly: rule(CREDENTIAL_RULE) === 'session',
-        });
+        rules.set(`${controller.name}_${name}`, routeRules(reflector, prototype[name], controller));
       }
     }
   }
   return rules;
 }
 
-/** Why the guard answers 403, if it can. */
-function refusals({ access, sameOrigin, sessionOnly }: Rules, method: string): string {
-  // Only a state-changing request is checked for where it comes from.
-  const origin = sameOrigin ? OTHER_SITE : access !== 'public' ? COOKIE_CROSS_SITE : '';
+/** Why the guard answers 403, if it can (only a state-changing request is checked for origin). */
+function refusals({ access, sameOrigin, sessionOnly }: RouteRules, method: string): string {
+  const origin = sameOrigin ? OTHER_SITE : access !== 'public' && COOKIE_CROSS_SITE;
   const reasons = [
-    access === 'root' ? 'the user is not a root user' : '',
-    sessionOnly ? 'the credential is a personal access token' : '',
-    UNSAFE_METHODS.includes(method) ? origin : '',
+    access === 'root' && 'the user is not a root user',
+    sessionOnly && 'the credential is a personal access token',
+    UNSAFE_METHODS.includes(method) && origin,
   ];
   const text = reasons.filter(Boolean).join(', or ');
   return text && text[0].toUpperCase() + text.slice(1);
@@ -76,13 +58,12 @@ export function applyAccessRules(document: OpenAPIObject, app: INestApplication)
     for (const [method, operation] of Object.entries(item) as [string, OperationObject][]) {
       const rule = rules.get(operation?.operationId ?? '');
       if (!rule) continue;
-      const schemes = rule.sessionOnly ? SESSION_SCHEMES : [...SESSION_SCHEMES, ...TOKEN_SCHEMES];
-      const roles = rule.access === 'root' ? ['root'] : [];
-      operation.security ??=
-        rule.access === 'public' ? [] : schemes.map((name) => ({ [name]: roles }));
+      const { access, sessionOnly } = rule;
+      const schemes = sessionOnly ? SESSION_SCHEMES : [...SESSION_SCHEMES, ...TOKEN_SCHEMES];
+      const roles = access === 'root' ? ['root'] : [];
+      operation.security ??= access === 'public' ? [] : schemes.map((name) => ({ [name]: roles }));
       const { responses } = operation;
-      if (rule.access !== 'public')
-        responses['401'] ??= { $ref: '#/components/responses/Unauthorized' };
+      if (access !== 'public') responses['401'] ??= { $ref: '#/components/responses/Unauthorized' };
       const refused = refusals(rule, method);
       if (refused) responses['403'] ??= { description: refused, content: ERROR_CONTENT };
       responses.default ??= { $ref: '#/components/responses/Error' };

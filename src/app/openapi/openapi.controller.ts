@@ -21,16 +21,14 @@ import Negotiator from 'negotiator';
 import { TOWER_CONFIG, type HttpRequest, type TowerConfig, Public } from 'tower-auth';
 import { ApiContent, ApiErrors, ApiJson, API_PREFIX, isApiAliasPath } from 'tower-auth/openapi';
 import { VERSION } from '../../version.js';
-import { OpenApiDocument } from './openapi.document.js';
-
-/**
- * The browsable page: Swagger UI from our own routes, started by a script file of ours
- * (swagger-ui-init.js, beside this file), under a CSP that allows nothing from another origin.
- */
+import { OPENAPI_DOCUMENT } from './openapi.document.js';
 
 const INIT_SCRIPT = 'swagger-ui-init.js';
 
-/** The page's files by the name they are served under: swagger-ui-dist's, then ours. */
+/**
+ * The browsable page's files by the name they are served under: swagger-ui-dist's, then the
+ * script of ours that starts Swagger UI (beside this file: the page's CSP runs no inline script).
+ */
 const FILES: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
   'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
@@ -81,21 +79,12 @@ function swaggerUiPage(base: string, title: string, version: string): string {
 }
 
 /**
- * `connect-src` names the server URL's origin too: "Try it out" calls the document's
- * servers, which are built from it.
+ * The page's Content-Security-Policy but `connect-src`, which names the server URL's origin
+ * too: "Try it out" calls the document's servers, which are built from it.
  */
-function swaggerUiPolicy(serverUrl: string): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    `connect-src 'self' ${new URL(serverUrl).origin}`,
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-  ].join('; ');
-}
+const POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+  "form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 /**
  * `GET /openapi.json` (the document), `GET /openapi` (Swagger UI) and the page's files,
@@ -105,11 +94,11 @@ function swaggerUiPolicy(serverUrl: string): string {
 @Public()
 @ApiTags('openapi')
 export class OpenApiController {
-  /** Each file is read (and compressed) on its first request, then served from memory. */
-  private readonly files = new Map<string, Promise<Loaded>>();
+  /** Each file as read (and compressed) on its first request; a failed read is tried again. */
+  private readonly files = new Map<string, Loaded>();
 
   constructor(
-    private readonly document: OpenApiDocument,
+    @Inject(OPENAPI_DOCUMENT) private readonly document: () => OpenAPIObject,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
   ) {}
@@ -119,7 +108,7 @@ export class OpenApiController {
   @ApiOperation({ summary: 'This document (OpenAPI 3.1)' })
   @ApiJson(200, 'The OpenAPI document', { type: 'object' })
   openApiDocument(): OpenAPIObject {
-    return this.document.get();
+    return this.document();
   }
 
   @Get('openapi')
@@ -136,7 +125,7 @@ export class OpenApiController {
   page(@Req() request: HttpRequest, @Res({ passthrough: true }) response: unknown): string {
     const { serverPath, serverUrl, appName } = this.config;
     const alias = isApiAliasPath(request.originalUrl ?? request.url ?? '', serverPath);
-    const policy = swaggerUiPolicy(serverUrl);
+    const policy = `${POLICY}; connect-src 'self' ${new URL(serverUrl).origin}`;
     this.adapterHost.httpAdapter.setHeader(response, 'Content-Security-Policy', policy);
     const base = `${serverPath}${alias ? `/${API_PREFIX}` : ''}/openapi`;
     return swaggerUiPage(base, `${appName} API`, VERSION);
@@ -160,21 +149,11 @@ export class OpenApiController {
     @Res({ passthrough: true }) response: unknown,
   ): Promise<StreamableFile> {
     if (!Object.hasOwn(FILES, name)) throw new NotFoundException('No such file');
-    const [plain, gzipped] = await this.file(name);
+    const [plain, gzipped] = this.files.get(name) ?? (await load(name));
+    this.files.set(name, [plain, gzipped]);
     const zipped = gzipped && new Negotiator(request).encoding(['gzip']);
     if (zipped) this.adapterHost.httpAdapter.setHeader(response, 'Content-Encoding', 'gzip');
     const body = zipped ? gzipped : plain;
     return new StreamableFile(body, { type: FILES[name], length: body.length });
-  }
-
-  private file(name: string): Promise<Loaded> {
-    let file = this.files.get(name);
-    if (!file) {
-      file = load(name);
-      // A failed read is not remembered: the next request tries again.
-      file.catch(() => this.files.delete(name));
-      this.files.set(name, file);
-    }
-    return file;
   }
 }

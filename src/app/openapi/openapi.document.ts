@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { Injectable, type INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { TowerConfig } from 'tower-auth';
 import { openApiSchemas, SECURITY_SCHEMES, API_PREFIX } from 'tower-auth/openapi';
 import { VERSION } from '../../version.js';
-import { applyAccessRules, STANDARD_RESPONSES } from './openapi.access.js';
+import { applyAccessRules, standardResponses } from './openapi.access.js';
 
 /** The repository's docs/api.md, from src/app/openapi or dist/app/openapi alike. */
 const API_TEXT = new URL('../../../docs/api.md', import.meta.url);
@@ -34,7 +34,7 @@ export function buildOpenApiDocument(
     .addServer(config.serverUrl, 'The service')
     .addServer(`${config.serverUrl}/${API_PREFIX}`, `The same routes under /${API_PREFIX}`);
   // The prose is docs/api.md, also the API page of the docs: the text before its first `## `
-  // heading, then the lists under `## Security schemes` and `## Tags` (in the page's order).
+  // heading, then the lists under `## Security schemes`, `## Responses` and `## Tags` (in order).
   const [intro, ...sections] = readFileSync(API_TEXT, 'utf8').split(/^## /m);
   const lists = new Map(sections.map((text) => [text.slice(0, text.indexOf('\n')), itemsOf(text)]));
   builder.setDescription(intro.replace(/^# .*$/m, '').trim());
@@ -46,29 +46,12 @@ export function buildOpenApiDocument(
     builder.addTag(name, text);
   }
   const base = builder.build();
-  const schemas = openApiSchemas();
-  base.components = { ...base.components, schemas, responses: STANDARD_RESPONSES };
+  const responses = standardResponses(new Map(lists.get('Responses')));
+  base.components = { ...base.components, schemas: openApiSchemas(), responses };
   const document = SwaggerModule.createDocument(app, base, { autoTagControllers: false });
   applyAccessRules(document, app);
   return document;
 }
 
-/**
- * The document of the running application, built on first use by the factory createApp hands
- * it (the scanner needs the application object itself) and kept.
- */
-@Injectable()
-export class OpenApiDocument {
-  private document?: OpenAPIObject;
-  private factory = (): OpenAPIObject => {
-    throw new Error('The OpenAPI document was not set up (see createApp)');
-  };
-
-  useFactory(factory: () => OpenAPIObject): void {
-    this.factory = factory;
-  }
-
-  get(): OpenAPIObject {
-    return (this.document ??= this.factory());
-  }
-}
+/** The document of the running application, `() => OpenAPIObject` (see createApp). */
+export const OPENAPI_DOCUMENT = Symbol('OpenAPI document');

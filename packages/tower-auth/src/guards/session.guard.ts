@@ -41,11 +41,24 @@ type GuardedRequest = HttpRequest & { method: string };
 type Headers = HttpRequest['headers'];
 
 /** What a handler declares: its access rule, and whether only our own pages may send it. */
-interface RouteRules {
+export interface RouteRules {
+  /** None: signed-in users (as `@Authenticated()`). */
   access: AccessRule | undefined;
   sameOrigin: boolean;
   /** @SessionOnly(): personal access tokens get 403. */
   sessionOnly: boolean;
+}
+
+/** A handler's rules, else its controller's: what the guard enforces and the document states. */
+export function routeRules(reflector: Reflector, handler: object, controller: object): RouteRules {
+  const targets = [handler, controller] as (() => void)[];
+  const rule = <T>(key: string): T | undefined =>
+    reflector.getAllAndOverride<T | undefined>(key, targets);
+  return {
+    access: rule<AccessRule>(ACCESS_RULE),
+    sameOrigin: rule<OriginRule>(ORIGIN_RULE) === 'same-origin',
+    sessionOnly: rule<CredentialRule>(CREDENTIAL_RULE) === 'session',
+  };
 }
 
 /**
@@ -152,16 +165,7 @@ export class SessionGuard implements CanActivate {
     if (!known) this.rules.set(controller, (known = new WeakMap()));
     const cached = known.get(handler);
     if (cached) return cached;
-    const targets = [handler, controller];
-    const rules: RouteRules = {
-      access: this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, targets),
-      sameOrigin:
-        this.reflector.getAllAndOverride<OriginRule | undefined>(ORIGIN_RULE, targets) ===
-        'same-origin',
-      sessionOnly:
-        this.reflector.getAllAndOverride<CredentialRule | undefined>(CREDENTIAL_RULE, targets) ===
-        'session',
-    };
+    const rules = routeRules(this.reflector, handler, controller);
     known.set(handler, rules);
     return rules;
   }

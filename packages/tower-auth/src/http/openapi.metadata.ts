@@ -23,12 +23,11 @@ type Decorator = MethodDecorator & ClassDecorator & ParameterDecorator;
  */
 function add(key: string, value: object): Decorator {
   return (target: object, handler?: string | symbol) => {
-    const on =
-      handler === undefined ? target : (target as Record<string | symbol, object>)[handler];
-    const previous = Reflect.getMetadata(`swagger/${key}`, on) as object | undefined;
+    const on = handler === undefined ? target : (Reflect.get(target, handler) as object);
+    const previous: unknown = Reflect.getMetadata(`swagger/${key}`, on);
     const next = Array.isArray(value)
       ? [...((previous as unknown[] | undefined) ?? []), ...(value as unknown[])]
-      : { ...previous, ...value };
+      : { ...(previous as object | undefined), ...value };
     Reflect.defineMetadata(`swagger/${key}`, next, on);
   };
 }
@@ -73,8 +72,6 @@ export interface ParameterOptions {
 /** Parameters in the order given, or (`in: 'body'`) the request body. */
 export function ApiParameter(...parameters: ParameterOptions[]): Decorator {
   // A primitive type tells the scanner that the schema is given, not a class to explore.
-  const given = parameters.map((param) =>
-    param.in === 'body' ? { type: String, ...param } : param,
-  );
+  const given = parameters.map((param) => ({ type: String, ...param }));
   return add('apiParameters', given);
 }

@@ -36,25 +36,21 @@ const OPTIONS: Parameters<typeof z.toJSONSchema>[1] = {
   },
 };
 
-function jsonSchema(schema: z.ZodType): z.core.JSONSchema.BaseSchema {
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, OPTIONS);
-  return rest;
+/** zod's JSON Schema without the `$schema` and `$id` that a document's schemas do not repeat. */
+function bare({ $schema: _, $id: __, ...schema }: z.core.JSONSchema.BaseSchema): SchemaObject {
+  return schema;
 }
 
 /** The named shapes, as `components.schemas`. */
 export function openApiSchemas(): Record<string, SchemaObject> {
   const { schemas } = z.toJSONSchema(NAMED, OPTIONS);
-  const entries = Object.entries(schemas).map(([id, { $schema: _, $id: __, ...rest }]) => [
-    id,
-    rest,
-  ]);
-  return Object.fromEntries(entries) as Record<string, SchemaObject>;
+  return Object.fromEntries(Object.entries(schemas).map(([id, schema]) => [id, bare(schema)]));
 }
 
 /** A `$ref` to a named shape, or the shape written out. */
 export function jsonSchemaOf(schema: z.ZodType): SchemaObject {
   const id = NAMED.get(schema)?.id;
-  return id ? { $ref: `${COMPONENTS}${id}` } : jsonSchema(schema);
+  return id ? { $ref: `${COMPONENTS}${id}` } : bare(z.toJSONSchema(schema, OPTIONS));
 }
 
 /** zod's own words, after the field they are about: `name: Invalid input: expected string`. */
@@ -104,22 +100,18 @@ interface BodyOptions {
 
 /** The body, a JSON object or a form, parsed by `schema` and documented by it. */
 export function BodyShape(schema: z.ZodType, options: BodyOptions = {}): ParameterDecorator {
-  const types = [
-    ...(options.form ? [] : ['application/json']),
-    'application/x-www-form-urlencoded',
-  ];
+  const form = 'application/x-www-form-urlencoded';
   const required = options.required ?? true;
-  const body: ParameterOptions = { in: 'body', required, schema: jsonSchemaOf(schema) };
   return all(
     Body(new ShapePipe(schema, options.failure)),
-    ApiConsumes(...types),
-    ApiParameter(body),
+    ApiConsumes(...(options.form ? [form] : ['application/json', form])),
+    ApiParameter({ in: 'body', required, schema: jsonSchemaOf(schema) }),
   );
 }
 
 /** Each field of an object `schema` as a documented query parameter. */
 export function ApiQueryOf(schema: z.ZodType): MethodDecorator & ParameterDecorator {
-  const { properties = {}, required = [] } = jsonSchema(schema);
+  const { properties = {}, required = [] } = z.toJSONSchema(schema, OPTIONS);
   const fields = Object.entries(properties).map(([name, field]): ParameterOptions => {
     const { description, ...rest } = field as z.core.JSONSchema.BaseSchema;
     return { in: 'query', name, required: required.includes(name), schema: rest, description };
