@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { createApp } from './app/create-app.js';
-import { loadServiceConfig, loadServiceObservability } from './config/process-config.js';
+import { observabilityOf } from './config/observability-config.js';
+import { loadServiceConfig } from './config/process-config.js';
 import { createRootLogger, flushLogs } from './observability/logging.js';
 import { startMetricsServer, type MetricsServer } from './observability/metrics-server.js';
 import { PromMetrics } from './observability/prom-metrics.js';
@@ -12,7 +13,7 @@ const logger = new Logger('Main');
 
 async function main(): Promise<void> {
   const { config, warnings } = loadServiceConfig();
-  const settings = loadServiceObservability();
+  const settings = observabilityOf(config, process.stdout.isTTY === true);
   const log = createRootLogger(settings);
   const metrics = new PromMetrics();
   const app = await createApp(config, {

@@ -12,6 +12,7 @@ const SECRETS = {
   TOWER_GOOGLE_SECRET: 'google-SECRET-value',
   TOWER_OIDC_SECRET: 'oidc-SECRET-value',
   DATABASE_URL: 'postgres://tower:db-SECRET-value@db:5432/tower?sslpassword=ssl-SECRET-value',
+  TOWER_METRICS_TOKEN: 'metrics-SECRET-value',
 };
 const CLIENTS = {
   TOWER_SERVER_URL: 'https://tower.example.com',
@@ -74,6 +75,7 @@ describe('masking', () => {
     'oidc-SECRET',
     'db-SECRET',
     'ssl-SECRET',
+    'metrics-SECRET',
   ];
 
   it('never prints a secret in the table', () => {
@@ -92,6 +94,7 @@ describe('masking', () => {
         TOWER_JWT_SECRET: 'short-SECRET',
         TOWER_OIDC_ISSUER: 'nope',
         DATABASE_URL: 'db-SECRET-value',
+        TOWER_METRICS_TOKEN: 'metrics-SECRET',
       },
       'tower.auth.google.secret: "${MISSING}"\n',
     );
@@ -99,22 +102,33 @@ describe('masking', () => {
     const text = output.join('\n');
     for (const value of ['short-SECRET', ...secretValues]) expect(text).not.toContain(value);
     expect(text).toContain('JWT token generator secret should be 35 characters or longer');
+    expect(text).toContain(
+      'TOWER_METRICS_TOKEN (metrics.token): the value (not shown) must be at least 16 characters',
+    );
   });
 
   it('does not reveal the length of a secret', () => {
     const report = loadTowerConfig({ env: SECRETS, cwd: tempDir() });
     const masked = report.entries.filter((e) => e.value.includes('*')).map((e) => e.value);
-    expect(masked.filter((v) => !v.startsWith('postgres:'))).toEqual([
-      '****',
-      '****',
-      '****',
-      '****',
-      '****',
-    ]);
+    expect(masked.filter((v) => !v.startsWith('postgres:'))).toEqual(Array(6).fill('****'));
   });
 });
 
 describe('runConfigCheck', () => {
+  it("lists the service's log and metrics settings, and refuses a bad one", () => {
+    const env = { TOWER_JWT_SECRET: SECRETS.TOWER_JWT_SECRET, TOWER_SMTP_HOST: 'mail' };
+    const ok = check({ ...env, TOWER_LOG_LEVEL: 'Debug', TOWER_METRICS_PORT: '9464' });
+    expect(ok.output[0]).toMatch(/^log\.level +TOWER_LOG_LEVEL +debug +env$/m);
+    expect(ok.output[0]).toMatch(/^metrics\.port +TOWER_METRICS_PORT +9464 +env$/m);
+    expect(ok.output[0]).toMatch(/^log\.format +TOWER_LOG_FORMAT +auto +default$/m);
+    const bad = check({ ...env, TOWER_LOG_LEVEL: 'loud', TOWER_METRICS_PORT: '70000' });
+    expect(bad.code).toBe(1);
+    expect(bad.output[0]).toContain('TOWER_LOG_LEVEL (log.level): "loud" is not one of fatal');
+    expect(bad.output[0]).toContain(
+      'TOWER_METRICS_PORT (metrics.port): "70000" is not a valid port',
+    );
+  });
+
   it('returns 0 and reports no problems for a complete configuration', () => {
     const { code, output } = check({
       TOWER_JWT_SECRET: SECRETS.TOWER_JWT_SECRET,

@@ -5,7 +5,6 @@ import {
   type TowerConfig,
 } from 'tower-auth';
 import { developmentSecret } from './dev-secret.js';
-import { loadObservabilityConfig, type ObservabilityConfig } from './observability-config.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -30,8 +29,4 @@ export function serviceConfigReport(env: Env, cwd: string, write = true): Config
 
 export function processEnvironment(): Record<string, string | undefined> {
   return process.env;
-}
-
-export function loadServiceObservability(): ObservabilityConfig {
-  return loadObservabilityConfig(process.env, process.stdout.isTTY === true);
 }

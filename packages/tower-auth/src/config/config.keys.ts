@@ -45,6 +45,7 @@ function set<
 const JWT_SECRET = 'micronaut.security.token.jwt.signatures.secret.generator.secret';
 const LEGACY_JWT = 'micronaut.security.token.jwt.generator';
 const REFRESH_COOKIE = 'micronaut.security.token.refresh.cookie.cookie-max-age';
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent', 'log'] as const;
 
 /**
  * Every setting, once: its place in `TowerConfig` (the key), the zod schema of its value, the
@@ -68,6 +69,11 @@ export const SETTINGS = {
   'http.port': set(k.port(0), 8000, 'PORT', [], null),
   'http.host': set(k.text, '0.0.0.0', 'HOST', [], null),
   'http.platform': set(k.oneOf(['fastify', 'express']), 'fastify', 'HTTP_PLATFORM', [], null),
+  // `auto`: text on a terminal, JSON otherwise. pino's levels; `log` (Nest's word) is info.
+  'log.format': set(k.oneOf(['auto', 'json', 'text']), 'auto', 'TOWER_LOG_FORMAT', [], null),
+  'log.level': set(k.oneOf(LOG_LEVELS), 'info', 'TOWER_LOG_LEVEL', [], null),
+  'metrics.port': set(k.port(0), null, 'TOWER_METRICS_PORT', [], null),
+  'metrics.token': set(k.longSecret(16), null, 'TOWER_METRICS_TOKEN', [], null),
   'database.url': set(k.databaseUrl, null, 'DATABASE_URL', 'tower.db.url', null),
   // Postgres itself when DATABASE_URL is a transaction-mode pooler: LISTEN and session locks.
   'database.directUrl': set(k.databaseUrl, null, 'DATABASE_DIRECT_URL', 'tower.db.direct-url',

@@ -55,6 +55,9 @@ export type NumberOption = number | string;
 
 export const text = kind<string, string>('string', z.string());
 export const secret = kind<string, string>('secret', z.string());
+/** A secret a client presents: long enough not to be guessed. */
+export const longSecret = (min: number): Kind<string, string> =>
+  kind('secret', z.string().min(min), `must be at least ${min} characters`);
 export const path = kind<string, string>('path', z.string());
 export const flag = kind<boolean, FlagOption>(
   'boolean',

@@ -150,6 +150,10 @@ describe('every setting is reachable from the options', () => {
         'http.host',
         'http.platform',
         'http.port',
+        'log.format',
+        'log.level',
+        'metrics.port',
+        'metrics.token',
       ].sort(),
     );
   });
