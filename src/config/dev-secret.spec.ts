@@ -18,7 +18,7 @@ describe('development secret', () => {
     const secret = readFileSync(file, 'utf8').trim();
     expect(secret).toMatch(/^[A-Za-z0-9_-]{64}$/);
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(report.config).toMatchObject({ jwtSecret: secret, jwtSecretGenerated: true });
+    expect(report.config).toMatchObject({ jwtSecret: secret });
     expect(report.entries.find((e) => e.key === jwtEntry)).toMatchObject({
       value: '****',
       source: 'generated',
@@ -66,7 +66,8 @@ describe('development secret', () => {
       `micronaut.security.token.jwt.signatures.secret.generator.secret: ${secret}\n`,
     );
     const report = serviceConfigReport({}, cwd);
-    expect(report.config).toMatchObject({ jwtSecret: secret, jwtSecretGenerated: false });
+    expect(report.config).toMatchObject({ jwtSecret: secret });
+    expect(report.entries.find((e) => e.key === jwtEntry)?.source).toBe('tower.yml');
     expect(existsSync(join(cwd, '.data'))).toBe(false);
   });
 

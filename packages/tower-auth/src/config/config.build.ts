@@ -3,7 +3,7 @@ import type { Resolution } from './config.loader.js';
 import type { AuthType, TowerConfig } from './tower-config.types.js';
 
 /** What follows from the settings, at its path in `TowerConfig`. */
-export function derive({ values, entries }: Resolution) {
+export function derive({ values }: Resolution) {
   const both = (provider: 'github' | 'google' | 'oidc'): boolean =>
     values[`auth.${provider}.clientId`] !== null &&
     values[`auth.${provider}.clientSecret`] !== null;
@@ -26,8 +26,6 @@ export function derive({ values, entries }: Resolution) {
     serverUrlIsLocal,
     /** True when the server URL is https (cookies get `Secure`). */
     secureCookies: serverUrl.startsWith('https:'),
-    /** True when the secret was generated for development and kept in the data folder. */
-    jwtSecretGenerated: entries.jwtSecret.source === 'generated',
     /** Effective: e-mail login is offered (off when another login is configured and `disableEmail` is set; on in development mode). */
     'auth.emailEnabled': email,
     /** True when both the client id and the secret (and for OIDC the issuer) are set. */

@@ -38,7 +38,6 @@ describe('defaults', () => {
       appName: 'Seqera',
       contactEmail: null,
       jwtSecret: SECRET,
-      jwtSecretGenerated: false,
       rootUsers: [],
       trustProxy: 0,
       dataDir: join(cwd, '.data'),

@@ -93,7 +93,6 @@ describe('a host that gives only a server URL and a secret', () => {
       secureCookies: true,
       appName: 'Seqera',
       jwtSecret: SECRET,
-      jwtSecretGenerated: false,
       rootUsers: [],
       smtp: { host: null, port: 587, auth: true },
       ephemeral: { duration: 6 * 3600, maxBytes: 1048576 },
