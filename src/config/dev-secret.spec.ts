@@ -59,12 +59,10 @@ describe('development secret', () => {
   });
 
   it('is not used when tower.yml holds the secret', () => {
-    const cwd = tempDir();
     const secret = 'yaml-secret-yaml-secret-yaml-secret-yaml';
-    writeFileSync(
-      join(cwd, 'tower.yml'),
-      `micronaut.security.token.jwt.signatures.secret.generator.secret: ${secret}\n`,
-    );
+    const cwd = tempDir({
+      'tower.yml': `micronaut.security.token.jwt.signatures.secret.generator.secret: ${secret}\n`,
+    });
     const report = serviceConfigReport({}, cwd);
     expect(report.config).toMatchObject({ jwtSecret: secret });
     expect(report.entries.find((e) => e.key === jwtEntry)?.source).toBe('tower.yml');

@@ -141,12 +141,10 @@ describe('keys', () => {
   });
 
   it('reads the legacy JWT secret key', () => {
-    const cwd = tempDir();
     const secret = 'legacy-secret-legacy-secret-legacy-secret';
-    writeFileSync(
-      join(cwd, 'tower.yml'),
-      `micronaut.security.token.jwt.signatures.secret.generator.secret: ${secret}\n`,
-    );
+    const cwd = tempDir({
+      'tower.yml': `micronaut.security.token.jwt.signatures.secret.generator.secret: ${secret}\n`,
+    });
     const report = loadTowerConfig({ env: {}, cwd });
     expect(report.config?.jwtSecret).toBe(secret);
     expect(
