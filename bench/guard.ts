@@ -17,7 +17,7 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../src/app/create-app.js';
 import type {
   HttpPlatform,
-  TowerConfig,
+  ServiceConfig,
 } from '../packages/tower-auth/src/config/tower-config.types.js';
 import { AccessTokenService } from '../packages/tower-auth/src/access-tokens/access-token.service.js';
 import { SessionService } from '../packages/tower-auth/src/sessions/session.service.js';
@@ -142,7 +142,7 @@ interface FirstUse {
 }
 
 async function startApp(
-  config: TowerConfig,
+  config: ServiceConfig,
   platform: HttpPlatform,
 ): Promise<{
   app: INestApplication;

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { AuthModule, JsonExceptionFilter, type Clock, type TowerConfig } from 'tower-auth';
+import { AuthModule, JsonExceptionFilter, type Clock, type ServiceConfig } from 'tower-auth';
 import { withApiAlias } from 'tower-auth/openapi';
 import { DatabaseModule } from '../database/database.module.js';
 import { HealthController } from './health.controller.js';
@@ -21,7 +21,7 @@ import { PromMetrics } from '../observability/prom-metrics.js';
 @Module({})
 export class AppModule {
   static forRoot(
-    config: TowerConfig,
+    config: ServiceConfig,
     observability: Observability,
     openApiDocument: () => OpenAPIObject,
     options: { clock?: Clock; modules?: (Type | DynamicModule)[] } = {},

@@ -9,7 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type HttpPlatform, type TowerConfig, type Clock } from 'tower-auth';
+import { type HttpPlatform, type ServiceConfig, type Clock } from 'tower-auth';
 import { AppModule } from './app.module.js';
 import { buildOpenApiDocument } from './openapi/openapi.document.js';
 import { PinoNestLogger } from '../observability/nest-logger.js';
@@ -50,7 +50,7 @@ const BODY_LIMIT = 2 * 1024 * 1024;
 
 /** Builds the service on Fastify (default) or Express; main.ts and the tests share it. */
 export async function createApp(
-  config: TowerConfig,
+  config: ServiceConfig,
   options: CreateAppOptions = {},
 ): Promise<INestApplication> {
   const platform = options.platform ?? config.http.platform;

@@ -1,7 +1,7 @@
-import type { TowerConfig } from 'tower-auth';
+import type { ServiceConfig } from 'tower-auth';
 
 export type LogFormat = 'json' | 'text';
-export type LogLevel = Exclude<TowerConfig['log']['level'], 'log'>;
+export type LogLevel = Exclude<ServiceConfig['log']['level'], 'log'>;
 
 /** Settings of the standalone service's logs and metrics (not of the module: a host has its own). */
 export interface ObservabilityConfig {
@@ -15,7 +15,7 @@ export interface ObservabilityConfig {
 }
 
 /** TOWER_LOG_FORMAT `auto` is text on a terminal, else JSON; TOWER_LOG_LEVEL `log` is info. */
-export function observabilityOf(config: TowerConfig, isTerminal: boolean): ObservabilityConfig {
+export function observabilityOf(config: ServiceConfig, isTerminal: boolean): ObservabilityConfig {
   const { format, level } = config.log;
   return {
     logFormat: format === 'auto' ? (isTerminal ? 'text' : 'json') : format,

@@ -2,7 +2,7 @@ import {
   loadTowerConfig,
   ConfigValidationError,
   type ConfigReport,
-  type TowerConfig,
+  type ServiceConfig,
 } from 'tower-auth';
 import { developmentSecret } from './dev-secret.js';
 
@@ -12,7 +12,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * The one place that hands the process environment to the loader: nothing outside this
  * folder reads `process.env`. Throws ConfigValidationError listing every problem.
  */
-export function loadServiceConfig(): { config: TowerConfig; warnings: readonly string[] } {
+export function loadServiceConfig(): { config: ServiceConfig; warnings: readonly string[] } {
   const report = serviceConfigReport(process.env, process.cwd());
   if (report.errors.length > 0 || !report.config) throw new ConfigValidationError(report.errors);
   return { config: report.config, warnings: report.warnings };

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { AUTH_ENTITIES, AUTH_MIGRATIONS, type TowerConfig } from 'tower-auth';
+import { AUTH_ENTITIES, AUTH_MIGRATIONS, type ServiceConfig } from 'tower-auth';
 
 export interface DataSourceOptions {
   /** Connections in the pool. */
@@ -30,7 +30,7 @@ export function createDataSource(url: string, options: DataSourceOptions = {}): 
 }
 
 /** Where the pool connects: DATABASE_URL, else the embedded server the service started. */
-export function poolUrl(config: TowerConfig, embedded: { url: string } | null): string {
+export function poolUrl(config: ServiceConfig, embedded: { url: string } | null): string {
   const url = config.database.url ?? embedded?.url;
   if (!url) throw new Error('No database: set DATABASE_URL or let the embedded one start');
   return url;
@@ -41,6 +41,6 @@ export function poolUrl(config: TowerConfig, embedded: { url: string } | null): 
  * transactions, LISTEN waits): Postgres itself, DATABASE_DIRECT_URL, when DATABASE_URL is a
  * transaction-mode pooler; otherwise where the pool connects.
  */
-export function directUrl(config: TowerConfig, pool: string): string {
+export function directUrl(config: ServiceConfig, pool: string): string {
   return config.database.directUrl ?? pool;
 }

@@ -7,7 +7,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { TOWER_CONFIG, describeError, type TowerConfig } from 'tower-auth';
+import { TOWER_CONFIG, describeError, type ServiceConfig } from 'tower-auth';
 import { createDataSource, directUrl, poolUrl } from './data-source.js';
 import { DatabaseHealthRepository } from './database-health.repository.js';
 import { ListenCheck } from './listen-check.js';
@@ -29,7 +29,7 @@ export class DatabaseModule implements OnApplicationShutdown {
     @Inject(EMBEDDED_DATABASE) private readonly embedded: EmbeddedDatabase | null,
   ) {}
 
-  static forRoot(config: TowerConfig): DynamicModule {
+  static forRoot(config: ServiceConfig): DynamicModule {
     return {
       module: DatabaseModule,
       providers: [
@@ -37,7 +37,7 @@ export class DatabaseModule implements OnApplicationShutdown {
         {
           provide: EMBEDDED_DATABASE,
           inject: [TOWER_CONFIG],
-          useFactory: (config: TowerConfig) => {
+          useFactory: (config: ServiceConfig) => {
             if (config.database.url) return null;
             if (config.database.directUrl) {
               throw new Error(
@@ -50,7 +50,7 @@ export class DatabaseModule implements OnApplicationShutdown {
         {
           provide: DataSource,
           inject: [TOWER_CONFIG, EMBEDDED_DATABASE],
-          useFactory: (config: TowerConfig, embedded: EmbeddedDatabase | null) =>
+          useFactory: (config: ServiceConfig, embedded: EmbeddedDatabase | null) =>
             openDataSource(config, embedded),
         },
         ListenCheck,
@@ -67,7 +67,7 @@ export class DatabaseModule implements OnApplicationShutdown {
 }
 
 async function openDataSource(
-  config: TowerConfig,
+  config: ServiceConfig,
   embedded: EmbeddedDatabase | null,
 ): Promise<DataSource> {
   const url = poolUrl(config, embedded);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { TOWER_CONFIG, type TowerConfig } from 'tower-auth';
+import { TOWER_CONFIG, type ServiceConfig } from 'tower-auth';
 import { directUrl } from './data-source.js';
 
 const CHANNEL = 'tower_auth_listen_check';
@@ -27,7 +27,7 @@ export class ListenCheck implements OnApplicationBootstrap {
 
   constructor(
     private readonly dataSource: DataSource,
-    @Inject(TOWER_CONFIG) private readonly config: TowerConfig,
+    @Inject(TOWER_CONFIG) private readonly config: ServiceConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {

@@ -6,7 +6,7 @@ import { createApp } from '../../src/app/create-app.js';
 import { loadTowerConfigOrThrow } from '../../packages/tower-auth/src/config/config.loader.js';
 import type {
   HttpPlatform,
-  TowerConfig,
+  ServiceConfig,
 } from '../../packages/tower-auth/src/config/tower-config.types.js';
 import type { Clock } from '../../packages/tower-auth/src/common/clock.js';
 import { DEMO_HOST } from './demo.module.js';
@@ -15,7 +15,7 @@ export const PLATFORMS: HttpPlatform[] = ['fastify', 'express'];
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
 /** A configuration as the service would load it from these environment variables. */
-export function testConfig(env: Record<string, string | undefined> = {}): TowerConfig {
+export function testConfig(env: Record<string, string | undefined> = {}): ServiceConfig {
   return loadTowerConfigOrThrow({
     env: { TOWER_JWT_SECRET: TEST_SECRET, DB_MIGRATIONS_RUN: 'false', ...env },
     cwd: os.tmpdir(),
@@ -24,7 +24,7 @@ export function testConfig(env: Record<string, string | undefined> = {}): TowerC
 
 export interface TestApp {
   readonly app: INestApplication;
-  readonly config: TowerConfig;
+  readonly config: ServiceConfig;
   /** The Node HTTP server, for supertest. */
   readonly server: Server;
   close(): Promise<void>;

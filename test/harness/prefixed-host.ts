@@ -12,7 +12,7 @@ import { DatabaseModule } from '../../src/database/database.module.js';
 import { AuthModule } from '../../packages/tower-auth/src/auth.module.js';
 import type {
   HttpPlatform,
-  TowerConfig,
+  ServiceConfig,
 } from '../../packages/tower-auth/src/config/tower-config.types.js';
 
 /** The global prefix of the host, and the path its `serverUrl` must end with. */
@@ -20,7 +20,7 @@ export const HOST_PREFIX = 'v1';
 
 @Module({})
 class PrefixedHostModule {
-  static forRoot(config: TowerConfig, apiAlias: boolean): DynamicModule {
+  static forRoot(config: ServiceConfig, apiAlias: boolean): DynamicModule {
     return {
       module: PrefixedHostModule,
       imports: [DatabaseModule.forRoot(config), AuthModule.forRoot({ config, apiAlias })],
@@ -40,7 +40,7 @@ export interface PrefixedHost {
  */
 export async function startPrefixedHost(
   platform: HttpPlatform,
-  config: TowerConfig,
+  config: ServiceConfig,
   options: { apiAlias?: boolean; logger?: LoggerService | false } = {},
 ): Promise<PrefixedHost> {
   const module = PrefixedHostModule.forRoot(config, options.apiAlias ?? false);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import type { TowerConfig } from '../../packages/tower-auth/src/config/tower-config.types.js';
+import type { ServiceConfig } from '../../packages/tower-auth/src/config/tower-config.types.js';
 import { SessionService } from '../../packages/tower-auth/src/sessions/session.service.js';
 import { createUser } from '../factories/users.js';
 import { PLATFORMS, testConfig } from '../harness/app.js';
@@ -57,7 +57,7 @@ function outsideBase(urls: string[]): string[] {
 
 describe.each(PLATFORMS)('a host under setGlobalPrefix("v1") on %s', (platform) => {
   let db: TestDatabase;
-  let config: TowerConfig;
+  let config: ServiceConfig;
   let host: PrefixedHost;
   const logs = new LogCapture();
 

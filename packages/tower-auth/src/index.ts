@@ -34,6 +34,7 @@ export {
   type ConfigReport,
   type ConfigEntry,
   type TowerConfig,
+  type ServiceConfig,
   type AuthType,
   type ProviderId,
   type HttpPlatform,

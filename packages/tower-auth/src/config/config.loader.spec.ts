@@ -5,7 +5,7 @@ import { loadTowerConfig, loadTowerConfigOrThrow } from './config.loader.js';
 import {
   ConfigValidationError,
   type ConfigReport,
-  type TowerConfig,
+  type ServiceConfig,
 } from './tower-config.types.js';
 import { tempDir } from './temp-dir.test-config.js';
 
@@ -16,7 +16,7 @@ function load(yaml: string | null, env: Record<string, string> = {}): ConfigRepo
   return loadTowerConfig({ env: { TOWER_JWT_SECRET: SECRET, ...env }, cwd });
 }
 
-function config(yaml: string | null, env: Record<string, string> = {}): TowerConfig {
+function config(yaml: string | null, env: Record<string, string> = {}): ServiceConfig {
   const report = load(yaml, env);
   expect(report.errors).toEqual([]);
   return report.config!;

@@ -9,7 +9,7 @@ import type { ConfigFile, Env, Flat, Leaf } from './config.sources.js';
 import { checkRules, checkYamlKeys, type Problems } from './config.validate.js';
 import { MASK, readValue, type Value } from './config.values.js';
 import { ConfigValidationError, type ConfigEntry } from './tower-config.types.js';
-import type { ConfigReport, ConfigSource, TowerConfig } from './tower-config.types.js';
+import type { ConfigReport, ConfigSource, ServiceConfig } from './tower-config.types.js';
 
 /** `cwd`: base of relative paths and of `./tower.yml`; defaults to the process directory. */
 export type LoadTowerConfigOptions = Pick<ReportInputs, 'env' | 'fallbackSecret'> & {
@@ -98,7 +98,9 @@ function resolveKeys(sources: ReportInputs): Resolution {
   const values: Record<string, Value> = {};
   const entries = {} as Record<KeyId, ConfigEntry>;
   const errors: string[] = [];
-  for (const spec of KEY_SPECS) {
+  // A module host's env and tower.yml may be the service's: its settings are not the module's.
+  const specs = KEY_SPECS.filter((spec) => sources.options === undefined || spec.option !== null);
+  for (const spec of specs) {
     const { raw, source, origin } = pick(spec, sources) ?? defaultOf(spec, values, sources.cwd);
     const { value, shown, problem } = readValue(spec.schema, raw, sources.cwd);
     if (problem !== undefined) errors.push(`${origin}: ${problem}`);
@@ -112,8 +114,6 @@ function resolveKeys(sources: ReportInputs): Resolution {
 type Given = { readonly raw: unknown; readonly source: ConfigSource; readonly origin: string };
 
 function pick(spec: KeySpec, { env, file: { yaml }, options }: ReportInputs): Given | null {
-  // A module host's env and tower.yml may be the service's: its settings are not the module's.
-  if (options !== undefined && spec.option === null) return null;
   const fromEnv = envValue(env, spec.env);
   if (fromEnv !== null) return { raw: fromEnv, source: 'env', origin: `${spec.env} (${spec.key})` };
   const envNote = spec.env === null ? '' : ` (${spec.env})`;
@@ -141,11 +141,11 @@ function defaultOf(spec: KeySpec, values: Record<string, Value>, cwd: string): G
 }
 
 /** The frozen configuration, or a `ConfigValidationError` listing every problem. */
-export function loadTowerConfigOrThrow(options: LoadTowerConfigOptions): TowerConfig {
+export function loadTowerConfigOrThrow(options: LoadTowerConfigOptions): ServiceConfig {
   return configOrThrow(loadTowerConfig(options));
 }
 
-export function configOrThrow(report: ConfigReport): TowerConfig {
+export function configOrThrow<C>(report: ConfigReport<C>): C {
   if (report.config === null) throw new ConfigValidationError(report.errors);
   return report.config;
 }

@@ -27,7 +27,7 @@ export function resolveModuleConfig(options: AuthModuleConfigOptions): {
 }
 
 /** Like `resolveModuleConfig` but never throws. */
-export function moduleConfigReport(options: AuthModuleConfigOptions): ConfigReport {
+export function moduleConfigReport(options: AuthModuleConfigOptions): ConfigReport<TowerConfig> {
   if (!isMapping(options)) {
     const errors = [`The AuthModule options must be an object, not ${describe(options)}`];
     return { config: null, entries: [], warnings: [], errors };

@@ -2,19 +2,25 @@ import type { z } from 'zod';
 import type { derive } from './config.build.js';
 import type { Settings } from './config.keys.js';
 
+/** Every setting at its key, typed as the loader leaves it (`null`: unset, where allowed). */
+type Values = {
+  [P in keyof Settings]: Settings[P]['default'] extends null
+    ? z.output<Settings[P]['schema']> | null
+    : z.output<Settings[P]['schema']>;
+};
+/** The standalone service's own settings (HTTP server, database, data folder, logs, metrics). */
+type ServiceOnly = { [P in keyof Settings]: Settings[P]['option'] extends null ? P : never };
+
 /**
- * The effective configuration: one typed, frozen object built once at boot by the loader
- * (`loadTowerConfig`) from environment variables, `tower.yml` and defaults. Durations are in
- * seconds. The service hands `process.env` to the loader in one place. Its shape follows from
- * the settings (config.keys.ts, keyed by their path here) and the values derived from them.
+ * The effective configuration of the module: one typed, frozen object built once at boot from
+ * environment variables, `tower.yml` (or the module options) and defaults. Durations are in
+ * seconds. Its shape follows from the settings (config.keys.ts, keyed by their path here) and
+ * the values derived from them.
  */
-export type TowerConfig = Nest<
-  {
-    [P in keyof Settings]: Settings[P]['default'] extends null
-      ? z.output<Settings[P]['schema']> | null
-      : z.output<Settings[P]['schema']>;
-  } & Derived
->;
+export type TowerConfig = Nest<Omit<Values, ServiceOnly[keyof Settings]> & Derived>;
+
+/** What `loadTowerConfig` builds for the service: `TowerConfig` and the service's own settings. */
+export type ServiceConfig = Nest<Values & Derived>;
 
 export type ProviderId = 'github' | 'google' | 'oidc';
 export type AuthType = 'email' | ProviderId;
@@ -30,7 +36,7 @@ export type Nest<R> = {
     : Nest<{ [P in keyof R & string as P extends `${H}.${infer T}` ? T : never]: R[P] }>;
 };
 
-export type HttpPlatform = TowerConfig['http']['platform'];
+export type HttpPlatform = ServiceConfig['http']['platform'];
 export type SmtpConfig = TowerConfig['smtp'];
 export type GithubConfig = TowerConfig['auth']['github'];
 export type GoogleConfig = TowerConfig['auth']['google'];
@@ -55,9 +61,9 @@ export interface ConfigEntry {
   readonly source: ConfigSource;
 }
 
-export interface ConfigReport {
+export interface ConfigReport<C = ServiceConfig> {
   /** Present only when `errors` is empty. */
-  readonly config: TowerConfig | null;
+  readonly config: C | null;
   readonly entries: readonly ConfigEntry[];
   readonly warnings: readonly string[];
   readonly errors: readonly string[];
