@@ -149,8 +149,9 @@ export class OpenApiController {
     @Res({ passthrough: true }) response: unknown,
   ): Promise<StreamableFile> {
     if (!Object.hasOwn(FILES, name)) throw new NotFoundException('No such file');
-    const [plain, gzipped] = this.files.get(name) ?? (await load(name));
-    this.files.set(name, [plain, gzipped]);
+    let loaded = this.files.get(name);
+    if (!loaded) this.files.set(name, (loaded = await load(name)));
+    const [plain, gzipped] = loaded;
     const zipped = gzipped && new Negotiator(request).encoding(['gzip']);
     if (zipped) this.adapterHost.httpAdapter.setHeader(response, 'Content-Encoding', 'gzip');
     const body = zipped ? gzipped : plain;
