@@ -1,4 +1,5 @@
 import { closestMatch } from 'leven';
+import { normalizePath } from './config.sources.js';
 import * as k from './config.values.js';
 
 /** Default of the embedded-database folder: `postgres` inside the data folder. */
@@ -179,12 +180,26 @@ export const KEY_SPECS: readonly KeySpec[] = Object.entries(SETTINGS).map(([id, 
 }));
 
 /**
- * Same name but for case, dashes or underscores, else a couple of typing slips away (two swapped
- * letters, `mial` or `evn`, are two edits to Levenshtein).
+ * Where `path` leaves the `known` dotted keys (null: it is one, or inside one): its first unknown
+ * name, the names allowed there and the likely one; a `section` stops where a mapping belongs.
+ * `same` compares names (tower.yml binds them relaxed, the module options exactly).
  */
-export function closest(name: string, candidates: readonly string[]): string | undefined {
-  const loose = (text: string): string => text.replace(/[-_]/g, '').toLowerCase();
-  const maxDistance = name.length > 2 ? 2 : 1;
-  const match = closestMatch(loose(name), candidates.map(loose), { maxDistance });
-  return candidates.find((candidate) => loose(candidate) === match);
+export function unknownName(path: string, known: readonly string[], same = (name: string) => name) {
+  const segments = path.split('.');
+  let keys = known.map((key) => key.split('.'));
+  for (const [i, segment] of [...segments, ''].entries()) {
+    if (keys.some((key) => key.length === i)) return null;
+    const parent = segments.slice(0, i).join('.');
+    const siblings = [...new Set(keys.map((key) => key[i]))];
+    if (i === segments.length) return { name: path, parent, siblings, section: true };
+    keys = keys.filter((key) => same(key[i]) === same(segment));
+    if (keys.length > 0) continue;
+    // Same but for case, dashes or underscores, or a couple of slips (`mial`: two edits).
+    const distance = { maxDistance: segment.length > 2 ? 2 : 1 };
+    const match = closestMatch(normalizePath(segment), siblings.map(normalizePath), distance);
+    const guess = siblings.find((name) => normalizePath(name) === match);
+    const under = (name: string): string => (parent === '' ? name : `${parent}.${name}`);
+    return { name: under(segment), parent, siblings, guess: guess && under(guess) };
+  }
+  return null;
 }

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { isLocalUrl } from '../common/local-url.js';
 import { derive } from './config.build.js';
-import { closest, KEY_SPECS, type KeyId } from './config.keys.js';
+import { KEY_SPECS, unknownName, type KeyId } from './config.keys.js';
 import type { Resolution, Values } from './config.loader.js';
 import { normalizePath, ONE_OIDC_PROVIDER, type YamlSource } from './config.sources.js';
 
@@ -12,8 +12,6 @@ const NON_OIDC_SECTIONS = new Set(
 );
 const OIDC_SETTINGS = ['auth.oidc.clientId', 'auth.oidc.clientSecret', 'auth.oidc.issuer'] as const;
 const YAML_KEYS = KEY_SPECS.flatMap((spec) => spec.yaml);
-/** tower.yml keys of the settings; a key inside one (a mapping where a value belongs) is its. */
-const KNOWN_KEYS = new Set(YAML_KEYS.map(normalizePath));
 
 export interface Problems {
   readonly errors: string[];
@@ -142,13 +140,14 @@ export function checkYamlKeys({ entries }: Resolution, yaml: YamlSource): Proble
       sections.set(section, leaf.path.replace(/\.[^.]+$/, ''));
     }
   }
-  const warnings = [...yaml.leaves]
-    .filter(([key]) => key.startsWith('tower.') && !isKnown(key))
-    .filter(([key]) => !sections.has(/^tower\.auth\.([^.]+)\./.exec(key)?.[1] ?? ''))
-    .map(([key, { path }]) => {
-      const guess = closest(key, YAML_KEYS);
-      return `Unknown key ${path} in ${file} is ignored${guess ? ` (did you mean ${guess}?)` : ''}`;
-    });
+  const unknown = new Map<string, string>();
+  for (const [key, { path }] of yaml.leaves) {
+    const found = key.startsWith('tower.') ? unknownName(path, YAML_KEYS, normalizePath) : null;
+    if (found === null || sections.has(/^tower\.auth\.([^.]+)\./.exec(key)?.[1] ?? '')) continue;
+    const guess = found.guess ? ` (did you mean ${found.guess}?)` : '';
+    unknown.set(found.name, `Unknown key ${found.name} in ${file} is ignored${guess}`);
+  }
+  const warnings = [...unknown.values()];
   const oidcGiven = OIDC_SETTINGS.some((id) => entries[id].source !== 'default');
   const providers = [
     ...(oidcGiven ? ['tower.auth.oidc (TOWER_OIDC_*)'] : []),
@@ -164,9 +163,4 @@ export function checkYamlKeys({ entries }: Resolution, yaml: YamlSource): Proble
     );
   }
   return { errors: [], warnings };
-}
-
-function isKnown(key: string): boolean {
-  const segments = key.split('.');
-  return segments.some((_, i) => KNOWN_KEYS.has(segments.slice(0, i + 1).join('.')));
 }

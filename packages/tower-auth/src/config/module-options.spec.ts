@@ -358,7 +358,9 @@ describe('env and configFile', () => {
     expect(message).toContain(
       `configFile points to ${join(cwd, 'missing.yml')}, which does not exist`,
     );
-    expect(message).toContain('env.TOWER_SMTP_PORT must be a string, not a number');
+    expect(message).toContain(
+      'env.TOWER_SMTP_PORT: Invalid input: expected string, received number',
+    );
   });
 });
 
@@ -454,6 +456,9 @@ describe('unknown options', () => {
       'auth must be an object of options, not a string',
     );
     expect(problems(null)).toContain('The AuthModule options must be an object, not null');
+    expect(problems({ jwtSecret: SECRET, cwd: ' ', env: [] as never })).toMatch(
+      /env: Invalid input: expected record, received array\n.*cwd: must not be empty/s,
+    );
   });
 });
 

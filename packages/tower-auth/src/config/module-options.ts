@@ -1,17 +1,24 @@
-import { closest, KEY_SPECS } from './config.keys.js';
+import { z } from 'zod';
+import { KEY_SPECS, unknownName } from './config.keys.js';
 import { assembleReport, configOrThrow } from './config.loader.js';
 import { flatten, isMapping, readConfigFile } from './config.sources.js';
-import type { Env, Flat } from './config.sources.js';
+import type { Flat } from './config.sources.js';
 import type { AuthModuleConfigOptions } from './module-options.types.js';
 import type { ConfigReport, TowerConfig } from './tower-config.types.js';
 
 export type * from './module-options.types.js';
 
 const SECRET_NOTE = '; give it as the jwtSecret option (or TOWER_JWT_SECRET in env)';
-/** Options that say where to read, not what: they hold no setting. */
-const SOURCE_OPTIONS = ['env', 'configFile', 'cwd'];
-
-const OPTIONS = new Set(KEY_SPECS.flatMap((spec) => spec.option ?? []));
+const filled = z.string().trim().min(1, 'must not be empty');
+/** The options that say where to read, not what: they hold no setting. */
+const SOURCES = {
+  env: z.record(z.string(), z.string().optional()).default({}),
+  configFile: filled.nullable().default(null),
+  cwd: filled.default(() => process.cwd()),
+};
+type Source<K extends keyof typeof SOURCES> = (typeof SOURCES)[K];
+/** Every name the options may hold (a setting's option, or where to read). */
+const OPTIONS = [...Object.keys(SOURCES), ...KEY_SPECS.flatMap((spec) => spec.option ?? [])];
 
 /**
  * The configuration of a module host: `options` checked by the same rules, with the same
@@ -32,12 +39,18 @@ export function moduleConfigReport(options: AuthModuleConfigOptions): ConfigRepo
     const errors = [`The AuthModule options must be an object, not ${describe(options)}`];
     return { config: null, entries: [], warnings: [], errors };
   }
-  const { env: givenEnv, configFile, cwd: givenCwd, ...settings } = options;
   const errors: string[] = [];
-  const cwd = textOption('cwd', givenCwd, errors) ?? process.cwd();
-  const env = stringsOf(givenEnv, errors);
-  const file = readConfigFile(env, cwd, textOption('configFile', configFile, errors));
-  const given = readOptions(settings);
+  const source = <K extends keyof typeof SOURCES>(name: K): z.output<Source<K>> => {
+    const parsed = SOURCES[name].safeParse(options[name]);
+    for (const { path, message } of parsed.error?.issues ?? []) {
+      errors.push(`${[name, ...path].join('.')}: ${message}`);
+    }
+    return (parsed.success ? parsed.data : SOURCES[name].parse(undefined)) as z.output<Source<K>>;
+  };
+  const [env, cwd] = [source('env'), source('cwd')];
+  const file = readConfigFile(env, cwd, source('configFile'));
+  const settings = Object.entries(options).filter(([name]) => !(name in SOURCES));
+  const given = readOptions(Object.fromEntries(settings));
   return assembleReport({
     env,
     cwd,
@@ -48,75 +61,27 @@ export function moduleConfigReport(options: AuthModuleConfigOptions): ConfigRepo
   });
 }
 
-function textOption(name: string, value: unknown, errors: string[]): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'string' && value.trim() !== '') return value.trim();
-  errors.push(`${name} must be a non-empty string, not ${describe(value)}`);
-  return null;
-}
-
-function stringsOf(env: unknown, errors: string[]): Env {
-  if (env === undefined || env === null) return {};
-  if (!isMapping(env)) {
-    errors.push(`env must be an object of variables, not ${describe(env)}`);
-    return {};
-  }
-  const strings: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) {
-    if (typeof value === 'string') {
-      strings[name] = value;
-    } else if (value !== undefined) {
-      errors.push(`env.${name} must be a string, not ${describe(value)}`);
-    }
-  }
-  return strings;
-}
-
 /** The settings given as options, by option path; unknown names are errors. */
 function readOptions(settings: Record<string, unknown>): Flat {
   const flat = flatten(settings, { where: '', listOfOne: 'auth.oidc' });
-  const unknown = new Set<string>();
+  const problems = new Map<string, string>();
   for (const [path, { value }] of [...flat.mappings, ...flat.leaves]) {
-    const name = unknownName(path);
-    if (name !== null) unknown.add(name);
-    else if (flat.leaves.has(path) && childrenOf(path).length > 0) {
-      flat.errors.push(`${path} must be an object of options, not ${describe(value)}`);
-    }
+    const unknown = unknownName(path, OPTIONS);
+    if (unknown === null || (unknown.section && flat.mappings.has(path))) continue;
+    const notObject = `${path} must be an object of options, not ${describe(value)}`;
+    problems.set(unknown.name, unknown.section ? notObject : unknownOption(unknown));
   }
-  flat.errors.push(...[...unknown].map(unknownOption));
+  flat.errors.push(...problems.values());
   return flat;
 }
 
-/** The first name in `path` that is no option; a name inside a setting's value is the setting's. */
-function unknownName(path: string): string | null {
-  const segments = path.split('.');
-  for (let i = 1; i <= segments.length; i++) {
-    const prefix = segments.slice(0, i).join('.');
-    if (OPTIONS.has(prefix)) return null;
-    if (childrenOf(prefix).length === 0) return prefix;
-  }
-  return null;
-}
-
-/** The names an option object may hold (`''`: the top level). */
-function childrenOf(prefix: string): string[] {
-  const start = prefix === '' ? '' : `${prefix}.`;
-  const names = [...OPTIONS]
-    .filter((path) => path.startsWith(start))
-    .map((path) => path.slice(start.length).split('.')[0]);
-  return [...new Set(prefix === '' ? [...SOURCE_OPTIONS, ...names] : names)];
-}
+type Unknown = NonNullable<ReturnType<typeof unknownName>>;
 
 /** Names only: the value of a mistyped option may be a secret. */
-function unknownOption(path: string): string {
-  const prefix = path.includes('.') ? path.replace(/\.[^.]+$/, '') : '';
-  const siblings = childrenOf(prefix);
-  const guess = closest(path.slice(prefix === '' ? 0 : prefix.length + 1), siblings);
-  if (guess !== undefined) {
-    return `Unknown option ${path} (did you mean ${prefix === '' ? '' : `${prefix}.`}${guess}?)`;
-  }
-  const where = prefix === '' ? 'the module options are' : `the options of ${prefix} are`;
-  return `Unknown option ${path}: ${where} ${siblings.join(', ')}`;
+function unknownOption({ name, guess, parent, siblings }: Unknown): string {
+  if (guess !== undefined) return `Unknown option ${name} (did you mean ${guess}?)`;
+  const where = parent === '' ? 'the module options are' : `the options of ${parent} are`;
+  return `Unknown option ${name}: ${where} ${siblings.join(', ')}`;
 }
 
 function describe(value: unknown): string {
