@@ -19,7 +19,7 @@ import { Worker } from 'node:worker_threads';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app/create-app.js';
-import type { HttpPlatform } from '../packages/tower-auth/src/config/tower-config.types.js';
+import type { HttpPlatform } from '../src/config/service-settings.js';
 import { TestSmtpServer } from '../test/harness/smtp.js';
 import { baseUrl, benchConfig, benchDatabase, intFromEnv, log } from './support.js';
 import { formatInt, markdownTable, type BenchReport, type BenchRow } from './table.js';

@@ -15,10 +15,7 @@ import autocannon from 'autocannon';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app/create-app.js';
-import type {
-  HttpPlatform,
-  ServiceConfig,
-} from '../packages/tower-auth/src/config/tower-config.types.js';
+import type { HttpPlatform, ServiceConfig } from '../src/config/service-settings.js';
 import { AccessTokenService } from '../packages/tower-auth/src/access-tokens/access-token.service.js';
 import { SessionService } from '../packages/tower-auth/src/sessions/session.service.js';
 import { UserEntity } from '../packages/tower-auth/src/users/user.entity.js';

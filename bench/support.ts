@@ -3,8 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { loadTowerConfigOrThrow } from '../packages/tower-auth/src/config/config.loader.js';
-import type { ServiceConfig } from '../packages/tower-auth/src/config/tower-config.types.js';
+import { serviceConfigOf, type ServiceConfig } from '../src/config/service-settings.js';
 import { adminQuery, withDatabase } from '../src/database/admin.js';
 
 export const BENCH_SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789abcdef';
@@ -31,10 +30,7 @@ export async function benchDatabase(name: string, adminUrl = ADMIN_URL): Promise
 
 /** The service's configuration as these environment variables would give it. */
 export function benchConfig(env: Record<string, string>): ServiceConfig {
-  return loadTowerConfigOrThrow({
-    env: { TOWER_JWT_SECRET: BENCH_SECRET, ...env },
-    cwd: os.tmpdir(),
-  });
+  return serviceConfigOf({ TOWER_JWT_SECRET: BENCH_SECRET, ...env }, os.tmpdir());
 }
 
 export function baseUrl(server: Server): string {

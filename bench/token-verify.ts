@@ -43,7 +43,7 @@ export async function runTokenVerifyBenchmark(
   options: TokenBenchOptions = DEFAULT_TOKEN_OPTIONS,
 ): Promise<BenchReport> {
   const config = loadTowerConfigOrThrow({
-    env: { TOWER_JWT_SECRET: SECRET, DB_MIGRATIONS_RUN: 'false' },
+    env: { TOWER_JWT_SECRET: SECRET },
     cwd: os.tmpdir(),
   });
   // Built by Nest's injector, as in the app, so it follows TokenService's constructor.

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { KEY_SPECS } from '../packages/tower-auth/src/config/config.keys.js';
+import { SERVICE_SETTINGS } from '../src/config/service-settings.js';
 
 /**
  * Static checks of the container set-up (docker-compose.yml, Dockerfile, the Keycloak realm and
@@ -252,7 +253,8 @@ describe('docker-compose.yml', () => {
 });
 
 describe('.env.example', () => {
-  const serviceVariables = [...KEY_SPECS.map((spec) => spec.env), 'TOWER_CONFIG_FILE'].filter(
+  const specs = [...KEY_SPECS, ...Object.values(SERVICE_SETTINGS)];
+  const serviceVariables = [...specs.map((spec) => spec.env), 'TOWER_CONFIG_FILE'].filter(
     (name): name is string => name !== null,
   );
 

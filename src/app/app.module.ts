@@ -1,7 +1,8 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { AuthModule, JsonExceptionFilter, type Clock, type ServiceConfig } from 'tower-auth';
+import { AuthModule, JsonExceptionFilter, type Clock } from 'tower-auth';
+import type { ServiceConfig } from '../config/service-settings.js';
 import { withApiAlias } from 'tower-auth/openapi';
 import { DatabaseModule } from '../database/database.module.js';
 import { HealthController } from './health.controller.js';

@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadTowerConfig, type ConfigReport } from 'tower-auth';
+import type { ConfigReport } from 'tower-auth';
 import { formatConfigReport, runConfigCheck } from './config-check.js';
+import { serviceConfigReport } from './process-config.js';
 import { tempDir } from '../../packages/tower-auth/src/config/temp-dir.test-config.js';
 
 const SECRETS = {
@@ -108,7 +109,7 @@ describe('masking', () => {
   });
 
   it('does not reveal the length of a secret', () => {
-    const report = loadTowerConfig({ env: SECRETS, cwd: tempDir() });
+    const report = serviceConfigReport(SECRETS, tempDir(), false);
     const masked = report.entries.filter((e) => e.value.includes('*')).map((e) => e.value);
     expect(masked.filter((v) => !v.startsWith('postgres:'))).toEqual(Array(6).fill('****'));
   });

@@ -14,12 +14,9 @@ export type DevSecretResult =
  * that sessions survive restarts. `write: false` (config check) reads one but never creates it.
  */
 export function developmentSecret(write: boolean): FallbackSecret {
-  return ({ local, dataDir }) => {
-    if (!local || dataDir === null) {
-      return {
-        unavailable: '; a development secret is generated only when the server URL is localhost',
-      };
-    }
+  return ({ dataDir }) => {
+    if (typeof dataDir !== 'string')
+      return { error: 'TOWER_DATA_DIR is invalid: no development secret' };
     const result = loadOrCreateDevSecret(dataDir, write);
     if (!result.ok) return { error: result.error };
     const warning = `TOWER_JWT_SECRET is not set: ${result.done} ${result.file} (localhost only). Set TOWER_JWT_SECRET (openssl rand -base64 48) before anyone else uses this service; every instance needs the same value`;

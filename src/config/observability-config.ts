@@ -1,4 +1,4 @@
-import type { ServiceConfig } from 'tower-auth';
+import type { ServiceConfig } from './service-settings.js';
 
 export type LogFormat = 'json' | 'text';
 export type LogLevel = Exclude<ServiceConfig['log']['level'], 'log'>;

@@ -1,10 +1,6 @@
-import {
-  loadTowerConfig,
-  ConfigValidationError,
-  type ConfigReport,
-  type ServiceConfig,
-} from 'tower-auth';
+import { loadTowerConfig, ConfigValidationError, type ConfigReport } from 'tower-auth';
 import { developmentSecret } from './dev-secret.js';
+import { SERVICE_SETTINGS, type ServiceConfig } from './service-settings.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -23,8 +19,14 @@ export function loadServiceConfig(): { config: ServiceConfig; warnings: readonly
  * with a development secret for a local server URL; `write: false` (config check) never creates
  * one. Never throws.
  */
-export function serviceConfigReport(env: Env, cwd: string, write = true): ConfigReport {
-  return loadTowerConfig({ env, cwd, fallbackSecret: developmentSecret(write) });
+export function serviceConfigReport(
+  env: Env,
+  cwd: string,
+  write = true,
+): ConfigReport<ServiceConfig> {
+  const secretNote = '; a development secret is generated only when the server URL is localhost';
+  const fallbackSecret = developmentSecret(write);
+  return loadTowerConfig({ env, cwd, settings: SERVICE_SETTINGS, fallbackSecret, secretNote });
 }
 
 export function processEnvironment(): Record<string, string | undefined> {

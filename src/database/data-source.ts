@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
-import { AUTH_ENTITIES, AUTH_MIGRATIONS, type ServiceConfig } from 'tower-auth';
+import { AUTH_ENTITIES, AUTH_MIGRATIONS } from 'tower-auth';
+import type { ServiceConfig } from '../config/service-settings.js';
 
 export interface DataSourceOptions {
   /** Connections in the pool. */

@@ -7,7 +7,8 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { TOWER_CONFIG, describeError, type ServiceConfig } from 'tower-auth';
+import { TOWER_CONFIG, describeError } from 'tower-auth';
+import type { ServiceConfig } from '../config/service-settings.js';
 import { createDataSource, directUrl, poolUrl } from './data-source.js';
 import { DatabaseHealthRepository } from './database-health.repository.js';
 import { ListenCheck } from './listen-check.js';

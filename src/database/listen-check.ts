@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { TOWER_CONFIG, type ServiceConfig } from 'tower-auth';
+import { TOWER_CONFIG } from 'tower-auth';
+import type { ServiceConfig } from '../config/service-settings.js';
 import { directUrl } from './data-source.js';
 
 const CHANNEL = 'tower_auth_listen_check';

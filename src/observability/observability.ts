@@ -6,12 +6,8 @@ import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import {
-  REQUEST_ID_HEADER,
-  RevocationService,
-  runWithRequestId,
-  type HttpPlatform,
-} from 'tower-auth';
+import { REQUEST_ID_HEADER, RevocationService, runWithRequestId } from 'tower-auth';
+import type { HttpPlatform } from '../config/service-settings.js';
 import { createRootLogger } from './logging.js';
 import { PromMetrics } from './prom-metrics.js';
 import { RequestObserver, type ObservedRoute } from './request-observer.js';

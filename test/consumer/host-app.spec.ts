@@ -60,6 +60,8 @@ beforeAll(async () => {
   };
   manifest.dependencies['tower-auth'] = `file:${path.join(packs, tarballs[0])}`;
   writeFileSync(path.join(host, 'package.json'), JSON.stringify(manifest, null, 2));
+  // Settings of the host's own, read as the module's are: typed by the strict compile below.
+  writeFileSync(path.join(host, 'src/own-settings.ts'), OWN_SETTINGS);
   await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], {
     cwd: host,
     maxBuffer: 16 * 1024 * 1024,
@@ -72,6 +74,18 @@ beforeAll(async () => {
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
+
+const OWN_SETTINGS = `import { kinds, loadTowerConfig, setting, type ConfigWith } from 'tower-auth';
+
+const SETTINGS = {
+  'queue.workers': setting(kinds.count, 4, 'APP_WORKERS', 'app.queue.workers'),
+  'queue.token': setting(kinds.longSecret(16), null, 'APP_QUEUE_TOKEN', []),
+};
+const report = loadTowerConfig({ env: process.env, settings: SETTINGS });
+const workers: number | undefined = report.config?.queue.workers;
+const config: ConfigWith<typeof SETTINGS> | null = report.config;
+console.log(JSON.stringify({ workers, token: config?.queue.token ?? null, errors: report.errors }));
+`;
 
 describe('the installed package', () => {
   it('brings no copy of its peers and nothing the host does not use', () => {
@@ -91,6 +105,25 @@ describe('the installed package', () => {
     );
     const shipped = readdirSync(path.join(host, 'node_modules/tower-auth'));
     expect(shipped.sort()).toEqual(['dist', 'package.json']);
+  });
+
+  it("reads the host's own settings beside the module's, with the module's messages", async () => {
+    const read = async (env: Record<string, string>): Promise<unknown> => {
+      const script = path.join(host, 'dist/own-settings.js');
+      const { stdout } = await run(process.execPath, [script], {
+        cwd: work,
+        env: { PATH: process.env.PATH, TOWER_JWT_SECRET: SECRET, ...env },
+      });
+      return JSON.parse(stdout);
+    };
+    expect(await read({ APP_WORKERS: '8' })).toEqual({ workers: 8, token: null, errors: [] });
+    expect(await read({ APP_WORKERS: 'many', APP_QUEUE_TOKEN: 'short-SECRET' })).toEqual({
+      errors: [
+        'APP_WORKERS (app.queue.workers): "many" is not a positive whole number',
+        'APP_QUEUE_TOKEN (queue.token): the value (not shown) must be at least 16 characters',
+      ],
+      token: null,
+    });
   });
 });
 

@@ -3,11 +3,11 @@ import os from 'node:os';
 import type { INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app/create-app.js';
-import { loadTowerConfigOrThrow } from '../../packages/tower-auth/src/config/config.loader.js';
-import type {
-  HttpPlatform,
-  ServiceConfig,
-} from '../../packages/tower-auth/src/config/tower-config.types.js';
+import {
+  serviceConfigOf,
+  type HttpPlatform,
+  type ServiceConfig,
+} from '../../src/config/service-settings.js';
 import type { Clock } from '../../packages/tower-auth/src/common/clock.js';
 import { DEMO_HOST } from './demo.module.js';
 
@@ -16,10 +16,8 @@ export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789
 
 /** A configuration as the service would load it from these environment variables. */
 export function testConfig(env: Record<string, string | undefined> = {}): ServiceConfig {
-  return loadTowerConfigOrThrow({
-    env: { TOWER_JWT_SECRET: TEST_SECRET, DB_MIGRATIONS_RUN: 'false', ...env },
-    cwd: os.tmpdir(),
-  });
+  const defaults = { TOWER_JWT_SECRET: TEST_SECRET, DB_MIGRATIONS_RUN: 'false' };
+  return serviceConfigOf({ ...defaults, ...env }, os.tmpdir());
 }
 
 export interface TestApp {

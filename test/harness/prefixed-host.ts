@@ -10,10 +10,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DatabaseModule } from '../../src/database/database.module.js';
 import { AuthModule } from '../../packages/tower-auth/src/auth.module.js';
-import type {
-  HttpPlatform,
-  ServiceConfig,
-} from '../../packages/tower-auth/src/config/tower-config.types.js';
+import type { HttpPlatform, ServiceConfig } from '../../src/config/service-settings.js';
 
 /** The global prefix of the host, and the path its `serverUrl` must end with. */
 export const HOST_PREFIX = 'v1';

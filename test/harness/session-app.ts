@@ -7,7 +7,7 @@ import {
 } from '../../packages/tower-auth/src/sessions/session.service.js';
 import type { UserEntity } from '../../packages/tower-auth/src/users/user.entity.js';
 import type { Clock } from '../../packages/tower-auth/src/common/clock.js';
-import type { HttpPlatform } from '../../packages/tower-auth/src/config/tower-config.types.js';
+import type { HttpPlatform } from '../../src/config/service-settings.js';
 import { createUser } from '../factories/users.js';
 import { startTestApp, type TestApp } from './app.js';
 

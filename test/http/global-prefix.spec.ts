@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import type { ServiceConfig } from '../../packages/tower-auth/src/config/tower-config.types.js';
+import type { ServiceConfig } from '../../src/config/service-settings.js';
 import { SessionService } from '../../packages/tower-auth/src/sessions/session.service.js';
 import { createUser } from '../factories/users.js';
 import { PLATFORMS, testConfig } from '../harness/app.js';

@@ -9,7 +9,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app/create-app.js';
 import { AccessTokenService } from '../../packages/tower-auth/src/access-tokens/access-token.service.js';
-import type { HttpPlatform } from '../../packages/tower-auth/src/config/tower-config.types.js';
+import type { HttpPlatform } from '../../src/config/service-settings.js';
 import {
   SessionService,
   type IssuedTokens,

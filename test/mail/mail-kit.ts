@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { DataSource as DataSourceToken } from 'typeorm';
 import { createApp } from '../../src/app/create-app.js';
 import type { Clock } from '../../packages/tower-auth/src/common/clock.js';
-import type { HttpPlatform } from '../../packages/tower-auth/src/config/tower-config.types.js';
+import type { HttpPlatform } from '../../src/config/service-settings.js';
 import { testConfig, type TestApp } from '../harness/app.js';
 
 export const CONTACT = 'tower@example.com';

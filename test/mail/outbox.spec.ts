@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import type { HttpPlatform } from '../../packages/tower-auth/src/config/tower-config.types.js';
+import type { HttpPlatform } from '../../src/config/service-settings.js';
 import { createDataSource } from '../../src/database/data-source.js';
 import { MagicLinkService } from '../../packages/tower-auth/src/mail/magic-link.service.js';
 import { PLATFORMS } from '../harness/app.js';

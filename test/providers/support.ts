@@ -1,7 +1,7 @@
 import { expect } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import type { Clock } from '../../packages/tower-auth/src/common/clock.js';
-import type { HttpPlatform } from '../../packages/tower-auth/src/config/tower-config.types.js';
+import type { HttpPlatform } from '../../src/config/service-settings.js';
 import { FLOW_COOKIE } from '../../packages/tower-auth/src/providers/login-flow.js';
 import { startTestApp, type TestApp } from '../harness/app.js';
 import type { FakeGithub } from '../harness/fake-github.js';

@@ -1,4 +1,6 @@
 /** The public surface of tower-auth: nothing else is imported from outside the package. */
+import * as values from './config/config.values.js';
+
 export {
   AuthModule,
   type AuthModuleOptions,
@@ -27,17 +29,35 @@ export {
   loadTowerConfig,
   loadTowerConfigOrThrow,
   type FallbackSecret,
+  type LoadTowerConfigOptions,
 } from './config/config.loader.js';
+export { set as setting, type Setting, type SettingTable } from './config/config.keys.js';
+export type { Kind } from './config/config.values.js';
+/** The kinds of value a setting holds, for settings of one's own: `setting(kinds.flag, …)`. */
+export const kinds = {
+  text: values.text,
+  secret: values.secret,
+  longSecret: values.longSecret,
+  path: values.path,
+  flag: values.flag,
+  count: values.count,
+  port: values.port,
+  proxyHops: values.proxyHops,
+  oneOf: values.oneOf,
+  databaseUrl: values.databaseUrl,
+  duration: values.duration,
+  httpUrl: values.httpUrl,
+  allowList: values.allowList,
+};
 export {
   TOWER_CONFIG,
   ConfigValidationError,
   type ConfigReport,
   type ConfigEntry,
   type TowerConfig,
-  type ServiceConfig,
+  type ConfigWith,
   type AuthType,
   type ProviderId,
-  type HttpPlatform,
 } from './config/tower-config.types.js';
 export { Public, Authenticated, RootOnly } from './decorators/access.decorator.js';
 export { SameOriginOnly, CrossSiteAllowed } from './decorators/same-origin.decorator.js';

@@ -1,6 +1,6 @@
 import { isLocalUrl } from '../common/local-url.js';
 import type { Resolution } from './config.loader.js';
-import type { AuthType, ServiceConfig } from './tower-config.types.js';
+import type { AuthType, TowerConfig } from './tower-config.types.js';
 
 /** What follows from the settings, at its path in `TowerConfig`. */
 export function derive({ values }: Resolution) {
@@ -40,7 +40,7 @@ export function derive({ values }: Resolution) {
 }
 
 /** The settings at their paths, and what follows from them. */
-export function buildTowerConfig(resolution: Resolution): ServiceConfig {
+export function buildTowerConfig(resolution: Resolution): TowerConfig {
   const flat: Record<string, unknown> = { ...resolution.values, ...derive(resolution) };
   const config: Record<string, unknown> = {};
   for (const [path, value] of Object.entries(flat)) {
@@ -49,5 +49,5 @@ export function buildTowerConfig(resolution: Resolution): ServiceConfig {
     for (const name of names.slice(0, -1)) node = (node[name] ??= {}) as Record<string, unknown>;
     node[names.at(-1)!] = value;
   }
-  return config as ServiceConfig;
+  return config as TowerConfig;
 }

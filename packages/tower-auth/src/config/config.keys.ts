@@ -2,11 +2,11 @@ import { closestMatch } from 'leven';
 import { normalizePath } from './config.sources.js';
 import * as k from './config.values.js';
 
-/** Default of the embedded-database folder: `postgres` inside the data folder. */
-export const IN_DATA_DIR: unique symbol = Symbol('in data dir');
 /** No default: the validation asks for it (typed as always set). */
 export const REQUIRED: unique symbol = Symbol('required');
-type Default = string | number | boolean | null | typeof IN_DATA_DIR | typeof REQUIRED;
+/** A default that follows from the settings before it, e.g. a folder inside another. */
+type Derived = (values: Readonly<Record<string, unknown>>) => string;
+type Default = string | number | boolean | null | typeof REQUIRED | Derived;
 
 type Camel<S extends string> = S extends `${infer A}-${infer B}`
   ? `${A}${Capitalize<Camel<B>>}`
@@ -16,7 +16,7 @@ type First<Y> = Y extends string ? Y : Y extends readonly [infer F, ...unknown[]
 /** The module option named after a tower.yml key, e.g. `tower.auth.github.allow-list`. */
 type OptionOf<Y, O> = [O] extends [never] ? Camel<Unprefixed<First<Y>> & string> : O;
 
-export interface Setting<S extends k.Kind = k.Kind, D = Default, O = string | null> {
+export interface Setting<S extends k.Kind = k.Kind, D = Default, O = string> {
   readonly schema: S;
   /** Written as an operator would write it; `null` means unset. */
   readonly default: D;
@@ -25,11 +25,12 @@ export interface Setting<S extends k.Kind = k.Kind, D = Default, O = string | nu
   readonly option: O;
 }
 
-function set<
+/** A setting: `loadTowerConfig` takes settings of one's own (its `settings`) written this way. */
+export function set<
   S extends k.Kind,
   const D extends Default,
   const Y extends string | readonly string[],
-  const O extends string | null = never,
+  const O extends string = never,
 >(
   schema: S,
   defaultValue: D,
@@ -46,15 +47,13 @@ function set<
 const JWT_SECRET = 'micronaut.security.token.jwt.signatures.secret.generator.secret';
 const LEGACY_JWT = 'micronaut.security.token.jwt.generator';
 const REFRESH_COOKIE = 'micronaut.security.token.refresh.cookie.cookie-max-age';
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent', 'log'] as const;
 
 /**
  * Every setting, once: its place in `TowerConfig` (the key), the zod schema of its value, the
  * default (written the way an operator would write it, so that it goes through the same
  * parser), the environment variable and the tower.yml paths (canonical first, then aliases and
  * pre-Micronaut-4 legacy keys). The module option is the canonical path in camelCase without
- * `tower.` or `mail.` (`tower.auth.github.allow-list` is `auth.github.allowList`) unless given;
- * `null`: a setting of the standalone service only (its HTTP server, database and data folder).
+ * `tower.` or `mail.` (`tower.auth.github.allow-list` is `auth.github.allowList`) unless given.
  * `TowerConfig`, the module options, `config check` and the validation all follow from here.
  */
 // prettier-ignore
@@ -66,22 +65,9 @@ export const SETTINGS = {
   jwtSecret: set(k.secret, REQUIRED, 'TOWER_JWT_SECRET', JWT_SECRET, 'jwtSecret'),
   rootUsers: set(k.lowerCaseList, '', 'TOWER_ROOT_USERS', 'tower.admin.root-users', 'rootUsers'),
   trustProxy: set(k.proxyHops, false, 'TOWER_TRUST_PROXY', 'tower.trust-proxy'),
-  dataDir: set(k.path, '.data', 'TOWER_DATA_DIR', 'tower.data-dir', null),
-  'http.port': set(k.port(0), 8000, 'PORT', [], null),
-  'http.host': set(k.text, '0.0.0.0', 'HOST', [], null),
-  'http.platform': set(k.oneOf(['fastify', 'express']), 'fastify', 'HTTP_PLATFORM', [], null),
-  // `auto`: text on a terminal, JSON otherwise. pino's levels; `log` (Nest's word) is info.
-  'log.format': set(k.oneOf(['auto', 'json', 'text']), 'auto', 'TOWER_LOG_FORMAT', [], null),
-  'log.level': set(k.oneOf(LOG_LEVELS), 'info', 'TOWER_LOG_LEVEL', [], null),
-  'metrics.port': set(k.port(0), null, 'TOWER_METRICS_PORT', [], null),
-  'metrics.token': set(k.longSecret(16), null, 'TOWER_METRICS_TOKEN', [], null),
-  'database.url': set(k.databaseUrl, null, 'DATABASE_URL', 'tower.db.url', null),
   // Postgres itself when DATABASE_URL is a transaction-mode pooler: LISTEN and session locks.
   'database.directUrl': set(k.databaseUrl, null, 'DATABASE_DIRECT_URL', 'tower.db.direct-url',
     'database.directUrl'),
-  'database.migrationsRun': set(k.flag, true, 'DB_MIGRATIONS_RUN', 'tower.db.migrations-run', null),
-  'database.embeddedDir': set(k.path, IN_DATA_DIR, 'TOWER_DB_EMBEDDED_DIR', 'tower.db.embedded-dir',
-    null),
   'smtp.host': set(k.text, null, 'TOWER_SMTP_HOST', 'mail.smtp.host'),
   'smtp.port': set(k.port(), 587, 'TOWER_SMTP_PORT', 'mail.smtp.port'),
   'smtp.user': set(k.text, null, 'TOWER_SMTP_USER', 'mail.smtp.user'),
@@ -172,12 +158,17 @@ export interface KeySpec extends Setting {
   readonly key: string;
 }
 
-/** The settings in order, as `config check` lists them. */
-export const KEY_SPECS: readonly KeySpec[] = Object.entries(SETTINGS).map(([id, setting]) => ({
-  ...(setting as Setting),
-  id: id as KeyId,
-  key: setting.yaml[0] ?? id,
-}));
+export type SettingTable = Readonly<Record<string, Setting>>;
+
+/** Settings in order, as `config check` lists them. */
+export function specsOf(table: SettingTable): KeySpec[] {
+  return Object.entries(table).map(([id, it]) => ({
+    ...it,
+    id: id as KeyId,
+    key: it.yaml[0] ?? id,
+  }));
+}
+export const KEY_SPECS = specsOf(SETTINGS);
 
 /**
  * Where `path` leaves the `known` dotted keys (null: it is one, or inside one): its first unknown

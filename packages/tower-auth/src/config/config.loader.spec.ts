@@ -2,10 +2,12 @@ import { describe, expect, it } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTowerConfig, loadTowerConfigOrThrow } from './config.loader.js';
+import { set } from './config.keys.js';
+import * as k from './config.values.js';
 import {
   ConfigValidationError,
   type ConfigReport,
-  type ServiceConfig,
+  type TowerConfig,
 } from './tower-config.types.js';
 import { tempDir } from './temp-dir.test-config.js';
 
@@ -16,7 +18,7 @@ function load(yaml: string | null, env: Record<string, string> = {}): ConfigRepo
   return loadTowerConfig({ env: { TOWER_JWT_SECRET: SECRET, ...env }, cwd });
 }
 
-function config(yaml: string | null, env: Record<string, string> = {}): ServiceConfig {
+function config(yaml: string | null, env: Record<string, string> = {}): TowerConfig {
   const report = load(yaml, env);
   expect(report.errors).toEqual([]);
   return report.config!;
@@ -40,9 +42,7 @@ describe('defaults', () => {
       jwtSecret: SECRET,
       rootUsers: [],
       trustProxy: 0,
-      dataDir: join(cwd, '.data'),
-      http: { host: '0.0.0.0', port: 8000, platform: 'fastify' },
-      database: { url: null, migrationsRun: true, embeddedDir: join(cwd, '.data', 'postgres') },
+      database: { directUrl: null },
       smtp: { host: null, port: 587, user: null, password: null, auth: true },
       ephemeral: { duration: 6 * 3600, maxBytes: 1048576 },
       authTypes: ['email'],
@@ -198,13 +198,9 @@ tower:
   it('reads every other setting', () => {
     const c = config(
       `tower:
-  data-dir: state
   trust-proxy: yes
   db:
-    url: postgres://u:p@pgbouncer:6432/x
     direct-url: postgres://u:p@db/x
-    migrations-run: "no"
-    embedded-dir: /var/pg
   auth:
     session: { max-lifetime: 1d, refresh-grace: 0, retention: 2d }
     heartbeat-interval: 1m
@@ -213,17 +209,9 @@ tower:
   ephemeral: { max-bytes: 2048 }
 auth.mail.duration: 15m
 `,
-      { PORT: '9000', HOST: '127.0.0.1', HTTP_PLATFORM: 'Express' },
     );
-    expect(c.dataDir.endsWith('/state')).toBe(true);
     expect(c.trustProxy).toBe(1);
-    expect(c.database).toEqual({
-      url: 'postgres://u:p@pgbouncer:6432/x',
-      directUrl: 'postgres://u:p@db/x',
-      migrationsRun: false,
-      embeddedDir: '/var/pg',
-    });
-    expect(c.http).toEqual({ host: '127.0.0.1', port: 9000, platform: 'express' });
+    expect(c.database).toEqual({ directUrl: 'postgres://u:p@db/x' });
     expect(c.auth).toMatchObject({
       sessionMaxLifetime: 86400,
       refreshGrace: 0,
@@ -234,12 +222,6 @@ auth.mail.duration: 15m
       mailDuration: 900,
     });
     expect(c.ephemeral.maxBytes).toBe(2048);
-  });
-
-  it('puts the embedded database inside TOWER_DATA_DIR', () => {
-    expect(config(null, { TOWER_DATA_DIR: '/srv/tower' }).database.embeddedDir).toBe(
-      '/srv/tower/postgres',
-    );
   });
 
   it('reads SMTP settings', () => {
@@ -406,20 +388,23 @@ describe('loadTowerConfigOrThrow', () => {
     const c = loadTowerConfigOrThrow({ env: { TOWER_JWT_SECRET: SECRET }, cwd: tempDir() });
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.auth.oidc.scopes)).toBe(true);
-    expect(Object.isFrozen(c.http)).toBe(true);
+    expect(Object.isFrozen(c.database)).toBe(true);
   });
 
   it('throws ConfigValidationError listing every problem', () => {
     let error: unknown;
     try {
-      loadTowerConfigOrThrow({ env: { PORT: 'x', TOWER_SMTP_PORT: '0' }, cwd: tempDir() });
+      loadTowerConfigOrThrow({
+        env: { TOWER_TRUST_PROXY: 'x', TOWER_SMTP_PORT: '0' },
+        cwd: tempDir(),
+      });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigValidationError);
     const { problems, message } = error as ConfigValidationError;
     expect(problems).toHaveLength(3);
-    expect(message).toMatch(/PORT \(http\.port\): "x" is not a valid port/);
+    expect(message).toMatch(/TOWER_TRUST_PROXY \(tower\.trust-proxy\): "x" is not true, false/);
     expect(message).toMatch(/TOWER_SMTP_PORT \(mail\.smtp\.port\): "0" is not a valid port/);
     expect(message).toMatch(/TOWER_JWT_SECRET is not set/);
   });
@@ -431,5 +416,48 @@ describe('loadTowerConfigOrThrow', () => {
         cwd: tempDir(),
       }),
     ).not.toThrow();
+  });
+});
+
+describe("settings of one's own", () => {
+  const SETTINGS = {
+    'queue.dir': set(k.path, 'queue', 'APP_QUEUE_DIR', 'app.queue.dir'),
+    // A default that follows from the setting before it.
+    'queue.spool': set(k.path, ({ 'queue.dir': dir }) => join(String(dir), 'spool'), null, []),
+    'queue.workers': set(k.count, 4, 'APP_WORKERS', 'app.queue.workers'),
+  };
+  const own = (yaml: string | null, env: Record<string, string> = {}) => {
+    const cwd = tempDir();
+    if (yaml !== null) writeFileSync(join(cwd, 'tower.yml'), yaml);
+    const report = loadTowerConfig({
+      env: { TOWER_JWT_SECRET: SECRET, ...env },
+      cwd,
+      settings: SETTINGS,
+    });
+    return { cwd, report };
+  };
+
+  it("are read from env and tower.yml beside the module's, with their defaults", () => {
+    const { cwd, report } = own('app:\n  queue:\n    workers: 8\n', { APP_QUEUE_DIR: 'q' });
+    expect(report.errors).toEqual([]);
+    expect(report.warnings.join('\n')).not.toContain('Unknown key');
+    expect(report.config?.queue).toEqual({
+      dir: join(cwd, 'q'),
+      spool: join(cwd, 'q', 'spool'),
+      workers: 8,
+    });
+    expect(report.config?.serverUrl).toBe('http://localhost:8000');
+    expect(entry(report, 'app.queue.workers')).toEqual({
+      key: 'app.queue.workers',
+      env: 'APP_WORKERS',
+      value: '8',
+      source: 'tower.yml',
+    });
+  });
+
+  it('are checked with the same messages', () => {
+    expect(own(null, { APP_WORKERS: 'many' }).report.errors).toEqual([
+      'APP_WORKERS (app.queue.workers): "many" is not a positive whole number',
+    ]);
   });
 });

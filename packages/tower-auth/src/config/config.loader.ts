@@ -1,37 +1,43 @@
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { z } from 'zod';
 import { isLocalUrl } from '../common/local-url.js';
 import { buildTowerConfig } from './config.build.js';
-import { IN_DATA_DIR, KEY_SPECS, REQUIRED, type KeyId, type KeySpec } from './config.keys.js';
-import type { Settings } from './config.keys.js';
+import { KEY_SPECS, REQUIRED, specsOf, type KeyId, type KeySpec } from './config.keys.js';
+import type { Settings, SettingTable } from './config.keys.js';
 import { envValue, normalizePath, readConfigFile } from './config.sources.js';
 import type { ConfigFile, Env, Flat, Leaf } from './config.sources.js';
 import { checkRules, checkYamlKeys, type Problems } from './config.validate.js';
 import { MASK, readValue, type Value } from './config.values.js';
 import { ConfigValidationError, type ConfigEntry } from './tower-config.types.js';
-import type { ConfigReport, ConfigSource, ServiceConfig } from './tower-config.types.js';
-
-/** `cwd`: base of relative paths and of `./tower.yml`; defaults to the process directory. */
-export type LoadTowerConfigOptions = Pick<ReportInputs, 'env' | 'fallbackSecret'> & {
-  readonly cwd?: string;
-};
+import type { ConfigReport, ConfigSource, ConfigWith } from './tower-config.types.js';
 
 /**
- * `local`: the server URL is localhost. Returns the secret and a warning to show, an error, or
- * (`unavailable`) why there is none, added to the "not set" error.
+ * `cwd`: base of relative paths and of `./tower.yml`; defaults to the process directory.
+ * `settings`: settings of one's own, read, checked and shown like the module's.
  */
-export type FallbackSecret = (where: {
-  local: boolean;
-  dataDir: string | null;
-}) =>
-  | { readonly secret: string; readonly warning: string }
-  | { readonly error: string }
-  | { readonly unavailable: string };
+export interface LoadTowerConfigOptions<T> extends Pick<
+  ReportInputs,
+  'env' | 'fallbackSecret' | 'secretNote'
+> {
+  readonly cwd?: string;
+  readonly settings?: T;
+}
+
+/**
+ * Asked for a secret when none is given and the server URL is localhost (never otherwise), with
+ * the settings read: the secret and a warning to show, or an error.
+ */
+export type FallbackSecret = (
+  values: Readonly<Record<string, unknown>>,
+) => { readonly secret: string; readonly warning: string } | { readonly error: string };
 
 /** Reads env, tower.yml and defaults into a report; never throws. */
-export function loadTowerConfig(options: LoadTowerConfigOptions): ConfigReport {
+export function loadTowerConfig<T extends SettingTable = Record<never, never>>(
+  options: LoadTowerConfigOptions<T>,
+): ConfigReport<ConfigWith<T>> {
   const cwd = resolve(options.cwd ?? process.cwd());
-  return assembleReport({ ...options, cwd, file: readConfigFile(options.env, cwd), errors: [] });
+  const inputs = { ...options, cwd, file: readConfigFile(options.env, cwd), errors: [] };
+  return assembleReport(inputs) as ConfigReport<ConfigWith<T>>;
 }
 
 /** A note for the "not set" error (null: the fallback's error is reported instead). */
@@ -40,9 +46,9 @@ function useFallback(
   { fallbackSecret: fallback, secretNote = '' }: ReportInputs,
   { errors, warnings }: Problems,
 ): string | null {
-  if (fallback === undefined || entries.jwtSecret.source !== 'default') return secretNote;
-  const result = fallback({ local: isLocalUrl(values.serverUrl), dataDir: values.dataDir });
-  if ('unavailable' in result) return result.unavailable;
+  const unset = entries.jwtSecret.source === 'default';
+  if (fallback === undefined || !unset || !isLocalUrl(values.serverUrl)) return secretNote;
+  const result = fallback(values);
   if ('error' in result) {
     errors.push(result.error);
     return null;
@@ -62,15 +68,15 @@ export interface ReportInputs {
   readonly options?: Flat;
   /** Found before the settings are read (where the sources are, unknown options). */
   readonly errors: readonly string[];
-  /** Added to the error when no secret is given, e.g. where to give one. */
+  /** Added to the error when no secret is given (nor a fallback's), e.g. where to give one. */
   readonly secretNote?: string;
-  /** Asked for a secret when none is given (the service's development secret). */
   readonly fallbackSecret?: FallbackSecret;
+  readonly settings?: SettingTable;
 }
 
 /** The settings read from their sources, checked alone and together, and built when valid. */
 export function assembleReport(inputs: ReportInputs): ConfigReport {
-  const { yaml } = inputs.file;
+  const yaml = inputs.file;
   const resolution = resolveKeys(inputs);
   const keys = checkYamlKeys(resolution, yaml);
   const errors = [...inputs.errors, ...yaml.errors, ...resolution.errors, ...keys.errors];
@@ -92,28 +98,28 @@ export interface Resolution {
   readonly values: Values;
   readonly entries: Record<KeyId, ConfigEntry>;
   readonly errors: string[];
+  readonly specs: readonly KeySpec[];
 }
 
 function resolveKeys(sources: ReportInputs): Resolution {
   const values: Record<string, Value> = {};
   const entries = {} as Record<KeyId, ConfigEntry>;
   const errors: string[] = [];
-  // A module host's env and tower.yml may be the service's: its settings are not the module's.
-  const specs = KEY_SPECS.filter((spec) => sources.options === undefined || spec.option !== null);
+  const specs = [...KEY_SPECS, ...specsOf(sources.settings ?? {})];
   for (const spec of specs) {
-    const { raw, source, origin } = pick(spec, sources) ?? defaultOf(spec, values, sources.cwd);
+    const { raw, source, origin } = pick(spec, sources) ?? defaultOf(spec, values);
     const { value, shown, problem } = readValue(spec.schema, raw, sources.cwd);
     if (problem !== undefined) errors.push(`${origin}: ${problem}`);
     values[spec.id] = value;
     entries[spec.id] = { key: spec.key, env: spec.env, value: shown, source };
   }
-  return { values: values as Values, entries, errors };
+  return { values: values as Values, entries, errors, specs };
 }
 
 /** The value as given, who gave it, and where it was read as messages name it. */
 type Given = { readonly raw: unknown; readonly source: ConfigSource; readonly origin: string };
 
-function pick(spec: KeySpec, { env, file: { yaml }, options }: ReportInputs): Given | null {
+function pick(spec: KeySpec, { env, file: yaml, options }: ReportInputs): Given | null {
   const fromEnv = envValue(env, spec.env);
   if (fromEnv !== null) return { raw: fromEnv, source: 'env', origin: `${spec.env} (${spec.key})` };
   const envNote = spec.env === null ? '' : ` (${spec.env})`;
@@ -132,16 +138,16 @@ function found(flat: Flat, key: string): Leaf | undefined {
   return flat.leaves.get(key) ?? flat.mappings.get(key);
 }
 
-function defaultOf(spec: KeySpec, values: Record<string, Value>, cwd: string): Given {
-  const pick = { raw: spec.default, source: 'default', origin: `default of ${spec.key}` } as const;
-  if (spec.default === REQUIRED) return { ...pick, raw: null };
-  if (spec.default !== IN_DATA_DIR) return pick;
-  const dataDir = values.dataDir;
-  return { ...pick, raw: join(typeof dataDir === 'string' ? dataDir : cwd, 'postgres') };
+function defaultOf(spec: KeySpec, values: Record<string, Value>): Given {
+  const raw = typeof spec.default === 'function' ? spec.default(values) : spec.default;
+  const origin = `default of ${spec.key}`;
+  return { raw: raw === REQUIRED ? null : raw, source: 'default', origin };
 }
 
 /** The frozen configuration, or a `ConfigValidationError` listing every problem. */
-export function loadTowerConfigOrThrow(options: LoadTowerConfigOptions): ServiceConfig {
+export function loadTowerConfigOrThrow<T extends SettingTable = Record<never, never>>(
+  options: LoadTowerConfigOptions<T>,
+): ConfigWith<T> {
   return configOrThrow(loadTowerConfig(options));
 }
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseDocument, type YAMLError } from 'yaml';
+import { describeError } from '../common/describe-error.js';
 import type { ConfigSource } from './tower-config.types.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -25,11 +26,8 @@ export interface YamlSource extends Flat {
   readonly file: string | null;
 }
 
-/** Who named tower.yml: `env` (TOWER_CONFIG_FILE), `options` (configFile) or nobody. */
-export interface ConfigFile {
-  readonly yaml: YamlSource;
-  readonly source: ConfigSource;
-}
+/** tower.yml, and who named it: `env` (TOWER_CONFIG_FILE), `options` (configFile) or nobody. */
+export type ConfigFile = YamlSource & { readonly source: ConfigSource };
 
 interface FlattenRules {
   /** Where the object is, as messages say it: ` in tower.yml`, or nothing for the options. */
@@ -92,18 +90,13 @@ export function readConfigFile(env: Env, cwd: string, option?: string | null): C
   const file = resolve(cwd, named ?? 'tower.yml');
   if ((!named && option !== undefined) || !existsSync(file)) {
     const missing = named ? [`${by} points to ${file}, which does not exist`] : [];
-    return { yaml: emptySource(null, ...missing), source };
+    return { ...emptySource(null, ...missing), source };
   }
   try {
-    return { yaml: parseYaml(file, readFileSync(file, 'utf8'), env), source };
+    return { ...parseYaml(file, readFileSync(file, 'utf8'), env), source };
   } catch (error) {
-    return {
-      yaml: emptySource(
-        file,
-        `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? errorText(error)})`,
-      ),
-      source,
-    };
+    const reason = (error as NodeJS.ErrnoException).code ?? describeError(error);
+    return { ...emptySource(file, `${file}: cannot be read (${reason})`), source };
   }
 }
 
@@ -115,7 +108,7 @@ export function parseYaml(file: string, text: string, env: Env): YamlSource {
   try {
     root = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    return emptySource(file, `${name}: invalid YAML (${errorText(error)})`);
+    return emptySource(file, `${name}: invalid YAML (${describeError(error)})`);
   }
   if (root !== null && root !== undefined && !isMapping(root)) {
     const kind = Array.isArray(root) ? 'a list' : 'a single value';
@@ -158,8 +151,4 @@ function yamlError(name: string, error: YAMLError): string {
 
 export function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { isLocalUrl } from '../common/local-url.js';
 import { derive } from './config.build.js';
-import { KEY_SPECS, unknownName, type KeyId } from './config.keys.js';
+import { unknownName, type KeyId } from './config.keys.js';
 import type { Resolution, Values } from './config.loader.js';
 import { normalizePath, ONE_OIDC_PROVIDER, type YamlSource } from './config.sources.js';
 
@@ -11,12 +11,8 @@ const NON_OIDC_SECTIONS = new Set(
   'oidc github google email session purge audit outbox rate-limit'.split(' '),
 );
 const OIDC_SETTINGS = ['auth.oidc.clientId', 'auth.oidc.clientSecret', 'auth.oidc.issuer'] as const;
-const YAML_KEYS = KEY_SPECS.flatMap((spec) => spec.yaml);
 
-export interface Problems {
-  readonly errors: string[];
-  readonly warnings: string[];
-}
+export type Problems = { readonly errors: string[]; readonly warnings: string[] };
 
 /** What a rule reads: the values, and how messages name and show a setting. */
 interface Check {
@@ -131,7 +127,8 @@ export function checkRules(resolution: Resolution, secretNote: string | null): P
 }
 
 /** Unknown `tower.*` keys warn; another `tower.auth.<name>` carrying an issuer is a second OIDC provider. */
-export function checkYamlKeys({ entries }: Resolution, yaml: YamlSource): Problems {
+export function checkYamlKeys({ entries, specs }: Resolution, yaml: YamlSource): Problems {
+  const known = specs.flatMap((spec) => spec.yaml);
   const file = yaml.file === null ? 'tower.yml' : basename(yaml.file);
   const sections = new Map<string, string>();
   for (const [key, leaf] of yaml.leaves) {
@@ -142,7 +139,7 @@ export function checkYamlKeys({ entries }: Resolution, yaml: YamlSource): Proble
   }
   const unknown = new Map<string, string>();
   for (const [key, { path }] of yaml.leaves) {
-    const found = key.startsWith('tower.') ? unknownName(path, YAML_KEYS, normalizePath) : null;
+    const found = key.startsWith('tower.') ? unknownName(path, known, normalizePath) : null;
     if (found === null || sections.has(/^tower\.auth\.([^.]+)\./.exec(key)?.[1] ?? '')) continue;
     const guess = found.guess ? ` (did you mean ${found.guess}?)` : '';
     unknown.set(found.name, `Unknown key ${found.name} in ${file} is ignored${guess}`);

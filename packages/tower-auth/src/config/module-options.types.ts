@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import type { Settings } from './config.keys.js';
+import type { Value } from './config.values.js';
+import type { Nest } from './tower-config.types.js';
 
 export type { DurationOption, FlagOption, ListOption, NumberOption } from './config.values.js';
 
@@ -10,16 +12,10 @@ export type { DurationOption, FlagOption, ListOption, NumberOption } from './con
  * not given takes the `tower.yml` default. docs/configuration.md maps each option to its
  * `tower.yml` key and `TOWER_*` variable.
  */
-type OptionTree = Optional<{
-  [P in keyof Settings as Settings[P]['option'] & string]: z.input<Settings[P]['schema']>;
-}>;
-
-type Head<P> = P extends `${infer H}.${string}` ? H : P;
-type Optional<R> = {
-  readonly [H in Head<keyof R & string>]?: H extends keyof R
-    ? R[H]
-    : Optional<{ [P in keyof R & string as P extends `${H}.${infer T}` ? T : never]: R[P] }>;
-};
+type OptionTree = Optional<
+  Nest<{ [P in keyof Settings as Settings[P]['option']]: z.input<Settings[P]['schema']> }>
+>;
+type Optional<T> = { readonly [K in keyof T]?: T[K] extends Value ? T[K] : Optional<T[K]> };
 
 export type OidcConfigOptions = NonNullable<NonNullable<OptionTree['auth']>['oidc']>;
 export interface AuthConfigOptions extends Omit<NonNullable<OptionTree['auth']>, 'oidc'> {

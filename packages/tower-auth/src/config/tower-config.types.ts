@@ -1,15 +1,13 @@
 import type { z } from 'zod';
 import type { derive } from './config.build.js';
-import type { Settings } from './config.keys.js';
+import type { Settings, SettingTable } from './config.keys.js';
 
 /** Every setting at its key, typed as the loader leaves it (`null`: unset, where allowed). */
-type Values = {
-  [P in keyof Settings]: Settings[P]['default'] extends null
-    ? z.output<Settings[P]['schema']> | null
-    : z.output<Settings[P]['schema']>;
+type ValuesOf<T extends SettingTable> = {
+  [P in keyof T]: T[P]['default'] extends null
+    ? z.output<T[P]['schema']> | null
+    : z.output<T[P]['schema']>;
 };
-/** The standalone service's own settings (HTTP server, database, data folder, logs, metrics). */
-type ServiceOnly = { [P in keyof Settings]: Settings[P]['option'] extends null ? P : never };
 
 /**
  * The effective configuration of the module: one typed, frozen object built once at boot from
@@ -17,10 +15,10 @@ type ServiceOnly = { [P in keyof Settings]: Settings[P]['option'] extends null ?
  * seconds. Its shape follows from the settings (config.keys.ts, keyed by their path here) and
  * the values derived from them.
  */
-export type TowerConfig = Nest<Omit<Values, ServiceOnly[keyof Settings]> & Derived>;
+export type TowerConfig = Nest<ValuesOf<Settings> & Derived>;
 
-/** What `loadTowerConfig` builds for the service: `TowerConfig` and the service's own settings. */
-export type ServiceConfig = Nest<Values & Derived>;
+/** `TowerConfig` and settings of one's own (`loadTowerConfig`'s `settings`). */
+export type ConfigWith<T extends SettingTable> = TowerConfig & Nest<ValuesOf<T>>;
 
 export type ProviderId = 'github' | 'google' | 'oidc';
 export type AuthType = 'email' | ProviderId;
@@ -36,7 +34,6 @@ export type Nest<R> = {
     : Nest<{ [P in keyof R & string as P extends `${H}.${infer T}` ? T : never]: R[P] }>;
 };
 
-export type HttpPlatform = ServiceConfig['http']['platform'];
 export type SmtpConfig = TowerConfig['smtp'];
 export type GithubConfig = TowerConfig['auth']['github'];
 export type GoogleConfig = TowerConfig['auth']['google'];
@@ -61,7 +58,7 @@ export interface ConfigEntry {
   readonly source: ConfigSource;
 }
 
-export interface ConfigReport<C = ServiceConfig> {
+export interface ConfigReport<C = TowerConfig> {
   /** Present only when `errors` is empty. */
   readonly config: C | null;
   readonly entries: readonly ConfigEntry[];
