@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { serviceConfigOf, type ServiceConfig } from '../src/config/service-settings.js';
+import { serviceConfigOf } from '../src/config/process-config.js';
+import type { ServiceConfig } from '../src/config/service-settings.js';
 import { adminQuery, withDatabase } from '../src/database/admin.js';
 
 export const BENCH_SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789abcdef';

@@ -1,4 +1,9 @@
-import { loadTowerConfig, ConfigValidationError, type ConfigReport } from 'tower-auth';
+import {
+  loadTowerConfig,
+  loadTowerConfigOrThrow,
+  ConfigValidationError,
+  type ConfigReport,
+} from 'tower-auth';
 import { developmentSecret } from './dev-secret.js';
 import { SERVICE_SETTINGS, type ServiceConfig } from './service-settings.js';
 
@@ -27,6 +32,11 @@ export function serviceConfigReport(
   const secretNote = '; a development secret is generated only when the server URL is localhost';
   const fallbackSecret = developmentSecret(write);
   return loadTowerConfig({ env, cwd, settings: SERVICE_SETTINGS, fallbackSecret, secretNote });
+}
+
+/** The configuration these variables give (no development secret): for tests and benchmarks. */
+export function serviceConfigOf(env: Env, cwd: string): ServiceConfig {
+  return loadTowerConfigOrThrow({ env, cwd, settings: SERVICE_SETTINGS });
 }
 
 export function processEnvironment(): Record<string, string | undefined> {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigValidationError } from 'tower-auth';
-import { serviceConfigReport } from './process-config.js';
-import { serviceConfigOf } from './service-settings.js';
+import { serviceConfigOf, serviceConfigReport } from './process-config.js';
 import { tempDir } from '../../packages/tower-auth/src/config/temp-dir.test-config.js';
 
 const SECRET = 'a-jwt-secret-that-is-long-enough-0123456789';

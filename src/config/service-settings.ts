@@ -1,7 +1,5 @@
 import { join } from 'node:path';
-import { kinds as k, loadTowerConfigOrThrow, setting as set, type ConfigWith } from 'tower-auth';
-
-type Env = Readonly<Record<string, string | undefined>>;
+import { kinds as k, setting as set, type ConfigWith } from 'tower-auth';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent', 'log'] as const;
 
@@ -35,8 +33,3 @@ export const SERVICE_SETTINGS = {
 /** The module's configuration and the service's own settings. */
 export type ServiceConfig = ConfigWith<typeof SERVICE_SETTINGS>;
 export type HttpPlatform = ServiceConfig['http']['platform'];
-
-/** The configuration these variables give (no `tower.yml` but in `cwd`, no development secret). */
-export function serviceConfigOf(env: Env, cwd: string): ServiceConfig {
-  return loadTowerConfigOrThrow({ env, cwd, settings: SERVICE_SETTINGS });
-}

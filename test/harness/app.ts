@@ -3,11 +3,8 @@ import os from 'node:os';
 import type { INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app/create-app.js';
-import {
-  serviceConfigOf,
-  type HttpPlatform,
-  type ServiceConfig,
-} from '../../src/config/service-settings.js';
+import { serviceConfigOf } from '../../src/config/process-config.js';
+import type { HttpPlatform, ServiceConfig } from '../../src/config/service-settings.js';
 import type { Clock } from '../../packages/tower-auth/src/common/clock.js';
 import { DEMO_HOST } from './demo.module.js';
 

@@ -2,20 +2,25 @@ import { describe, expect, it } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTowerConfig, loadTowerConfigOrThrow } from './config.loader.js';
-import { set } from './config.keys.js';
+import { set, type SettingTable } from './config.keys.js';
 import * as k from './config.values.js';
 import {
   ConfigValidationError,
   type ConfigReport,
+  type ConfigWith,
   type TowerConfig,
 } from './tower-config.types.js';
 import { tempDir } from './temp-dir.test-config.js';
 
 const SECRET = 'a-jwt-secret-that-is-long-enough-0123456789';
-function load(yaml: string | null, env: Record<string, string> = {}): ConfigReport {
+function load<T extends SettingTable = Record<never, never>>(
+  yaml: string | null,
+  env: Record<string, string> = {},
+  settings?: T,
+): ConfigReport<ConfigWith<T>> {
   const cwd = tempDir();
   if (yaml !== null) writeFileSync(join(cwd, 'tower.yml'), yaml);
-  return loadTowerConfig({ env: { TOWER_JWT_SECRET: SECRET, ...env }, cwd });
+  return loadTowerConfig({ env: { TOWER_JWT_SECRET: SECRET, ...env }, cwd, settings });
 }
 
 function config(yaml: string | null, env: Record<string, string> = {}): TowerConfig {
@@ -426,21 +431,12 @@ describe("settings of one's own", () => {
     'queue.spool': set(k.path, ({ 'queue.dir': dir }) => join(String(dir), 'spool'), null, []),
     'queue.workers': set(k.count, 4, 'APP_WORKERS', 'app.queue.workers'),
   };
-  const own = (yaml: string | null, env: Record<string, string> = {}) => {
-    const cwd = tempDir();
-    if (yaml !== null) writeFileSync(join(cwd, 'tower.yml'), yaml);
-    const report = loadTowerConfig({
-      env: { TOWER_JWT_SECRET: SECRET, ...env },
-      cwd,
-      settings: SETTINGS,
-    });
-    return { cwd, report };
-  };
-
   it("are read from env and tower.yml beside the module's, with their defaults", () => {
-    const { cwd, report } = own('app:\n  queue:\n    workers: 8\n', { APP_QUEUE_DIR: 'q' });
+    const yaml = 'app:\n  queue:\n    workers: 8\n';
+    const report = load(yaml, { APP_QUEUE_DIR: 'q' }, SETTINGS);
     expect(report.errors).toEqual([]);
     expect(report.warnings.join('\n')).not.toContain('Unknown key');
+    const cwd = report.entries[0].value.replace(/\/tower\.yml$/, '');
     expect(report.config?.queue).toEqual({
       dir: join(cwd, 'q'),
       spool: join(cwd, 'q', 'spool'),
@@ -456,7 +452,7 @@ describe("settings of one's own", () => {
   });
 
   it('are checked with the same messages', () => {
-    expect(own(null, { APP_WORKERS: 'many' }).report.errors).toEqual([
+    expect(load(null, { APP_WORKERS: 'many' }, SETTINGS).errors).toEqual([
       'APP_WORKERS (app.queue.workers): "many" is not a positive whole number',
     ]);
   });

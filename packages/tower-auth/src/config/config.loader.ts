@@ -123,7 +123,7 @@ function pick(spec: KeySpec, { env, file: yaml, options }: ReportInputs): Given 
   const fromEnv = envValue(env, spec.env);
   if (fromEnv !== null) return { raw: fromEnv, source: 'env', origin: `${spec.env} (${spec.key})` };
   const envNote = spec.env === null ? '' : ` (${spec.env})`;
-  const option = options && spec.option !== null ? found(options, spec.option) : undefined;
+  const option = options && found(options, spec.option);
   if (option !== undefined) {
     const origin = `${option.path}${envNote} in the module options`;
     return { raw: option.value, source: 'options', origin };

@@ -18,7 +18,7 @@ const SOURCES = {
 };
 type Source<K extends keyof typeof SOURCES> = (typeof SOURCES)[K];
 /** Every name the options may hold (a setting's option, or where to read). */
-const OPTIONS = [...Object.keys(SOURCES), ...KEY_SPECS.flatMap((spec) => spec.option ?? [])];
+const OPTIONS = [...Object.keys(SOURCES), ...KEY_SPECS.map((spec) => spec.option)];
 
 /**
  * The configuration of a module host: `options` checked by the same rules, with the same
